@@ -1,0 +1,181 @@
+package org.lbfgsbeam.core.objective;
+
+import org.lbfgsbeam.core.Checks;
+import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.core.partition.Partitioning;
+
+/**
+ * L2-regularised softmax (multinomial logistic) regression in model-parallel form, the objective
+ * Najafabadi et al. (J Big Data 2017) train on LSHTC:
+ * <pre>
+ *   f(W) = (1/N) &Sigma;<sub>i</sub> [ log &Sigma;<sub>k</sub> exp(w<sub>k</sub>&middot;x<sub>i</sub>) &minus; w<sub>y<sub>i</sub></sub>&middot;x<sub>i</sub> ] + (&lambda;/2) &Vert;W&Vert;<sub>F</sub>&sup2;
+ *   &nabla;<sub>w<sub>k</sub></sub> f = (1/N) &Sigma;<sub>i</sub> (p<sub>ik</sub> &minus; [y<sub>i</sub> = k]) x<sub>i</sub> + &lambda; w<sub>k</sub>,   p<sub>ik</sub> = exp(z<sub>ik</sub> &minus; log Z<sub>i</sub>)
+ * </pre>
+ * with W of K&times;D (no bias), z<sub>ik</sub> = w<sub>k</sub>&middot;x<sub>i</sub>, as
+ * {@code shared/data/REFERENCE.md} defines it.
+ *
+ * <p><b>Blocks are blocks of classes</b>, so W never has to fit on one worker. Block b holds classes
+ * [k<sub>0</sub>, k<sub>0</sub>+K<sub>b</sub>) stored feature-major: entry j&middot;K<sub>b</sub> + c is
+ * W[k<sub>0</sub>+c][j] (shape D&times;K<sub>b</sub>), so the inner loops over a sparse row touch
+ * contiguous memory. Every block sees all examples (the examples are replicated to the class blocks).
+ * <ol>
+ *   <li>margins z<sub>ic</sub> (N&times;K<sub>b</sub>) and per example the block's partial log-sum-exp
+ *       statistics with the max shift: m<sub>i</sub><sup>b</sup> = max<sub>c</sub> z<sub>ic</sub>,
+ *       s<sub>i</sub><sup>b</sup> = &Sigma;<sub>c</sub> exp(z<sub>ic</sub> &minus; m<sub>i</sub><sup>b</sup>),
+ *       and z<sub>i,y<sub>i</sub></sub> when the block owns class y<sub>i</sub> (else 0);</li>
+ *   <li>combined in block order: M<sub>i</sub> = max<sub>b</sub> m<sub>i</sub><sup>b</sup>,
+ *       log Z<sub>i</sub> = M<sub>i</sub> + log &Sigma;<sub>b</sub> s<sub>i</sub><sup>b</sup> exp(m<sub>i</sub><sup>b</sup> &minus; M<sub>i</sub>)
+ *       (no overflow: every exponent is &le; 0), data loss (1/N)&Sigma;<sub>i</sub>(log Z<sub>i</sub> &minus; z<sub>i,y<sub>i</sub></sub>);
+ *       log Z is broadcast;</li>
+ *   <li>each block forms its gradient block and its share (&lambda;/2)&Vert;W<sub>b</sub>&Vert;&sup2;.</li>
+ * </ol>
+ * Partial statistics are laid out [m (N), s (N), z<sub>y</sub> (N)].
+ */
+public final class SoftmaxObjective implements PartitionedObjective {
+  private final SparseDataset data;
+  private final double lambda;
+  private final Partitioning partitioning;
+
+  /** Softmax regression on {@code data} with {@code blocks} class blocks. */
+  public SoftmaxObjective(SparseDataset data, double lambda, int blocks) {
+    Checks.checkArgument(lambda >= 0 && Double.isFinite(lambda),
+        "lambda must be finite and >= 0, but was: %s", lambda);
+    Checks.checkArgument(blocks >= 1 && blocks <= data.numClasses(),
+        "softmax partitions are blocks of classes: partitions must be in [1, %s], but was: %s",
+        data.numClasses(), blocks);
+    this.data = data;
+    this.lambda = lambda;
+    this.partitioning = Partitioning.of(data.numClasses(), data.numFeatures(), blocks);
+  }
+
+  public SparseDataset data() {
+    return data;
+  }
+
+  public double lambda() {
+    return lambda;
+  }
+
+  @Override
+  public Partitioning partitioning() {
+    return partitioning;
+  }
+
+  @Override
+  public double[] margins(int block, double[] w) {
+    int kb = partitioning.unitCount(block);
+    int n = data.numExamples();
+    int[] rows = data.rowOffsets();
+    int[] cols = data.columns();
+    double[] vals = data.values();
+    double[] z = new double[n * kb]; // N x Kb
+    for (int i = 0; i < n; i++) {
+      int zi = i * kb;
+      for (int p = rows[i]; p < rows[i + 1]; p++) {
+        int wj = cols[p] * kb;
+        double v = vals[p];
+        for (int c = 0; c < kb; c++) {
+          z[zi + c] += v * w[wj + c];
+        }
+      }
+    }
+    return z;
+  }
+
+  @Override
+  public double[] partialStatistics(int block, double[] z) {
+    int kb = partitioning.unitCount(block);
+    int k0 = partitioning.firstUnit(block);
+    int n = data.numExamples();
+    int[] labels = data.labels();
+    double[] out = new double[3 * n];
+    for (int i = 0; i < n; i++) {
+      int zi = i * kb;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < kb; c++) {
+        max = Math.max(max, z[zi + c]);
+      }
+      double sum = 0;
+      for (int c = 0; c < kb; c++) {
+        sum += Math.exp(z[zi + c] - max);
+      }
+      out[i] = max;
+      out[n + i] = sum;
+      int c = labels[i] - k0;
+      out[2 * n + i] = c >= 0 && c < kb ? z[zi + c] : 0;
+    }
+    return out;
+  }
+
+  @Override
+  public CombinedStatistics combine(double[][] partials) {
+    int n = data.numExamples();
+    double[] logZ = new double[n];
+    double loss = 0;
+    for (int i = 0; i < n; i++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (double[] p : partials) {
+        max = Math.max(max, p[i]);
+      }
+      double sum = 0;
+      double labelMargin = 0;
+      for (double[] p : partials) {
+        sum += p[n + i] * Math.exp(p[i] - max);
+        labelMargin += p[2 * n + i];
+      }
+      logZ[i] = max + Math.log(sum);
+      loss += logZ[i] - labelMargin;
+    }
+    return new CombinedStatistics(logZ, loss / n);
+  }
+
+  @Override
+  public double gradient(int block, double[] w, double[] z, double[] logZ, double[] g) {
+    int kb = partitioning.unitCount(block);
+    int k0 = partitioning.firstUnit(block);
+    int n = data.numExamples();
+    int[] rows = data.rowOffsets();
+    int[] cols = data.columns();
+    double[] vals = data.values();
+    int[] labels = data.labels();
+    java.util.Arrays.fill(g, 0);
+    double[] coef = new double[kb];
+    for (int i = 0; i < n; i++) {
+      int zi = i * kb;
+      for (int c = 0; c < kb; c++) {
+        coef[c] = Math.exp(z[zi + c] - logZ[i]);
+      }
+      int y = labels[i] - k0;
+      if (y >= 0 && y < kb) {
+        coef[y] -= 1;
+      }
+      for (int p = rows[i]; p < rows[i + 1]; p++) {
+        int gj = cols[p] * kb;
+        double v = vals[p];
+        for (int c = 0; c < kb; c++) {
+          g[gj + c] += v * coef[c];
+        }
+      }
+    }
+    double share = 0;
+    for (int q = 0; q < g.length; q++) {
+      g[q] = g[q] / n + lambda * w[q];
+      share += w[q] * w[q];
+    }
+    return 0.5 * lambda * share;
+  }
+
+  /**
+   * W[k][j] from a block in this objective's layout.
+   */
+  public double weight(double[][] blocks, int k, int j) {
+    for (int b = 0; b < partitioning.blocks(); b++) {
+      int k0 = partitioning.firstUnit(b);
+      int kb = partitioning.unitCount(b);
+      if (k >= k0 && k < k0 + kb) {
+        return blocks[b][j * kb + (k - k0)];
+      }
+    }
+    throw new IllegalArgumentException("class out of range: " + k);
+  }
+}

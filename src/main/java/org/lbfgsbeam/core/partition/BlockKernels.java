@@ -1,0 +1,177 @@
+package org.lbfgsbeam.core.partition;
+
+/**
+ * The per-block vector operations of distributed L-BFGS: the paper's LOCAL PROJECTs (element-wise
+ * updates of one block) and the local halves of its global dot products (a partial sum per block,
+ * combined in block order by {@link #sumInBlockOrder}). Every executor calls these same methods, so the
+ * in-process path, the Beam pipelines and the Flink iteration compute the same bits.
+ *
+ * <p>Loops run from the first entry to the last; nothing is fused with FMA; results never depend on
+ * thread scheduling.
+ */
+public final class BlockKernels {
+  /** Layout of {@link #lineSearchPartials}: sums first, then maxima. */
+  public static final int SLOPE = 0;
+  public static final int INITIAL_SLOPE = 1;
+  public static final int CURVATURE = 2;
+  public static final int Y_NORM_SQUARED = 3;
+  public static final int GRADIENT_SUM_ABS = 4;
+  public static final int GRADIENT_MAX_ABS = 5;
+  public static final int DIRECTION_MAX_ABS = 6;
+  public static final int LINE_SEARCH_PARTIALS = 7;
+  private static final int SUMMED = 5;
+
+  private BlockKernels() {}
+
+  /** x + t&middot;d (a copy of x when d is null). */
+  public static double[] trialPoint(double[] x, double t, double[] d) {
+    double[] out = new double[x.length];
+    if (d == null) {
+      System.arraycopy(x, 0, out, 0, x.length);
+      return out;
+    }
+    for (int j = 0; j < x.length; j++) {
+      out[j] = x[j] + t * d[j];
+    }
+    return out;
+  }
+
+  /** s = t&middot;d. */
+  public static double[] step(double t, double[] d) {
+    double[] out = new double[d.length];
+    for (int j = 0; j < d.length; j++) {
+      out[j] = t * d[j];
+    }
+    return out;
+  }
+
+  /** y = a &minus; b. */
+  public static double[] difference(double[] a, double[] b) {
+    double[] out = new double[a.length];
+    for (int j = 0; j < a.length; j++) {
+      out[j] = a[j] - b[j];
+    }
+    return out;
+  }
+
+  /** &minus;&gamma;&middot;g. */
+  public static double[] steepest(double[] g, double gamma) {
+    double[] out = new double[g.length];
+    double a = -gamma;
+    for (int j = 0; j < g.length; j++) {
+      out[j] = a * g[j];
+    }
+    return out;
+  }
+
+  /** In place: v &larr; a&middot;v. */
+  public static void scale(double a, double[] v) {
+    for (int j = 0; j < v.length; j++) {
+      v[j] = a * v[j];
+    }
+  }
+
+  /** In place: y &larr; y + a&middot;x. */
+  public static void axpy(double a, double[] x, double[] y) {
+    for (int j = 0; j < y.length; j++) {
+      y[j] += a * x[j];
+    }
+  }
+
+  /** The block's partial a&middot;b. */
+  public static double dot(double[] a, double[] b) {
+    double sum = 0;
+    for (int j = 0; j < a.length; j++) {
+      sum += a[j] * b[j];
+    }
+    return sum;
+  }
+
+  /** &Sigma;<sub>l</sub> c<sub>l</sub> b<sub>l</sub>, each entry summed over l in ascending order. */
+  public static double[] combination(double[] coefficients, double[][] basis) {
+    int n = basis[0].length;
+    double[] out = new double[n];
+    for (int l = 0; l < basis.length; l++) {
+      double c = coefficients[l];
+      if (c == 0) {
+        continue;
+      }
+      double[] b = basis[l];
+      for (int j = 0; j < n; j++) {
+        out[j] += c * b[j];
+      }
+    }
+    return out;
+  }
+
+  /** The block's partial dots basis[a]&middot;basis[b] for each (a, b) in {@code plan}. */
+  public static double[] gramPartials(double[][] basis, int[] plan) {
+    double[] out = new double[plan.length / 2];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = dot(basis[plan[2 * k]], basis[plan[2 * k + 1]]);
+    }
+    return out;
+  }
+
+  /**
+   * The block's part of a trial's scalars, with g the current gradient, d the direction, t the step and
+   * g<sub>t</sub> the trial gradient: g<sub>t</sub>&middot;d, g&middot;d, s&middot;y (s = t&middot;d,
+   * y = g<sub>t</sub> &minus; g, computed as the commit computes them), y&middot;y, &Sigma;|g<sub>t</sub>|,
+   * max|g<sub>t</sub>|, max|d|. With d null (the start point) the first four are 0.
+   */
+  public static double[] lineSearchPartials(double[] g, double[] d, double t, double[] gt) {
+    double slope = 0, initialSlope = 0, curvature = 0, yy = 0, sumAbs = 0, maxAbs = 0, dMax = 0;
+    for (int j = 0; j < gt.length; j++) {
+      double a = Math.abs(gt[j]);
+      sumAbs += a;
+      maxAbs = Math.max(maxAbs, a);
+    }
+    if (d != null) {
+      for (int j = 0; j < gt.length; j++) {
+        double s = t * d[j];
+        double y = gt[j] - g[j];
+        slope += gt[j] * d[j];
+        initialSlope += g[j] * d[j];
+        curvature += s * y;
+        yy += y * y;
+        dMax = Math.max(dMax, Math.abs(d[j]));
+      }
+    }
+    return new double[] {slope, initialSlope, curvature, yy, sumAbs, maxAbs, dMax};
+  }
+
+  /** Combines {@link #lineSearchPartials} of all blocks, given in block order. */
+  public static double[] combineLineSearchPartials(double[][] partials) {
+    double[] out = new double[LINE_SEARCH_PARTIALS];
+    for (double[] p : partials) {
+      for (int k = 0; k < SUMMED; k++) {
+        out[k] += p[k];
+      }
+      for (int k = SUMMED; k < LINE_SEARCH_PARTIALS; k++) {
+        out[k] = Math.max(out[k], p[k]); // Math.max propagates NaN
+      }
+    }
+    return out;
+  }
+
+  /** Element-wise sum of the blocks' partial vectors, added in block order from 0. */
+  public static double[] sumInBlockOrder(double[][] partials) {
+    double[] out = new double[partials[0].length];
+    for (double[] p : partials) {
+      for (int k = 0; k < out.length; k++) {
+        out[k] += p[k];
+      }
+    }
+    return out;
+  }
+
+  /** Whether every entry is finite. */
+  public static boolean allFinite(double[] v) {
+    for (double a : v) {
+      if (!Double.isFinite(a)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

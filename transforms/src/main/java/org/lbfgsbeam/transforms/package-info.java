@@ -1,0 +1,2 @@
+/** Beam transforms. */
+package org.lbfgsbeam.transforms;
