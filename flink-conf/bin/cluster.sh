@@ -211,17 +211,17 @@ cmd_stop() {
     tms="$(grep -vx -- "$jm" <<<"$pids" || true)"
     for pid in $tms; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
-    local deadline=$(( SECONDS + STOP_TIMEOUT )) alive
+    local deadline=$(( SECONDS + STOP_TIMEOUT )) alive killed=0
     while true; do
       alive=""
       for pid in $pids; do is_ours "$pid" && alive+=" $pid"; done
       [[ -z "$alive" ]] && break
       if (( SECONDS >= deadline )); then
+        (( killed == 0 )) || die "cluster JVMs survived SIGKILL:$alive"
         info "still alive after ${STOP_TIMEOUT}s, sending SIGKILL:$alive"
         for pid in $alive; do kill -9 "$pid" 2>/dev/null || true; done
-        sleep 1
-        deadline=$(( SECONDS + 5 ))
-        STOP_TIMEOUT=5
+        killed=1
+        deadline=$(( SECONDS + 10 ))
       fi
       sleep 0.2
     done

@@ -44,10 +44,10 @@ import org.lbfgsbeam.core.Checks;
  * ascending after 7"} or {@code "non-finite value 'nan' for feature 3"}.
  *
  * <p>Speed: a hand-written tokenizer over a char buffer with growable primitive arrays; values with
- * at most 18 significant digits and a decimal exponent within &plusmn;22 (nearly all real data) are
- * converted exactly by Clinger's fast path, one IEEE multiply or divide of two exactly representable
- * doubles, so the result is bit-identical to {@link Double#parseDouble}; other values fall back to
- * it.
+ * at most 18 significant digits and a decimal exponent within &plusmn;22 (nearly all real data)
+ * are converted exactly by Clinger's fast path, one IEEE multiply or divide of two exactly
+ * representable doubles, so the result is bit-identical to {@link Double#parseDouble}; other
+ * values fall back to it.
  */
 public final class LibsvmReader {
   private static final int BUFFER_CHARS = 1 << 16;
@@ -285,7 +285,7 @@ public final class LibsvmReader {
     throw error("bad label '" + quote(text) + "'");
   }
 
-  /** A 1-based feature index in buf[s, e), or -1 if it is not a decimal integer that fits an int. */
+  /** The 1-based feature index in buf[s, e); -1 unless it is a decimal integer fitting an int. */
   private static int parseIndex(char[] buf, int s, int e) {
     if (s == e || e - s > 10) {
       return -1;

@@ -11,7 +11,8 @@ import org.lbfgsbeam.core.Checks;
  *   <caption>Arrays and their shapes</caption>
  *   <tr><th>array</th><th>shape</th><th>contents</th></tr>
  *   <tr><td>{@link #rowOffsets()}</td><td>int[N+1]</td>
- *       <td>row i holds entries {@code rowOffsets[i] .. rowOffsets[i+1]-1}; {@code rowOffsets[0] = 0},
+ *       <td>row i holds entries {@code rowOffsets[i] .. rowOffsets[i+1]-1};
+ *       {@code rowOffsets[0] = 0},
  *       non-decreasing, {@code rowOffsets[N] = nnz}</td></tr>
  *   <tr><td>{@link #columns()}</td><td>int[nnz]</td>
  *       <td>0-based feature index in {@code [0, D)}, strictly ascending within a row (file index
@@ -26,8 +27,8 @@ import org.lbfgsbeam.core.Checks;
  * <p>Datasets reach 10<sup>7</sup> nonzeros, so the constructor takes ownership of the arrays it is
  * given without copying them, and the accessors return those same arrays. Callers must not modify
  * an array passed to the constructor or returned by an accessor; the dataset is immutable only as
- * long as they don't. Every shape and range above is validated (in O(N + nnz + K)) when a dataset is
- * built.
+ * long as they don't. Every shape and range above is validated (in O(N + nnz + K)) when a dataset
+ * is built.
  *
  * <p>D is a property of the dataset, not of its rows: for a file it is the largest feature index
  * present, and {@link #withNumFeatures(int)} widens a test set to its training set's D. Likewise

@@ -28,41 +28,14 @@ import java.io.Serializable;
  * the bracket is narrower than progressTolerance/max|d|, or after maxEvaluations trials; it then
  * returns the LO end. When that end is the start point the search failed ({@link #failed()}).
  */
-public final class StrongWolfeLineSearch implements Serializable {
-  private static final long serialVersionUID = 1L;
-
-  private final double c1;
-  private final double c2;
-  private final int maxEvaluations;
-  private final double progressTolerance;
-  private final TrialPoint start;
-  private final double directionMaxAbs;
-
-  private final int evaluations;
-  private final boolean zooming;
-  private final TrialPoint previous; // phase 1: the last finite trial (start at first)
-  private final TrialPoint[] bracket; // phase 2: two ends, positions kept as minFunc keeps them
-  private final boolean insufficientProgress;
-  private final double nextStep;
-  private final TrialPoint result;
-
-  private StrongWolfeLineSearch(double c1, double c2, int maxEvaluations, double progressTolerance,
-      TrialPoint start, double directionMaxAbs, int evaluations, boolean zooming, TrialPoint previous,
-      TrialPoint[] bracket, boolean insufficientProgress, double nextStep, TrialPoint result) {
-    this.c1 = c1;
-    this.c2 = c2;
-    this.maxEvaluations = maxEvaluations;
-    this.progressTolerance = progressTolerance;
-    this.start = start;
-    this.directionMaxAbs = directionMaxAbs;
-    this.evaluations = evaluations;
-    this.zooming = zooming;
-    this.previous = previous;
-    this.bracket = bracket;
-    this.insufficientProgress = insufficientProgress;
-    this.nextStep = nextStep;
-    this.result = result;
-  }
+public record StrongWolfeLineSearch(double c1, double c2, int maxEvaluations,
+    double progressTolerance, TrialPoint start, double directionMaxAbs, int evaluations,
+    boolean zooming, TrialPoint previous, TrialPoint[] bracket, boolean insufficientProgress,
+    double nextStep, TrialPoint result) implements Serializable {
+  // Components, for executors that save the state: the constants (c1, c2, maxEvaluations,
+  // progressTolerance), the start point and max|d|, the trials so far, the phase, the previous trial
+  // (bracketing), the two ends (zoom; positions kept as minFunc keeps them), minFunc's
+  // insufficient-progress flag, the next step to try (NaN when done) and the chosen point (when done).
 
   /**
    * A new search from {@code start} (step 0: its value f and slope g&middot;d) whose first trial is
@@ -89,40 +62,14 @@ public final class StrongWolfeLineSearch implements Serializable {
         directionMaxAbs, 0, false, start, null, false, initialStep, null);
   }
 
-  /** Whether the search has ended; then {@link #result()} is set. */
+  /** Whether the search has ended; then {@link #result()} is the chosen point. */
   public boolean isDone() {
     return result != null;
   }
 
-  /** The step to evaluate next. Only while not done. */
-  public double nextStep() {
-    if (isDone()) {
-      throw new IllegalStateException("line search is done");
-    }
-    return nextStep;
-  }
-
-  /** The chosen point: the lowest end of the final bracket. Only when done. */
-  public TrialPoint result() {
-    if (!isDone()) {
-      throw new IllegalStateException("line search is not done");
-    }
-    return result;
-  }
-
   /** Whether the search ended without any point of sufficient decrease (it returns the start point). */
   public boolean failed() {
-    return result().id() == start.id();
-  }
-
-  /** Trials evaluated in this search. */
-  public int evaluations() {
-    return evaluations;
-  }
-
-  /** The start point of the search (step 0). */
-  public TrialPoint startPoint() {
-    return start;
+    return result.id() == start.id();
   }
 
   /** Identifiers of evaluations whose gradients this state may still return. */
@@ -141,7 +88,7 @@ public final class StrongWolfeLineSearch implements Serializable {
     if (isDone()) {
       throw new IllegalStateException("line search is done");
     }
-    if (trial.step() != nextStep) {
+    if (Double.compare(trial.step(), nextStep) != 0) {
       throw new IllegalArgumentException("expected a trial at step " + nextStep + ", but got "
           + trial.step());
     }

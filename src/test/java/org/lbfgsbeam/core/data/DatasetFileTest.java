@@ -1,5 +1,7 @@
 package org.lbfgsbeam.core.data;
 
+import org.lbfgsbeam.core.testing.SharedData;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

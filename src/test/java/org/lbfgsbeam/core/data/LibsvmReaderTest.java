@@ -1,5 +1,7 @@
 package org.lbfgsbeam.core.data;
 
+import org.lbfgsbeam.core.testing.SharedData;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -182,7 +184,8 @@ class LibsvmReaderTest {
         Arguments.of("1 4:-Infinity\n", 1, "non-finite value '-Infinity' for feature 4"),
         Arguments.of("1 3:1e400\n", 1, "non-finite value '1e400' for feature 3"),
         Arguments.of("1 1:1 3\n", 1, "bad token '3'"),
-        Arguments.of("# c\r\n\r\n1 1:1\r\n1 2:1 2:1\r\n", 4, "feature index 2 not ascending after 2"),
+        Arguments.of("# c\r\n\r\n1 1:1\r\n1 2:1 2:1\r\n", 4,
+            "feature index 2 not ascending after 2"),
         Arguments.of("", 0, "empty file: no examples"),
         Arguments.of("# only\n   # comments\n\n\t\r\n", 0, "empty file: no examples"));
   }
@@ -203,7 +206,8 @@ class LibsvmReaderTest {
   void pathErrorsNameThePath(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("bad.libsvm");
     Files.write(file, "1 1:1\n1 2:x\n".getBytes(StandardCharsets.UTF_8));
-    InputFormatException e = assertThrows(InputFormatException.class, () -> LibsvmReader.read(file));
+    InputFormatException e =
+        assertThrows(InputFormatException.class, () -> LibsvmReader.read(file));
     assertEquals(file + ":2: bad value 'x'", e.getMessage());
   }
 

@@ -55,7 +55,8 @@ class SparseDatasetTest {
     int[] k2 = {-1, 1};
     return Stream.of(
         Arguments.of("negative D", (Runnable) () -> SparseDataset.of(-3, k2, new int[] {0},
-            new int[0], new double[0], new int[0]), "numFeatures must be non-negative, but was: -3"),
+            new int[0], new double[0], new int[0]),
+            "numFeatures must be non-negative, but was: -3"),
         Arguments.of("classLabels not ascending", (Runnable) () -> SparseDataset.of(2,
             new int[] {3, 3}, new int[] {0}, new int[0], new double[0], new int[0]),
             "classLabels[1] = 3 follows 3"),
