@@ -81,12 +81,6 @@ public final class BlocksInNodeOrder {
         Coder<KV<Integer, double[]>> inputCoder) throws CannotProvideCoderException {
       return PartialsCoder.INSTANCE;
     }
-
-    @Override
-    public Coder<KV<Integer, double[]>> getDefaultInputCoder(CoderRegistry registry,
-        Coder<KV<Integer, double[]>> inputCoder) {
-      return KvCoder.of(VarIntCoder.of(), DoubleArrayCoder.of());
-    }
   }
 
   private static final class Collect extends Base<double[][]> {

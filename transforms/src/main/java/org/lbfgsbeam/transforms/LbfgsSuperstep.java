@@ -1,0 +1,576 @@
+package org.lbfgsbeam.transforms;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.lbfgsbeam.core.Checks;
+import org.lbfgsbeam.core.objective.CombinedStatistics;
+import org.lbfgsbeam.core.objective.PartitionedObjective;
+import org.lbfgsbeam.core.optim.GramMatrix;
+import org.lbfgsbeam.core.optim.Superstep;
+import org.lbfgsbeam.core.optim.Superstep.Direction;
+import org.lbfgsbeam.core.optim.VectorFreeDirection;
+import org.lbfgsbeam.core.partition.BlockKernels;
+
+/**
+ * One L-BFGS superstep (a {@link Superstep} of the core's coordinator) as a declarative graph of
+ * transforms over partitioned vectors, in the manner of Najafabadi et al. (J Big Data 2017):
+ *
+ * <ol>
+ *   <li><b>Read and JOIN</b>: the stored blocks of x, g, d, the accepted trial gradient and the (s, y)
+ *       pairs, joined by node_id ({@link JoinVectors}, a CoGroupByKey).</li>
+ *   <li><b>Commit</b> (LOCAL PROJECT): x &larr; x + t&middot;d, the new pair, g &larr; g<sub>e</sub>.</li>
+ *   <li><b>Direction</b>: &minus;&gamma;g (LOCAL); or the two-loop recursion, 2h chained
+ *       {@link DotProduct}s (JOIN + partial dot + SUM in node order + broadcast) each followed by a
+ *       LOCAL axpy; or vector-free: one batched SUM of the new Gram entries, broadcast, then the scalar
+ *       recursion and a LOCAL linear combination.</li>
+ *   <li><b>Trial</b>: x<sub>t</sub> = x + t&middot;d (LOCAL); the objective's per-block margins and
+ *       partial statistics; their combine in node order, broadcast; the per-block gradient; one last
+ *       SUM of the line-search scalars, written as the superstep's result.</li>
+ * </ol>
+ * Every new vector is written under its own id ({@link BlockFiles}), so nothing read is overwritten.
+ * The arithmetic is the core's {@link BlockKernels} and objective, called exactly as
+ * {@code LocalExecutor} calls them, so both give the same bits.
+ */
+public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
+  private final Superstep step;
+  private final String stateDirectory;
+  private final ObjectiveSpec objective;
+
+  private LbfgsSuperstep(Superstep step, String stateDirectory, ObjectiveSpec objective) {
+    this.step = step;
+    this.stateDirectory = stateDirectory;
+    this.objective = objective;
+  }
+
+  /** The graph of {@code step}; set the state directory and objective with the {@code with} methods. */
+  public static LbfgsSuperstep of(Superstep step) {
+    Checks.checkArgument(step != null, "superstep must not be null");
+    return new LbfgsSuperstep(step, null, null);
+  }
+
+  /** Where vectors are stored between supersteps (any Beam FileSystem path). */
+  public LbfgsSuperstep withStateDirectory(String directory) {
+    Checks.checkArgument(directory != null && !directory.isEmpty(),
+        "state directory must be set, but was: %s", directory);
+    return new LbfgsSuperstep(step, directory, objective);
+  }
+
+  /** The objective to evaluate. */
+  public LbfgsSuperstep withObjective(ObjectiveSpec spec) {
+    Checks.checkArgument(spec != null, "objective must not be null");
+    return new LbfgsSuperstep(step, stateDirectory, spec);
+  }
+
+  /** The name of the stored result of superstep {@code number}. */
+  public static String resultName(long number) {
+    return "result-" + number;
+  }
+
+  @Override
+  public PDone expand(PBegin begin) {
+    Checks.checkState(stateDirectory != null, "withStateDirectory was not called");
+    Checks.checkState(objective != null, "withObjective was not called");
+    String dir = stateDirectory;
+    int blocks = objective.blocks();
+    PCollection<Integer> nodes = begin.apply("Nodes",
+        Create.of(IntStream.range(0, blocks).boxed().toList()).withCoder(VarIntCoder.of()));
+
+    // 1. Read what this superstep needs and JOIN it by node_id.
+    Map<String, PCollection<KV<Integer, double[]>>> inputs = new LinkedHashMap<>();
+    inputs.put("x", nodes.apply("Read x", ReadVector.of(dir, "x-" + step.xId())));
+    if (step.gId() >= 0) {
+      inputs.put("g", nodes.apply("Read g", ReadVector.of(dir, "g-" + step.gId())));
+    }
+    Superstep.Commit commit = step.commit();
+    boolean needsOldDirection = commit != null
+        || (step.direction() == Direction.KEEP && step.hasTrial());
+    if (needsOldDirection) {
+      inputs.put("d", nodes.apply("Read d", ReadVector.of(dir, "d-" + step.dId())));
+    }
+    if (commit != null) {
+      inputs.put("ge", nodes.apply("Read accepted gradient",
+          ReadVector.of(dir, "g-" + commit.evaluationId())));
+    }
+    long[] pairs = step.pairIdsAfter();
+    boolean push = commit != null && commit.push();
+    boolean usesPairs = step.direction() == Direction.TWO_LOOP
+        || step.direction() == Direction.VECTOR_FREE;
+    if (usesPairs) {
+      for (long id : pairs) {
+        if (push && id == commit.evaluationId()) {
+          continue; // made by the commit below
+        }
+        inputs.put("s:" + id, nodes.apply("Read s" + id, ReadVector.of(dir, "s-" + id)));
+        inputs.put("y:" + id, nodes.apply("Read y" + id, ReadVector.of(dir, "y-" + id)));
+      }
+    }
+    PCollection<KV<Integer, NamedBlocks>> state = begin.apply("Join state", JoinVectors.of(inputs));
+
+    // 2. Commit the accepted trial.
+    if (commit != null) {
+      state = state.apply("Commit", ParDo.of(new CommitFn(commit.step(), push,
+          commit.evaluationId()))).setCoder(namedCoder());
+      write(state, "x", "x-" + commit.evaluationId());
+      if (push) {
+        write(state, "s:" + commit.evaluationId(), "s-" + commit.evaluationId());
+        write(state, "y:" + commit.evaluationId(), "y-" + commit.evaluationId());
+      }
+    }
+
+    // 3. The direction.
+    PCollectionView<double[]> gramDots = null;
+    switch (step.direction()) {
+      case NONE, KEEP -> { }
+      case STEEPEST -> state = state.apply("Steepest descent",
+          ParDo.of(new SteepestFn(step.gamma()))).setCoder(namedCoder());
+      case VECTOR_FREE -> {
+        int[] plan = GramMatrix.newPairs(pairs.length, push);
+        gramDots = state
+            .apply("Gram partials", ParDo.of(new GramPartialsFn(pairs, plan)))
+            .setCoder(partialCoder())
+            .apply("Sum Gram entries", Combine.globally(BlocksInNodeOrder.sum()).asSingletonView());
+        state = state.apply("Vector-free direction",
+            ParDo.of(new VectorFreeDirectionFn(pairs, step.gram(), step.history(), push,
+                step.gamma(), gramDots)).withSideInputs(gramDots)).setCoder(namedCoder());
+      }
+      case TWO_LOOP -> state = twoLoop(begin, state, pairs, step.pairCurvaturesAfter());
+      default -> throw new IllegalStateException("unknown direction " + step.direction());
+    }
+    if (step.formsDirection()) {
+      write(state, "d", "d-" + step.number());
+    }
+
+    // 4. The trial evaluation.
+    if (step.hasTrial()) {
+      boolean withDirection = step.direction() != Direction.NONE;
+      TupleTag<KV<Integer, NamedBlocks>> evaluatedTag = new TupleTag<>() {};
+      TupleTag<KV<Integer, double[]>> statsTag = new TupleTag<>() {};
+      PCollectionTuple margins = state.apply("Trial point and margins",
+          ParDo.of(new MarginsFn(objective, step.trialStep(), withDirection, statsTag))
+              .withOutputTags(evaluatedTag, TupleTagList.of(statsTag)));
+      PCollection<KV<Integer, NamedBlocks>> evaluated = margins.get(evaluatedTag)
+          .setCoder(namedCoder());
+      PCollectionView<double[]> combined = margins.get(statsTag).setCoder(partialCoder())
+          .apply("Collect statistics", Combine.globally(BlocksInNodeOrder.collect()))
+          .setCoder(BlocksInNodeOrder.MatrixCoder.of())
+          .apply("Combine statistics", ParDo.of(new CombineStatisticsFn(objective)))
+          .setCoder(DoubleArrayCoder.of())
+          .apply("Broadcast statistics", org.apache.beam.sdk.transforms.View.asSingleton());
+      TupleTag<KV<Integer, double[]>> gradientTag = new TupleTag<>() {};
+      TupleTag<KV<Integer, double[]>> scalarsTag = new TupleTag<>() {};
+      PCollectionTuple gradients = evaluated.apply("Gradient",
+          ParDo.of(new GradientFn(objective, step.trialStep(), withDirection, combined, scalarsTag))
+              .withSideInputs(combined)
+              .withOutputTags(gradientTag, TupleTagList.of(scalarsTag)));
+      gradients.get(gradientTag).setCoder(partialCoder())
+          .apply("Store trial gradient", WriteVector.to(dir, "g-" + step.trialId()));
+      List<PCollectionView<?>> sides = new ArrayList<>();
+      sides.add(combined);
+      if (gramDots != null) {
+        sides.add(gramDots);
+      }
+      gradients.get(scalarsTag).setCoder(partialCoder())
+          .apply("Collect scalars", Combine.globally(BlocksInNodeOrder.collect()))
+          .setCoder(BlocksInNodeOrder.MatrixCoder.of())
+          .apply("Store result", ParDo.of(new ResultFn(dir, step.number(), step.trialId(),
+              step.trialStep(), combined, gramDots)).withSideInputs(sides));
+    }
+    return PDone.in(begin.getPipeline());
+  }
+
+  /**
+   * The two-loop recursion as the paper draws it: q is its own distributed vector; each &alpha; and
+   * &beta; is a {@link DotProduct} (JOIN + partial + SUM + broadcast) and each update of q a JOIN with
+   * the pair's block and a LOCAL axpy that reads the broadcast scalar.
+   */
+  private PCollection<KV<Integer, NamedBlocks>> twoLoop(PBegin begin,
+      PCollection<KV<Integer, NamedBlocks>> state, long[] pairs, double[] curvatures) {
+    int h = pairs.length;
+    List<PCollection<KV<Integer, double[]>>> s = new ArrayList<>();
+    List<PCollection<KV<Integer, double[]>>> y = new ArrayList<>();
+    for (long id : pairs) {
+      s.add(extract(state, "s:" + id));
+      y.add(extract(state, "y:" + id));
+    }
+    PCollection<KV<Integer, double[]>> q = state.apply("q = -g",
+        ParDo.of(new ExtractFn("g", -1.0))).setCoder(partialCoder());
+    List<PCollectionView<double[]>> alphaDots = new ArrayList<>();
+    for (int k = 0; k < h; k++) {
+      alphaDots.add(null);
+    }
+    for (int i = h - 1; i >= 0; i--) {
+      PCollectionView<double[]> dot = begin.apply("alpha" + i + " = rho s.q",
+          DotProduct.of(s.get(i), q));
+      alphaDots.set(i, dot);
+      q = joinUpdate(begin, q, y.get(i), "q -= alpha" + i + " y",
+          new TwoLoopUpdateFn(curvatures[i], true, dot, null));
+    }
+    q = q.apply("q *= gamma", ParDo.of(new ScaleFn(step.gamma()))).setCoder(partialCoder());
+    for (int i = 0; i < h; i++) {
+      PCollectionView<double[]> dot = begin.apply("beta" + i + " = rho y.q",
+          DotProduct.of(y.get(i), q));
+      q = joinUpdate(begin, q, s.get(i), "q += (alpha" + i + " - beta) s",
+          new TwoLoopUpdateFn(curvatures[i], false, alphaDots.get(i), dot));
+    }
+    Map<String, PCollection<KV<Integer, double[]>>> d = new LinkedHashMap<>();
+    d.put("d", q);
+    return begin.apply("Join direction", JoinVectors.into(state, d));
+  }
+
+  private static PCollection<KV<Integer, double[]>> joinUpdate(PBegin begin,
+      PCollection<KV<Integer, double[]>> q, PCollection<KV<Integer, double[]>> v, String name,
+      TwoLoopUpdateFn fn) {
+    Map<String, PCollection<KV<Integer, double[]>>> pair = new LinkedHashMap<>();
+    pair.put("q", q);
+    pair.put("v", v);
+    ParDo.SingleOutput<KV<Integer, NamedBlocks>, KV<Integer, double[]>> update = ParDo.of(fn)
+        .withSideInputs(fn.sideInputs());
+    return begin.apply("Join " + name, JoinVectors.of(pair)).apply(name, update)
+        .setCoder(partialCoder());
+  }
+
+  private static PCollection<KV<Integer, double[]>> extract(
+      PCollection<KV<Integer, NamedBlocks>> state, String name) {
+    return state.apply("Extract " + name, ParDo.of(new ExtractFn(name, 1.0)))
+        .setCoder(partialCoder());
+  }
+
+  private void write(PCollection<KV<Integer, NamedBlocks>> state, String name, String vector) {
+    extract(state, name).apply("Store " + vector, WriteVector.to(stateDirectory, vector));
+  }
+
+  @Override
+  public String getName() {
+    return "Superstep " + step.number();
+  }
+
+  static KvCoder<Integer, NamedBlocks> namedCoder() {
+    return KvCoder.of(VarIntCoder.of(), NamedBlocks.Coder.of());
+  }
+
+  static KvCoder<Integer, double[]> partialCoder() {
+    return KvCoder.of(VarIntCoder.of(), DoubleArrayCoder.of());
+  }
+
+  /** Commit: x &larr; x + t&middot;d; the pair (t&middot;d, g<sub>e</sub> &minus; g); g &larr; g<sub>e</sub>. */
+  private static final class CommitFn extends DoFn<KV<Integer, NamedBlocks>, KV<Integer, NamedBlocks>> {
+    private final double t;
+    private final boolean push;
+    private final long id;
+
+    CommitFn(double t, boolean push, long id) {
+      this.t = t;
+      this.push = push;
+      this.id = id;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, NamedBlocks> e,
+        OutputReceiver<KV<Integer, NamedBlocks>> out) {
+      NamedBlocks b = e.getValue();
+      double[] d = b.get("d");
+      double[] ge = b.get("ge");
+      NamedBlocks next = b.with("x", BlockKernels.trialPoint(b.get("x"), t, d));
+      if (push) {
+        next = next.with("s:" + id, BlockKernels.step(t, d))
+            .with("y:" + id, BlockKernels.difference(ge, b.get("g")));
+      }
+      out.output(KV.of(e.getKey(), next.with("g", ge).without("ge").without("d")));
+    }
+  }
+
+  /** d = &minus;&gamma;g. */
+  private static final class SteepestFn extends DoFn<KV<Integer, NamedBlocks>, KV<Integer, NamedBlocks>> {
+    private final double gamma;
+
+    SteepestFn(double gamma) {
+      this.gamma = gamma;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, NamedBlocks> e,
+        OutputReceiver<KV<Integer, NamedBlocks>> out) {
+      out.output(KV.of(e.getKey(),
+          e.getValue().with("d", BlockKernels.steepest(e.getValue().get("g"), gamma))));
+    }
+  }
+
+  /** The vector-free basis [s (oldest first), y, g] of a node. */
+  static double[][] basis(NamedBlocks b, long[] pairs) {
+    int h = pairs.length;
+    double[][] out = new double[2 * h + 1][];
+    for (int i = 0; i < h; i++) {
+      out[GramMatrix.s(i)] = b.get("s:" + pairs[i]);
+      out[GramMatrix.y(h, i)] = b.get("y:" + pairs[i]);
+    }
+    out[GramMatrix.g(h)] = b.get("g");
+    return out;
+  }
+
+  private static final class GramPartialsFn extends DoFn<KV<Integer, NamedBlocks>, KV<Integer, double[]>> {
+    private final long[] pairs;
+    private final int[] plan;
+
+    GramPartialsFn(long[] pairs, int[] plan) {
+      this.pairs = pairs;
+      this.plan = plan;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, NamedBlocks> e,
+        OutputReceiver<KV<Integer, double[]>> out) {
+      out.output(KV.of(e.getKey(), BlockKernels.gramPartials(basis(e.getValue(), pairs), plan)));
+    }
+  }
+
+  private static final class VectorFreeDirectionFn
+      extends DoFn<KV<Integer, NamedBlocks>, KV<Integer, NamedBlocks>> {
+    private final long[] pairs;
+    private final GramMatrix gram;
+    private final int history;
+    private final boolean push;
+    private final double gamma;
+    private final PCollectionView<double[]> dots;
+
+    VectorFreeDirectionFn(long[] pairs, GramMatrix gram, int history, boolean push, double gamma,
+        PCollectionView<double[]> dots) {
+      this.pairs = pairs;
+      this.gram = gram;
+      this.history = history;
+      this.push = push;
+      this.gamma = gamma;
+      this.dots = dots;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      KV<Integer, NamedBlocks> e = c.element();
+      GramMatrix updated = gram.updated(history, push, false, c.sideInput(dots));
+      double[] delta = VectorFreeDirection.coefficients(updated, gamma);
+      c.output(KV.of(e.getKey(), e.getValue().with("d",
+          BlockKernels.combination(delta, basis(e.getValue(), pairs)))));
+    }
+  }
+
+  /** A named block as its own distributed vector, scaled by a constant (1 or &minus;1). */
+  private static final class ExtractFn extends DoFn<KV<Integer, NamedBlocks>, KV<Integer, double[]>> {
+    private final String name;
+    private final double scale;
+
+    ExtractFn(String name, double scale) {
+      this.name = name;
+      this.scale = scale;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, NamedBlocks> e,
+        OutputReceiver<KV<Integer, double[]>> out) {
+      double[] b = e.getValue().get(name);
+      out.output(KV.of(e.getKey(), scale == 1.0 ? b : BlockKernels.steepest(b, -scale)));
+    }
+  }
+
+  private static final class ScaleFn extends DoFn<KV<Integer, double[]>, KV<Integer, double[]>> {
+    private final double a;
+
+    ScaleFn(double a) {
+      this.a = a;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, double[]> e, OutputReceiver<KV<Integer, double[]>> out) {
+      double[] q = e.getValue().clone();
+      BlockKernels.scale(a, q);
+      out.output(KV.of(e.getKey(), q));
+    }
+  }
+
+  /**
+   * First loop: q &minus;= &alpha;<sub>i</sub>y<sub>i</sub> with &alpha;<sub>i</sub> = (s<sub>i</sub>&middot;q)/(s<sub>i</sub>&middot;y<sub>i</sub>);
+   * second loop: q += (&alpha;<sub>i</sub> &minus; &beta;)s<sub>i</sub> with &beta; = (y<sub>i</sub>&middot;q)/(s<sub>i</sub>&middot;y<sub>i</sub>).
+   */
+  private static final class TwoLoopUpdateFn extends DoFn<KV<Integer, NamedBlocks>, KV<Integer, double[]>> {
+    private final double curvature;
+    private final boolean firstLoop;
+    private final PCollectionView<double[]> alphaDot;
+    private final PCollectionView<double[]> betaDot;
+
+    TwoLoopUpdateFn(double curvature, boolean firstLoop, PCollectionView<double[]> alphaDot,
+        PCollectionView<double[]> betaDot) {
+      this.curvature = curvature;
+      this.firstLoop = firstLoop;
+      this.alphaDot = alphaDot;
+      this.betaDot = betaDot;
+    }
+
+    List<PCollectionView<?>> sideInputs() {
+      List<PCollectionView<?>> views = new ArrayList<>();
+      views.add(alphaDot);
+      if (betaDot != null) {
+        views.add(betaDot);
+      }
+      return views;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      double alpha = c.sideInput(alphaDot)[0] / curvature;
+      double a = firstLoop ? -alpha : alpha - c.sideInput(betaDot)[0] / curvature;
+      double[] q = c.element().getValue().get("q").clone();
+      BlockKernels.axpy(a, c.element().getValue().get("v"), q);
+      c.output(KV.of(c.element().getKey(), q));
+    }
+  }
+
+  /** x<sub>t</sub> = x + t&middot;d, the block's margins and partial statistics. */
+  private static final class MarginsFn extends DoFn<KV<Integer, NamedBlocks>, KV<Integer, NamedBlocks>> {
+    private final ObjectiveSpec spec;
+    private final double t;
+    private final boolean withDirection;
+    private final TupleTag<KV<Integer, double[]>> statsTag;
+    private transient PartitionedObjective objective;
+
+    MarginsFn(ObjectiveSpec spec, double t, boolean withDirection,
+        TupleTag<KV<Integer, double[]>> statsTag) {
+      this.spec = spec;
+      this.t = t;
+      this.withDirection = withDirection;
+      this.statsTag = statsTag;
+    }
+
+    @Setup
+    public void setup() {
+      objective = ObjectiveCache.get(spec);
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      int node = c.element().getKey();
+      NamedBlocks b = c.element().getValue();
+      double[] xt = BlockKernels.trialPoint(b.get("x"), t, withDirection ? b.get("d") : null);
+      double[] z = objective.margins(node, xt);
+      c.output(statsTag, KV.of(node, objective.partialStatistics(node, z)));
+      c.output(KV.of(node, b.with("xt", xt).with("z", z)));
+    }
+  }
+
+  /** The objective's combine of all nodes' statistics (in node order): [data loss, broadcast...]. */
+  private static final class CombineStatisticsFn extends DoFn<double[][], double[]> {
+    private final ObjectiveSpec spec;
+    private transient PartitionedObjective objective;
+
+    CombineStatisticsFn(ObjectiveSpec spec) {
+      this.spec = spec;
+    }
+
+    @Setup
+    public void setup() {
+      objective = ObjectiveCache.get(spec);
+    }
+
+    @ProcessElement
+    public void process(@Element double[][] partials, OutputReceiver<double[]> out) {
+      CombinedStatistics s = objective.combine(partials);
+      double[] packed = new double[s.broadcast().length + 1];
+      packed[0] = s.dataLoss();
+      System.arraycopy(s.broadcast(), 0, packed, 1, s.broadcast().length);
+      out.output(packed);
+    }
+  }
+
+  /** The block's gradient (stored) and its scalars: [share of f, line-search partials...]. */
+  private static final class GradientFn extends DoFn<KV<Integer, NamedBlocks>, KV<Integer, double[]>> {
+    private final ObjectiveSpec spec;
+    private final double t;
+    private final boolean withDirection;
+    private final PCollectionView<double[]> combined;
+    private final TupleTag<KV<Integer, double[]>> scalarsTag;
+    private transient PartitionedObjective objective;
+
+    GradientFn(ObjectiveSpec spec, double t, boolean withDirection,
+        PCollectionView<double[]> combined, TupleTag<KV<Integer, double[]>> scalarsTag) {
+      this.spec = spec;
+      this.t = t;
+      this.withDirection = withDirection;
+      this.combined = combined;
+      this.scalarsTag = scalarsTag;
+    }
+
+    @Setup
+    public void setup() {
+      objective = ObjectiveCache.get(spec);
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      int node = c.element().getKey();
+      NamedBlocks b = c.element().getValue();
+      double[] packed = c.sideInput(combined);
+      double[] broadcast = java.util.Arrays.copyOfRange(packed, 1, packed.length);
+      double[] xt = b.get("xt");
+      double[] gt = new double[xt.length];
+      double share = objective.gradient(node, xt, b.get("z"), broadcast, gt);
+      double[] ls = BlockKernels.lineSearchPartials(withDirection ? b.get("g") : null,
+          withDirection ? b.get("d") : null, t, gt);
+      double[] scalars = new double[ls.length + 1];
+      scalars[0] = share;
+      System.arraycopy(ls, 0, scalars, 1, ls.length);
+      c.output(scalarsTag, KV.of(node, scalars));
+      c.output(KV.of(node, gt));
+    }
+  }
+
+  /** f = data loss + shares in node order; the line-search scalars; stored as the result. */
+  private static final class ResultFn extends DoFn<double[][], Void> {
+    private final String dir;
+    private final long number;
+    private final long trialId;
+    private final double t;
+    private final PCollectionView<double[]> combined;
+    private final PCollectionView<double[]> gramDots;
+
+    ResultFn(String dir, long number, long trialId, double t, PCollectionView<double[]> combined,
+        PCollectionView<double[]> gramDots) {
+      this.dir = dir;
+      this.number = number;
+      this.trialId = trialId;
+      this.t = t;
+      this.combined = combined;
+      this.gramDots = gramDots;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) throws IOException {
+      double[][] scalars = c.element();
+      double f = c.sideInput(combined)[0];
+      double[][] ls = new double[scalars.length][];
+      for (int b = 0; b < scalars.length; b++) {
+        f += scalars[b][0];
+        ls[b] = java.util.Arrays.copyOfRange(scalars[b], 1, scalars[b].length);
+      }
+      double[] r = BlockKernels.combineLineSearchPartials(ls);
+      double[] dots = gramDots == null ? null : c.sideInput(gramDots);
+      BlockFiles.write(dir, resultName(number), 0,
+          SuperstepResultCodec.encode(trialId, t, f, r, dots));
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package org.lbfgsbeam.transforms;
+
+import java.io.Serializable;
+import org.lbfgsbeam.core.Checks;
+
+/**
+ * What a worker needs to build the objective of a run: the model, &lambda;, the number of parameter
+ * blocks, and where the prepared training data ({@code DatasetFile} format) is, on any Beam
+ * FileSystem. Small and serialisable: DoFns carry this, never the data; each worker JVM loads the data
+ * once ({@link ObjectiveCache}) and keeps it across supersteps, the loop-invariant input of the paper.
+ *
+ * @param model the objective
+ * @param lambda the L2 regularisation &lambda;
+ * @param blocks the number of parameter blocks P
+ * @param dataPath the prepared data file
+ */
+public record ObjectiveSpec(Model model, double lambda, int blocks, String dataPath)
+    implements Serializable {
+
+  /** The models a run can train. */
+  public enum Model {
+    /** Softmax regression, blocks of classes ({@code SoftmaxObjective}). */
+    SOFTMAX,
+    /** Binary logistic regression, blocks of features ({@code LinearModelObjective}). */
+    LOGISTIC,
+    /** Least squares on the labels' values, blocks of features ({@code LinearModelObjective}). */
+    LEAST_SQUARES
+  }
+
+  public ObjectiveSpec {
+    Checks.checkArgument(model != null, "model must not be null");
+    Checks.checkArgument(lambda >= 0 && Double.isFinite(lambda),
+        "lambda must be finite and >= 0, but was: %s", lambda);
+    Checks.checkArgument(blocks >= 1, "partitions must be positive, but was: %s", blocks);
+    Checks.checkArgument(dataPath != null && !dataPath.isEmpty(), "data path must be set");
+  }
+}
