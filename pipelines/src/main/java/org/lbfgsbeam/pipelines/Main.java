@@ -1,2 +1,65 @@
 package org.lbfgsbeam.pipelines;
-public final class Main { public static void main(String[] a) {} }
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import org.lbfgsbeam.core.data.InputFormatException;
+
+/**
+ * The command line: {@code java -jar lbfgs-beam.jar COMMAND [options]}. Exit status 0 on success, 2 on
+ * a usage error or bad input (one line on stderr), 1 on any other failure.
+ */
+public final class Main {
+  static final String USAGE = String.join("\n",
+      "usage: lbfgs-beam COMMAND [options]",
+      "",
+      "commands:",
+      "  train      train a model with distributed L-BFGS (train --help)",
+      "",
+      "Najafabadi et al., \"Large-scale distributed L-BFGS\", J Big Data 2017, on Apache Beam.");
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(Arrays.asList(args), System.out, System.err));
+  }
+
+  /** Runs a command; returns the exit status. */
+  static int run(List<String> args, PrintStream out, PrintStream err) {
+    if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("help")) {
+      (args.isEmpty() ? err : out).println(USAGE);
+      return args.isEmpty() ? 2 : 0;
+    }
+    String command = args.get(0);
+    List<String> rest = args.subList(1, args.size());
+    try {
+      switch (command) {
+        case "train" -> {
+          if (TrainOptions.wantsHelp(rest)) {
+            out.println(TrainOptions.HELP);
+            return 0;
+          }
+          TrainCommand.run(TrainOptions.parse(rest), err);
+          return 0;
+        }
+        default -> {
+          err.println("lbfgs-beam: unknown command '" + command + "' (see --help)");
+          return 2;
+        }
+      }
+    } catch (CommandLine.UsageException e) {
+      err.println("lbfgs-beam " + command + ": " + e.getMessage());
+      return 2;
+    } catch (InputFormatException e) {
+      err.println("lbfgs-beam " + command + ": bad input: " + e.getMessage());
+      return 2;
+    } catch (java.nio.file.NoSuchFileException e) {
+      err.println("lbfgs-beam " + command + ": no such file: " + e.getFile());
+      return 2;
+    } catch (Exception e) {
+      err.println("lbfgs-beam " + command + ": failed: " + e);
+      e.printStackTrace(err);
+      return 1;
+    }
+  }
+}

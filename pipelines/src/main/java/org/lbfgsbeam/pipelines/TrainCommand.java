@@ -1,0 +1,315 @@
+package org.lbfgsbeam.pipelines;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.lbfgsbeam.core.data.DatasetFile;
+import org.lbfgsbeam.core.data.LibsvmReader;
+import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.core.exec.LocalExecutor;
+import org.lbfgsbeam.core.exec.SuperstepExecutor;
+import org.lbfgsbeam.core.objective.PartitionedObjective;
+import org.lbfgsbeam.core.optim.LbfgsCoordinator;
+import org.lbfgsbeam.core.optim.LbfgsState;
+import org.lbfgsbeam.core.optim.SuperstepResult;
+import org.lbfgsbeam.core.partition.BlockKernels;
+import org.lbfgsbeam.core.partition.Partitioning;
+import org.lbfgsbeam.transforms.BeamSuperstepExecutor;
+import org.lbfgsbeam.transforms.ObjectiveCache;
+import org.lbfgsbeam.transforms.ObjectiveSpec;
+
+/**
+ * {@code train}: reads a LIBSVM file, runs distributed L-BFGS to a stop reason on the chosen runner,
+ * and writes the run directory:
+ * <ul>
+ *   <li>{@code summary.json}: objective (17 significant digits), gradientNorm, iterations, evaluations,
+ *       stopReason, parameters, classes, features, examples, partitions, runner, seconds, &hellip;</li>
+ *   <li>{@code trace.csv}: one row per iteration ({@link TraceRow});</li>
+ *   <li>{@code model/}: the weights by block ({@link ModelFiles});</li>
+ *   <li>{@code state/}: the coordinator's state and the stored vectors, updated after every superstep
+ *       (file-based runners), which {@code --resume} continues from.</li>
+ * </ul>
+ * Bad input is reported before anything is written. One progress line per iteration goes to stderr.
+ */
+final class TrainCommand {
+  private static final String CONTROL = "control.json";
+  private static final String RUN = "run.json";
+
+  private TrainCommand() {}
+
+  /** What a finished run reports (also written as summary.json). */
+  record Outcome(ObjectNode summary, LbfgsState state, double[][] weights) {}
+
+  static Outcome run(TrainOptions o, PrintStream progress) throws Exception {
+    Path out = o.output();
+    Path stateDir = out.resolve("state");
+    if (o.resume()) {
+      if (!Files.isRegularFile(stateDir.resolve(CONTROL))) {
+        throw new CommandLine.UsageException("nothing to resume: " + stateDir.resolve(CONTROL)
+            + " does not exist");
+      }
+      if (o.runner() == Runner.LOCAL) {
+        throw new CommandLine.UsageException("--resume needs a runner that keeps its state in files"
+            + " (--runner direct); local runs keep vectors in memory");
+      }
+    } else if (Files.exists(out) && !isEmptyDirectory(out) && !o.overwrite()) {
+      throw new CommandLine.UsageException("output " + out + " exists and is not empty"
+          + " (use --overwrite to replace it or --resume to continue it)");
+    }
+    // Read and check everything before writing anything.
+    SparseDataset data = LibsvmReader.read(o.data());
+    Path preparedData = stateDir.resolve("data.bin").toAbsolutePath();
+    ObjectiveSpec spec = new ObjectiveSpec(o.model(), o.lambda(), o.partitions(),
+        preparedData.toString());
+    PartitionedObjective objective;
+    try {
+      objective = ObjectiveCache.build(spec, data);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.UsageException(e.getMessage());
+    }
+    Partitioning partitioning = objective.partitioning();
+    ObjectMapper json = StateJson.mapper();
+    ObjectNode runDescription = describe(o, data, json);
+
+    LbfgsCoordinator coordinator = new LbfgsCoordinator(o.optimizer());
+    LbfgsState state;
+    List<TraceRow> trace = new ArrayList<>();
+    double secondsBefore = 0;
+    if (o.resume()) {
+      JsonNode stored = json.readTree(stateDir.resolve(RUN).toFile());
+      if (!stored.equals(runDescription)) {
+        throw new CommandLine.UsageException("--resume with different data or options than the run"
+            + " in " + out + " (stored: " + stored + ")");
+      }
+      JsonNode control = json.readTree(stateDir.resolve(CONTROL).toFile());
+      state = json.treeToValue(control.get("state"), LbfgsState.class);
+      if (state.finished()) {
+        throw new CommandLine.UsageException("the run in " + out + " has already finished ("
+            + state.stopReason() + ")");
+      }
+      secondsBefore = control.get("seconds").asDouble();
+      for (JsonNode row : control.get("trace")) {
+        trace.add(json.treeToValue(row, TraceRow.class));
+      }
+      progress.printf(Locale.ROOT, "resuming %s at superstep %d (iteration %d, %d evaluations)%n",
+          out, state.pending() == null ? state.nextSuperstep() : state.pending().number(),
+          state.iteration(), state.evaluations());
+    } else {
+      if (Files.exists(out)) {
+        deleteRecursively(out);
+      }
+      Files.createDirectories(stateDir);
+      json.writerWithDefaultPrettyPrinter().writeValue(stateDir.resolve(RUN).toFile(), runDescription);
+      state = coordinator.start();
+    }
+
+    double[][] x0 = new double[partitioning.blocks()][];
+    for (int b = 0; b < x0.length; b++) {
+      x0[b] = new double[partitioning.blockSize(b)];
+    }
+    SuperstepExecutor executor;
+    BeamSuperstepExecutor beam = null;
+    LocalExecutor local = null;
+    if (o.runner() == Runner.LOCAL) {
+      local = new LocalExecutor(objective, x0, o.threads());
+      executor = local;
+    } else {
+      if (!o.resume()) {
+        try (OutputStream stream = Files.newOutputStream(preparedData)) {
+          DatasetFile.write(data, stream);
+        }
+      }
+      beam = BeamSuperstepExecutor.create(directOptions(o.threads()), stateDir.toString(), spec);
+      if (!o.resume()) {
+        beam.storeStartPoint(x0);
+      }
+      executor = beam;
+    }
+
+    long started = System.nanoTime();
+    int supersteps = 0;
+    try (SuperstepExecutor closing = executor) {
+      while (!state.finished()) {
+        SuperstepResult result = executor.execute(state.pending());
+        supersteps++;
+        LbfgsState next = coordinator.advance(state, result);
+        double seconds = secondsBefore + (System.nanoTime() - started) / 1e9;
+        if (state.evaluations() == 0 && next.evaluations() == 1) {
+          trace.add(new TraceRow(0, 1, next.value(), next.gradientMaxAbs(), 0, seconds));
+        } else if (next.iteration() > state.iteration()) {
+          TraceRow row = new TraceRow(next.iteration(), next.evaluations(), next.value(),
+              next.gradientMaxAbs(), next.lastStep(), seconds);
+          trace.add(row);
+          progress.printf(Locale.ROOT, "iter %4d  evals %4d  f %.12e  |g| %.3e  step %.3g  %.2fs%n",
+              row.iteration(), row.evaluations(), row.objective(), row.gradientNorm(), row.step(),
+              seconds);
+        }
+        state = next;
+        if (beam != null) {
+          ObjectNode control = json.createObjectNode();
+          control.set("state", json.valueToTree(state));
+          control.put("seconds", seconds);
+          control.set("trace", json.valueToTree(trace));
+          writeAtomically(stateDir.resolve(CONTROL), json.writerWithDefaultPrettyPrinter()
+              .writeValueAsBytes(control));
+        }
+        executor.retain(state);
+      }
+      double seconds = secondsBefore + (System.nanoTime() - started) / 1e9;
+      double[][] weights = local != null ? local.point(state.xId())
+          : beam.read("x-" + state.xId());
+      for (double[] block : weights) {
+        if (!BlockKernels.allFinite(block)) {
+          throw new IllegalStateException("non-finite weights at the end of the run");
+        }
+      }
+      Path modelTmp = out.resolve("model.tmp");
+      if (Files.exists(modelTmp)) {
+        deleteRecursively(modelTmp);
+      }
+      ModelFiles.write(modelTmp, o.model(), partitioning, data.classLabels(), data.numFeatures(),
+          o.lambda(), weights);
+      Path model = out.resolve("model");
+      if (Files.exists(model)) {
+        deleteRecursively(model);
+      }
+      Files.move(modelTmp, model, StandardCopyOption.ATOMIC_MOVE);
+      writeTrace(out.resolve("trace.csv"), trace);
+      ObjectNode summary = summary(o, data, partitioning, state, seconds, supersteps, json);
+      writeAtomically(out.resolve("summary.json"),
+          json.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+      if (beam != null) {
+        // The run is over: keep the record of it (run.json, control.json), drop the vectors and data.
+        try (Stream<Path> files = Files.list(stateDir)) {
+          for (Path p : (Iterable<Path>) files::iterator) {
+            String name = p.getFileName().toString();
+            if (!name.equals(RUN) && !name.equals(CONTROL)) {
+              if (Files.isDirectory(p)) {
+                deleteRecursively(p);
+              } else {
+                Files.delete(p);
+              }
+            }
+          }
+        }
+      }
+      progress.printf(Locale.ROOT, "stopped: %s (%s) after %d iterations, %d evaluations, %.2fs;"
+          + " f = %s%n", state.stopReason(), state.stopReason().message(), state.iteration(),
+          state.evaluations(), seconds, Numbers.exact(state.value()));
+      return new Outcome(summary, state, weights);
+    }
+  }
+
+  static PipelineOptions directOptions(int threads) {
+    DirectOptions options = PipelineOptionsFactory.create().as(DirectOptions.class);
+    options.setRunner(org.apache.beam.runners.direct.DirectRunner.class);
+    options.setTargetParallelism(threads);
+    // Checked in unit tests (TestPipeline); off for real runs, as NOTES-beam-flink.md measured.
+    options.setEnforceImmutability(false);
+    options.setEnforceEncodability(false);
+    options.setBlockOnRun(true);
+    return options;
+  }
+
+  private static ObjectNode describe(TrainOptions o, SparseDataset data, ObjectMapper json)
+      throws IOException {
+    ObjectNode run = json.createObjectNode();
+    run.put("data", o.data().toAbsolutePath().normalize().toString());
+    run.put("dataBytes", Files.size(o.data()));
+    run.put("examples", data.numExamples());
+    run.put("features", data.numFeatures());
+    run.put("classes", data.numClasses());
+    run.put("model", ModelFiles.modelName(o.model()));
+    run.put("lambda", o.lambda());
+    run.put("partitions", o.partitions());
+    ObjectNode optimizer = run.putObject("optimizer");
+    optimizer.put("history", o.optimizer().history());
+    optimizer.put("gradientTolerance", o.optimizer().gradientTolerance());
+    optimizer.put("progressTolerance", o.optimizer().progressTolerance());
+    optimizer.put("maxIterations", o.optimizer().maxIterations());
+    optimizer.put("maxEvaluations", o.optimizer().maxEvaluations());
+    optimizer.put("c1", o.optimizer().c1());
+    optimizer.put("c2", o.optimizer().c2());
+    optimizer.put("maxLineSearchEvaluations", o.optimizer().maxLineSearchEvaluations());
+    optimizer.put("direction", o.optimizer().directionMethod().name());
+    return run;
+  }
+
+  private static ObjectNode summary(TrainOptions o, SparseDataset data, Partitioning partitioning,
+      LbfgsState state, double seconds, int supersteps, ObjectMapper json) {
+    ObjectNode s = json.createObjectNode();
+    s.put("objective", new java.math.BigDecimal(Numbers.exact(state.value())));
+    s.put("gradientNorm", state.gradientMaxAbs());
+    s.put("iterations", state.iteration());
+    s.put("evaluations", state.evaluations());
+    s.put("dataPasses", state.evaluations());
+    s.put("stopReason", state.stopReason().name());
+    s.put("stopMessage", state.stopReason().message());
+    s.put("converged", state.stopReason().converged());
+    s.put("parameters", partitioning.size());
+    s.put("classes", data.numClasses());
+    s.put("features", data.numFeatures());
+    s.put("examples", data.numExamples());
+    s.put("nonzeros", data.nnz());
+    s.put("partitions", partitioning.blocks());
+    s.put("runner", o.runner().cliName());
+    s.put("model", ModelFiles.modelName(o.model()));
+    s.put("lambda", o.lambda());
+    s.put("history", o.optimizer().history());
+    s.put("direction", o.optimizer().directionMethod().name());
+    s.put("seconds", seconds);
+    s.put("supersteps", supersteps);
+    s.put("skippedUpdates", state.skippedUpdates());
+    // Najafabadi et al., Tables 2-4: (2m+2) vectors of n/P doubles per worker for the L-BFGS state.
+    s.put("optimizerBytesPerWorker",
+        (2L * o.optimizer().history() + 2) * partitioning.maxBlockSize() * 8L);
+    s.put("data", o.data().toAbsolutePath().normalize().toString());
+    return s;
+  }
+
+  private static void writeTrace(Path file, List<TraceRow> trace) throws IOException {
+    StringBuilder sb = new StringBuilder(TraceRow.HEADER).append('\n');
+    for (TraceRow row : trace) {
+      sb.append(row.csv()).append('\n');
+    }
+    writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  static void writeAtomically(Path file, byte[] content) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.write(tmp, content);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  static boolean isEmptyDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
+    }
+  }
+
+  static void deleteRecursively(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
+  }
+}

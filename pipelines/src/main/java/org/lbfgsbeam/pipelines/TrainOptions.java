@@ -1,0 +1,109 @@
+package org.lbfgsbeam.pipelines;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Set;
+import org.lbfgsbeam.core.optim.DirectionMethod;
+import org.lbfgsbeam.core.optim.LbfgsOptions;
+import org.lbfgsbeam.transforms.ObjectiveSpec;
+
+/**
+ * The options of {@code train}, validated.
+ *
+ * @param data the LIBSVM training file
+ * @param model the objective
+ * @param lambda L2 regularisation &lambda;
+ * @param runner where supersteps run
+ * @param partitions P, the number of parameter blocks (node_ids)
+ * @param optimizer the L-BFGS options (history, tolerances, limits, direction method)
+ * @param output the run directory
+ * @param resume continue the run in {@code output}
+ * @param overwrite replace a non-empty {@code output}
+ * @param threads worker threads (local: block threads; direct: the DirectRunner's parallelism)
+ */
+record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner runner,
+    int partitions, LbfgsOptions optimizer, Path output, boolean resume, boolean overwrite,
+    int threads) {
+
+  static final String HELP = String.join("\n",
+      "usage: train --data FILE --output DIR [options]",
+      "",
+      "Trains an L2-regularised linear model with distributed L-BFGS (Najafabadi et al. 2017).",
+      "",
+      "  --data FILE                 LIBSVM/SVMlight training file (required)",
+      "  --output DIR                run directory: summary.json, trace.csv, model/ (required)",
+      "  --model NAME                softmax | logistic | least-squares (default softmax)",
+      "  --lambda L                  L2 regularisation (default 1e-4)",
+      "  --history M                 L-BFGS history m (default 5)",
+      "  --runner NAME               local | direct (default local)",
+      "  --partitions P              parameter blocks; softmax: class blocks, 1..K (default 1)",
+      "  --direction NAME            vector-free | two-loop (default vector-free)",
+      "  --max-iterations N          (default 500)",
+      "  --max-evaluations N         (default 1000)",
+      "  --gradient-tolerance T      stop when max|g| <= T (default 1e-5)",
+      "  --progress-tolerance T      stop when |df| or max|t*d| < T (default 1e-9)",
+      "  --threads N                 worker threads (default: available processors)",
+      "  --resume                    continue the run in --output from its last finished superstep",
+      "  --overwrite                 replace a non-empty --output",
+      "  --help                      this text");
+
+  private static final Set<String> VALUED = Set.of("data", "output", "model", "lambda", "history",
+      "runner", "partitions", "direction", "max-iterations", "max-evaluations",
+      "gradient-tolerance", "progress-tolerance", "threads");
+  private static final Set<String> FLAGS = Set.of("resume", "overwrite", "help");
+
+  /** Parses and validates; throws {@link CommandLine.UsageException} with a one-line message. */
+  static TrainOptions parse(List<String> args) {
+    CommandLine cl = CommandLine.parse(args, VALUED, FLAGS);
+    Path data = Paths.get(cl.required("data"));
+    Path output = Paths.get(cl.required("output"));
+    ObjectiveSpec.Model model = switch (cl.string("model", "softmax")) {
+      case "softmax" -> ObjectiveSpec.Model.SOFTMAX;
+      case "logistic" -> ObjectiveSpec.Model.LOGISTIC;
+      case "least-squares" -> ObjectiveSpec.Model.LEAST_SQUARES;
+      default -> throw new CommandLine.UsageException(
+          "--model must be one of softmax, logistic, least-squares, but was: "
+              + cl.string("model", ""));
+    };
+    double lambda = cl.number("lambda", 1e-4);
+    if (lambda < 0) {
+      throw new CommandLine.UsageException("--lambda must be >= 0, but was: " + lambda);
+    }
+    int partitions = cl.integer("partitions", 1);
+    if (partitions < 1) {
+      throw new CommandLine.UsageException("--partitions must be positive, but was: " + partitions);
+    }
+    int threads = cl.integer("threads", Runtime.getRuntime().availableProcessors());
+    if (threads < 1) {
+      throw new CommandLine.UsageException("--threads must be positive, but was: " + threads);
+    }
+    DirectionMethod direction = switch (cl.string("direction", "vector-free")) {
+      case "vector-free" -> DirectionMethod.VECTOR_FREE;
+      case "two-loop" -> DirectionMethod.TWO_LOOP;
+      default -> throw new CommandLine.UsageException(
+          "--direction must be vector-free or two-loop, but was: " + cl.string("direction", ""));
+    };
+    LbfgsOptions optimizer;
+    try {
+      LbfgsOptions d = LbfgsOptions.defaults();
+      optimizer = d.withHistory(cl.integer("history", d.history()))
+          .withMaxIterations(cl.integer("max-iterations", d.maxIterations()))
+          .withMaxEvaluations(cl.integer("max-evaluations", d.maxEvaluations()))
+          .withGradientTolerance(cl.number("gradient-tolerance", d.gradientTolerance()))
+          .withProgressTolerance(cl.number("progress-tolerance", d.progressTolerance()))
+          .withDirectionMethod(direction);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.UsageException(e.getMessage());
+    }
+    if (cl.has("resume") && cl.has("overwrite")) {
+      throw new CommandLine.UsageException("--resume and --overwrite exclude each other");
+    }
+    return new TrainOptions(data, model, lambda, Runner.parse(cl.string("runner", "local")),
+        partitions, optimizer, output, cl.has("resume"), cl.has("overwrite"), threads);
+  }
+
+  static boolean wantsHelp(List<String> args) {
+    return args.contains("--help") || args.contains("-h");
+  }
+}

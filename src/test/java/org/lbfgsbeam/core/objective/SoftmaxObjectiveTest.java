@@ -1,0 +1,219 @@
+package org.lbfgsbeam.core.objective;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.lbfgsbeam.core.data.LibsvmReader;
+import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.core.partition.BlockKernels;
+import org.lbfgsbeam.core.partition.Partitioning;
+import org.lbfgsbeam.core.testing.GradientTester;
+import org.lbfgsbeam.core.testing.SharedData;
+
+/**
+ * {@link SoftmaxObjective}: finite-difference gradients, the value at W = 0, independence of the
+ * class partitioning, and no overflow at large weights.
+ */
+class SoftmaxObjectiveTest {
+  private static SparseDataset heart;
+  private static SparseDataset small;
+
+  @BeforeAll
+  static void load() throws IOException {
+    heart = LibsvmReader.read(SharedData.file("heart_scale.libsvm"));
+    small = LibsvmReader.read(SharedData.file("synth-small.libsvm"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2})
+  void gradientMatchesFiniteDifferencesOnHeartScale(int partitions) {
+    SoftmaxObjective objective = new SoftmaxObjective(heart, 0.01, partitions);
+    double[][] w = toBlocks(randomMatrix(2, 13, 0.5, 11), objective.partitioning());
+    GradientTester.Result r = GradientTester.check(objective, w);
+    assertEquals(26, r.checked());
+    assertTrue(r.maxError() < 1e-6, "P=" + partitions + ": " + r);
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {3, 7})
+  void gradientMatchesFiniteDifferencesOnSynthSmall(int partitions) {
+    SoftmaxObjective objective = new SoftmaxObjective(small, 1e-4, partitions);
+    double[][] w = toBlocks(randomMatrix(20, 4999, 0.5, 12), objective.partitioning());
+    GradientTester.Result r = GradientTester.check(objective, w, 200, 13);
+    assertEquals(200, r.checked());
+    assertTrue(r.maxError() < 1e-6, "P=" + partitions + ": " + r);
+  }
+
+  /**
+   * At W = 0 every margin is 0, so each block's partial is (m = 0, s = K<sub>b</sub>, z<sub>y</sub>
+   * = 0), the combine gives log Z<sub>i</sub> = 0 + log(&Sigma;<sub>b</sub> K<sub>b</sub>) = log K
+   * (the sum of integers is exact) and f = (1/N) &Sigma;<sub>i</sub> log K + 0 = log K. The only
+   * rounding is the recursive sum of N equal terms, whose relative error is at most
+   * (N&minus;1)&middot;2<sup>&minus;53</sup> (Higham, Accuracy and Stability, eq. 4.4); in practice
+   * it is far smaller, and the assertion uses 1e-15.
+   */
+  @Test
+  void valueAtZeroIsLogK() {
+    for (SparseDataset data : new SparseDataset[] {heart, small}) {
+      int k = data.numClasses();
+      for (int partitions : k == 2 ? new int[] {1, 2} : new int[] {1, 2, 7, k}) {
+        SoftmaxObjective objective = new SoftmaxObjective(data, 0.01, partitions);
+        double[][] g = new double[partitions][];
+        double f = GradientTester.evaluate(objective, zeros(objective.partitioning()), g);
+        assertEquals(Math.log(k), f, 1e-15 * Math.log(k), data + " P=" + partitions);
+        assertTrue(BlockKernels.allFinite(g[0]), "gradient at 0");
+      }
+    }
+  }
+
+  @Test
+  void valueAndGradientDoNotDependOnThePartitioning() {
+    double[][] matrix = randomMatrix(20, 4999, 0.5, 14);
+    double[][] reference = null;
+    double referenceValue = 0;
+    for (int partitions : new int[] {1, 2, 7}) {
+      SoftmaxObjective objective = new SoftmaxObjective(small, 1e-4, partitions);
+      double[][] w = toBlocks(matrix, objective.partitioning());
+      double[][] g = new double[partitions][];
+      double f = GradientTester.evaluate(objective, w, g);
+      double[][] gradient = fromBlocks(g, objective.partitioning());
+      assertEquals(matrix[19][4998], objective.weight(w, 19, 4998), "weight() layout");
+      assertEquals(matrix[5][17], objective.weight(w, 5, 17), "weight() layout");
+      if (reference == null) {
+        reference = gradient;
+        referenceValue = f;
+        continue;
+      }
+      assertEquals(referenceValue, f, 1e-13 * Math.abs(referenceValue), "f at P=" + partitions);
+      double worst = 0;
+      for (int k = 0; k < 20; k++) {
+        for (int j = 0; j < 4999; j++) {
+          double a = reference[k][j];
+          double b = gradient[k][j];
+          worst = Math.max(worst, Math.abs(a - b) / Math.max(Math.max(Math.abs(a), Math.abs(b)),
+              1e-300));
+        }
+      }
+      assertTrue(worst <= 1e-12, "gradient at P=" + partitions + " differs by " + worst);
+    }
+  }
+
+  /**
+   * With weights of order 10<sup>3</sup>, exp of a margin overflows; the max shift keeps f and g
+   * finite, and f stays within its bounds: since max<sub>k</sub> z<sub>ik</sub> &le; log Z<sub>i</sub>
+   * &le; max<sub>k</sub> z<sub>ik</sub> + log K, the data loss lies in [L, L + log K] with
+   * L = (1/N) &Sigma;<sub>i</sub> (max<sub>k</sub> z<sub>ik</sub> &minus; z<sub>i,y<sub>i</sub></sub>).
+   */
+  @Test
+  void hugeWeightsDoNotOverflow() {
+    for (SparseDataset data : new SparseDataset[] {heart, small}) {
+      int k = data.numClasses();
+      int d = data.numFeatures();
+      double[][] matrix = randomMatrix(k, d, 1e3, 15);
+      double lambda = 1e-4;
+      double[][] z = naiveMargins(data, matrix);
+      double lower = 0;
+      for (int i = 0; i < data.numExamples(); i++) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double zik : z[i]) {
+          max = Math.max(max, zik);
+        }
+        lower += max - z[i][data.labels()[i]];
+      }
+      lower /= data.numExamples();
+      double regulariser = 0;
+      for (double[] row : matrix) {
+        regulariser += BlockKernels.dot(row, row);
+      }
+      regulariser *= 0.5 * lambda;
+      assertTrue(lower > 100, "the margins must be large for this test, but L = " + lower);
+      for (int partitions : new int[] {1, 2}) {
+        SoftmaxObjective objective = new SoftmaxObjective(data, lambda, partitions);
+        double[][] g = new double[partitions][];
+        double f = GradientTester.evaluate(objective, toBlocks(matrix, objective.partitioning()), g);
+        assertTrue(Double.isFinite(f), data + " P=" + partitions + ": f = " + f);
+        for (double[] gb : g) {
+          assertTrue(BlockKernels.allFinite(gb), data + " P=" + partitions + ": gradient");
+        }
+        double dataLoss = f - regulariser;
+        double slack = 1e-12 * f;
+        assertTrue(dataLoss >= lower - slack && dataLoss <= lower + Math.log(k) + slack,
+            data + " P=" + partitions + ": data loss " + dataLoss + " outside [" + lower + ", "
+                + (lower + Math.log(k)) + "]");
+      }
+    }
+  }
+
+  /** A K&times;D matrix of N(0, scale&sup2;) entries from {@code seed}. */
+  static double[][] randomMatrix(int k, int d, double scale, long seed) {
+    Random random = new Random(seed);
+    double[][] w = new double[k][d];
+    for (double[] row : w) {
+      for (int j = 0; j < d; j++) {
+        row[j] = scale * random.nextGaussian();
+      }
+    }
+    return w;
+  }
+
+  /** A row-major K&times;D matrix in {@code p}'s blocks: block b entry j&middot;K<sub>b</sub> + c = W[k0+c][j]. */
+  static double[][] toBlocks(double[][] matrix, Partitioning p) {
+    int d = p.unitSize();
+    double[][] blocks = new double[p.blocks()][];
+    for (int b = 0; b < p.blocks(); b++) {
+      int k0 = p.firstUnit(b);
+      int kb = p.unitCount(b);
+      blocks[b] = new double[kb * d];
+      for (int j = 0; j < d; j++) {
+        for (int c = 0; c < kb; c++) {
+          blocks[b][j * kb + c] = matrix[k0 + c][j];
+        }
+      }
+    }
+    return blocks;
+  }
+
+  /** The inverse of {@link #toBlocks}. */
+  static double[][] fromBlocks(double[][] blocks, Partitioning p) {
+    int d = p.unitSize();
+    double[][] matrix = new double[p.units()][d];
+    for (int b = 0; b < p.blocks(); b++) {
+      int k0 = p.firstUnit(b);
+      int kb = p.unitCount(b);
+      for (int j = 0; j < d; j++) {
+        for (int c = 0; c < kb; c++) {
+          matrix[k0 + c][j] = blocks[b][j * kb + c];
+        }
+      }
+    }
+    return matrix;
+  }
+
+  private static double[][] zeros(Partitioning p) {
+    double[][] w = new double[p.blocks()][];
+    for (int b = 0; b < p.blocks(); b++) {
+      w[b] = new double[p.blockSize(b)];
+    }
+    return w;
+  }
+
+  /** z<sub>ik</sub> = w<sub>k</sub>&middot;x<sub>i</sub> by a plain loop over the CSR rows: N&times;K. */
+  private static double[][] naiveMargins(SparseDataset data, double[][] matrix) {
+    int n = data.numExamples();
+    double[][] z = new double[n][matrix.length];
+    for (int i = 0; i < n; i++) {
+      for (int p = data.rowOffsets()[i]; p < data.rowOffsets()[i + 1]; p++) {
+        for (int k = 0; k < matrix.length; k++) {
+          z[i][k] += data.values()[p] * matrix[k][data.columns()[p]];
+        }
+      }
+    }
+    return z;
+  }
+}
