@@ -92,7 +92,8 @@ final class TrainCommand {
     double secondsBefore = 0;
     if (o.resume()) {
       JsonNode stored = json.readTree(stateDir.resolve(RUN).toFile());
-      if (!stored.equals(runDescription)) {
+      // Compare as read back from text, so that number node types (int/long) do not matter.
+      if (!stored.equals(json.readTree(json.writeValueAsString(runDescription)))) {
         throw new CommandLine.UsageException("--resume with different data or options than the run"
             + " in " + out + " (stored: " + stored + ")");
       }

@@ -14,8 +14,8 @@ import org.lbfgsbeam.core.partition.Partitioning;
  *   &nabla;f = (1/N) X<sup>T</sup> r + &lambda; w
  * </pre>
  * For LOGISTIC the data must have exactly two classes and t<sub>i</sub> = 1 iff example i is of class
- * index 1 (the larger label, +1 for LIBSVM's &minus;1/+1 sets); binary logistic regression with
- * &lambda; equals {@link SoftmaxObjective} on the same two classes with 2&lambda; at their optima. For
+ * index 1 (the larger label, +1 for LIBSVM's &minus;1/+1 sets); the optimum value of binary logistic
+ * regression with &lambda; equals that of the two-class {@link SoftmaxObjective} with 2&lambda;. For
  * SQUARED, y<sub>i</sub> is the example's original integer label,
  * {@code classLabels()[labels()[i]]}, and any number of classes is allowed.
  *
@@ -23,7 +23,7 @@ import org.lbfgsbeam.core.partition.Partitioning;
  * block b holds w<sub>j</sub> for j in [first, first + count) at index j &minus; first; the blocks
  * concatenated in block order are w. Every block sees all examples but only their nonzeros in its
  * columns; the constructor transposes the data once to compressed sparse columns, in which a block
- * is one contiguous range.
+ * is one contiguous range (a second copy of the nonzeros, 12 bytes each, independent of P).
  * <ol>
  *   <li>margins: the block's partial margins m<sub>i</sub><sup>b</sup> = &Sigma;<sub>j in b</sub>
  *       x<sub>ij</sub> w<sub>j</sub> for all N examples (columns added in ascending order, so one
@@ -141,7 +141,10 @@ public final class LinearModelObjective implements PartitionedObjective {
     return partitioning;
   }
 
-  /** The block's partial margins, double[N]: X<sub>b</sub> w<sub>b</sub> (N&times;D<sub>b</sub> times D<sub>b</sub>). */
+  /**
+   * The block's partial margins, double[N]: X<sub>b</sub> w<sub>b</sub>
+   * (N&times;D<sub>b</sub> times D<sub>b</sub>).
+   */
   @Override
   public double[] margins(int block, double[] w) {
     int j0 = partitioning.firstUnit(block);
@@ -191,7 +194,10 @@ public final class LinearModelObjective implements PartitionedObjective {
     return new CombinedStatistics(r, sum / n);
   }
 
-  /** g<sub>b</sub> = X<sub>b</sub><sup>T</sup> r / N + &lambda; w<sub>b</sub> (D<sub>b</sub>&times;N times N); returns (&lambda;/2)&Vert;w<sub>b</sub>&Vert;&sup2;. */
+  /**
+   * Writes g<sub>b</sub> = X<sub>b</sub><sup>T</sup> r / N + &lambda; w<sub>b</sub>
+   * (D<sub>b</sub>&times;N times N); returns (&lambda;/2)&Vert;w<sub>b</sub>&Vert;&sup2;.
+   */
   @Override
   public double gradient(int block, double[] w, double[] margins, double[] r, double[] g) {
     int j0 = partitioning.firstUnit(block);

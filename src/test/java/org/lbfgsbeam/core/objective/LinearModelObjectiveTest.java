@@ -70,17 +70,21 @@ class LinearModelObjectiveTest {
     }
   }
 
-  /** At w = 0: f = log 2 for the logistic loss and (1/2N) &Sigma; y&sup2; = 1/2 for labels &plusmn;1. */
+  /**
+   * At w = 0: f = log 2 for the logistic loss, up to the rounding of a sum of N equal terms and one
+   * division (relative error at most N&middot;2<sup>&minus;53</sup>, see SoftmaxObjectiveTest), and
+   * f = (1/2N) &Sigma; y&sup2; = 1/2 exactly for labels &plusmn;1 (sums of halves are exact).
+   */
   @Test
   void valuesAtZero() {
     for (int partitions : new int[] {1, 4}) {
       double[][] zero = split(new double[13], Partitioning.of(13, 1, partitions));
       double logistic = GradientTester.evaluate(
           new LinearModelObjective(heart, Loss.LOGISTIC, 0.01, partitions), zero, null);
-      assertEquals(Math.log(2), logistic, 1e-15, "logistic P=" + partitions);
+      assertEquals(Math.log(2), logistic, 270 * 0x1p-53 * Math.log(2), "logistic P=" + partitions);
       double squared = GradientTester.evaluate(
           new LinearModelObjective(heart, Loss.SQUARED, 0.01, partitions), zero, null);
-      assertEquals(0.5, squared, 1e-15, "squared P=" + partitions);
+      assertEquals(0.5, squared, 0, "squared P=" + partitions);
     }
   }
 
@@ -159,24 +163,44 @@ class LinearModelObjectiveTest {
    * L-BFGS on least squares reaches the solution of the normal equations
    * (X<sup>T</sup>X/N + &lambda;I) w = X<sup>T</sup>y/N, solved here by a dense Cholesky
    * factorisation, for one and four feature blocks.
+   *
+   * <p>Why &lambda; = 1: a line search that compares values of f cannot place w closer to w* than
+   * about sqrt(2 u f* / &lambda;<sub>min</sub>(A)), where f(w) &minus; f* = (w &minus; w*)<sup>T</sup>
+   * A (w &minus; w*)/2 drops below the rounding of f (u = 2<sup>&minus;53</sup>); the search then
+   * fails and the run stops with LINE_SEARCH_FAILED whatever the gradient tolerance. heart_scale has
+   * &lambda;<sub>min</sub>(X<sup>T</sup>X/N) = 0.055, so &lambda; = 0.01 stops 5&middot;10<sup>&minus;8</sup>
+   * to 1.4&middot;10<sup>&minus;7</sup> from w* (measured over P = 1, 2, 4, 13 and both direction
+   * methods), and &lambda; = 1 stops within 4.5&middot;10<sup>&minus;9</sup>. At &lambda; = 0.01 the
+   * test asserts instead the bound that holds for any point of a quadratic, &Vert;w &minus; w*&Vert;
+   * &le; &Vert;&nabla;f(w)&Vert; / &lambda;<sub>min</sub>(A) &le; &Vert;&nabla;f(w)&Vert; / &lambda;.
    */
   @Test
   void leastSquaresReachesTheNormalEquationSolution() {
-    double lambda = 0.01;
-    double[] exact = normalEquationSolution(heart, lambda);
-    for (int partitions : new int[] {1, 4}) {
-      LinearModelObjective objective =
-          new LinearModelObjective(heart, Loss.SQUARED, lambda, partitions);
-      LbfgsResult r = Lbfgs.minimize(objective, split(new double[13], objective.partitioning()),
-          LbfgsOptions.defaults().withGradientTolerance(1e-10).withProgressTolerance(0), 1,
-          IterationListener.none());
-      double worst = 0;
-      for (int j = 0; j < 13; j++) {
-        worst = Math.max(worst, Math.abs(exact[j] - r.x()[j]));
-      }
-      System.err.println("LSQ P=" + partitions + " " + r.stopReason() + " gmax " + r.gradientMaxAbs() + " xerr " + worst);
-      for (int j = 0; j < 13; j++) {
-        assertEquals(exact[j], r.x()[j], 1e-8, "P=" + partitions + " w[" + j + "]");
+    LbfgsOptions options =
+        LbfgsOptions.defaults().withGradientTolerance(1e-10).withProgressTolerance(0);
+    for (double lambda : new double[] {1, 0.01}) {
+      double[] exact = normalEquationSolution(heart, lambda);
+      for (int partitions : new int[] {1, 4}) {
+        LinearModelObjective objective =
+            new LinearModelObjective(heart, Loss.SQUARED, lambda, partitions);
+        LbfgsResult r = Lbfgs.minimize(objective, split(new double[13], objective.partitioning()),
+            options, 1, IterationListener.none());
+        double distance = 0;
+        for (int j = 0; j < 13; j++) {
+          distance += (r.x()[j] - exact[j]) * (r.x()[j] - exact[j]);
+        }
+        distance = Math.sqrt(distance);
+        String where = "lambda=" + lambda + " P=" + partitions + " " + r.stopReason();
+        if (lambda == 1) {
+          for (int j = 0; j < 13; j++) {
+            assertEquals(exact[j], r.x()[j], 1e-8, where + " w[" + j + "]");
+          }
+        } else {
+          double gradientNorm = Math.sqrt(dot(r.gradient(), r.gradient()));
+          assertTrue(r.gradientMaxAbs() < 1e-7, where + ": max|g| = " + r.gradientMaxAbs());
+          assertTrue(distance <= gradientNorm / lambda,
+              where + ": |w - w*| = " + distance + " > |g|/lambda = " + gradientNorm / lambda);
+        }
       }
     }
   }
@@ -264,6 +288,14 @@ class LinearModelObjectiveTest {
       System.arraycopy(w, p.firstUnit(b), blocks[b], 0, p.unitCount(b));
     }
     return blocks;
+  }
+
+  private static double dot(double[] a, double[] b) {
+    double s = 0;
+    for (int j = 0; j < a.length; j++) {
+      s += a[j] * b[j];
+    }
+    return s;
   }
 
   private static double[] concatenate(double[][] blocks) {

@@ -1,0 +1,163 @@
+package org.lbfgsbeam.transforms;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.lbfgsbeam.core.data.DatasetFile;
+import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.core.exec.LocalExecutor;
+import org.lbfgsbeam.core.objective.PartitionedObjective;
+import org.lbfgsbeam.core.optim.LbfgsCoordinator;
+import org.lbfgsbeam.core.optim.LbfgsOptions;
+import org.lbfgsbeam.core.optim.LbfgsState;
+import org.lbfgsbeam.core.optim.Superstep;
+import org.lbfgsbeam.core.optim.SuperstepResult;
+
+/**
+ * One {@link LbfgsSuperstep} pipeline on the DirectRunner with its immutability and encodability
+ * enforcement on (so no DoFn mutates its input and every element survives its coder), checked against
+ * the analytic value at W = 0 and against {@link LocalExecutor}'s bits.
+ */
+@ExtendWith(TestPipelineExtension.class)
+class LbfgsSuperstepTest {
+  private static final int CLASSES = 3;
+  private static final int BLOCKS = 2;
+
+  @TempDir
+  Path tmp;
+
+  private String state;
+  private SparseDataset data;
+  private ObjectiveSpec spec;
+  private PartitionedObjective objective;
+  private double[][] x0;
+
+  @BeforeEach
+  void writeData() throws IOException {
+    // N = 6 examples, D = 4 features, K = 3 classes (labels 1, 2, 3).
+    data = SparseDataset.of(4, new int[] {1, 2, 3},
+        new int[] {0, 2, 3, 5, 6, 8, 9},
+        new int[] {0, 2, 1, 0, 3, 2, 1, 3, 0},
+        new double[] {1.0, -0.5, 2.0, 0.25, 1.5, -1.0, 0.75, 3.0, -2.0},
+        new int[] {0, 1, 2, 0, 1, 2});
+    Path prepared = tmp.resolve("data.bin");
+    try (OutputStream out = Files.newOutputStream(prepared)) {
+      DatasetFile.write(data, out);
+    }
+    spec = new ObjectiveSpec(ObjectiveSpec.Model.SOFTMAX, 0.1, BLOCKS, prepared.toString());
+    objective = ObjectiveCache.build(spec, data);
+    state = tmp.resolve("state").toString();
+    x0 = new double[BLOCKS][];
+    for (int b = 0; b < BLOCKS; b++) {
+      x0[b] = new double[objective.partitioning().blockSize(b)];
+      BlockFiles.write(state, "x-0", b, x0[b]);
+    }
+  }
+
+  @Test
+  void firstSuperstepEvaluatesLogKAndTheLocalGradient(TestPipeline pipeline) throws Exception {
+    assertEnforcementOn(pipeline);
+    Superstep first = new LbfgsCoordinator(LbfgsOptions.defaults()).start().pending();
+    assertEquals(Superstep.Direction.NONE, first.direction());
+
+    pipeline.apply(LbfgsSuperstep.of(first).withStateDirectory(state).withObjective(spec));
+    pipeline.run().waitUntilFinish();
+
+    SuperstepResult beam = SuperstepResultCodec.decode(0,
+        BlockFiles.read(state, LbfgsSuperstep.resultName(0), 0));
+    double logK = Math.log(CLASSES);
+    assertEquals(logK, beam.trial().value(), 1e-15 * logK, "f at W = 0");
+    assertTrue(beam.trial().finite());
+    assertEquals(first.trialId(), beam.trial().id());
+    assertNull(beam.gramDots());
+
+    try (LocalExecutor local = new LocalExecutor(objective, x0, 1)) {
+      SuperstepResult expected = local.execute(first);
+      assertEquals(expected.trial(), beam.trial()); // record equality: doubles compared bitwise
+      assertEquals(expected.initialSlope(), beam.initialSlope(), 0.0);
+      assertEquals(expected.directionMaxAbs(), beam.directionMaxAbs(), 0.0);
+      assertGradientsEqual(local.gradient(first.trialId()), "g-" + first.trialId());
+    }
+    assertFalse(Files.exists(tmp.resolve("state").resolve("d-0")), "no direction is formed");
+  }
+
+  @Test
+  void secondSuperstepFormsTheSteepestDirectionOfTheLocalExecutor(TestPipeline pipeline)
+      throws Exception {
+    assertEnforcementOn(pipeline);
+    LbfgsCoordinator coordinator = new LbfgsCoordinator(LbfgsOptions.defaults());
+    LbfgsState start = coordinator.start();
+    try (LocalExecutor local = new LocalExecutor(objective, x0, 1)) {
+      SuperstepResult r0 = local.execute(start.pending());
+      double[][] g0 = local.gradient(0);
+      for (int b = 0; b < BLOCKS; b++) {
+        BlockFiles.write(state, "g-0", b, g0[b]);
+      }
+      Superstep second = coordinator.advance(start, r0).pending();
+      assertEquals(Superstep.Direction.STEEPEST, second.direction());
+      assertTrue(second.hasTrial());
+
+      pipeline.apply(LbfgsSuperstep.of(second).withStateDirectory(state).withObjective(spec));
+      pipeline.run().waitUntilFinish();
+
+      SuperstepResult expected = local.execute(second);
+      SuperstepResult beam = SuperstepResultCodec.decode(second.number(),
+          BlockFiles.read(state, LbfgsSuperstep.resultName(second.number()), 0));
+      assertEquals(expected.trial(), beam.trial());
+      assertEquals(expected.initialSlope(), beam.initialSlope(), 0.0);
+      assertEquals(expected.directionMaxAbs(), beam.directionMaxAbs(), 0.0);
+      assertTrue(beam.initialSlope() < 0, "a descent direction");
+      assertGradientsEqual(local.gradient(second.trialId()), "g-" + second.trialId());
+      for (int b = 0; b < BLOCKS; b++) {
+        double[] d = BlockFiles.read(state, "d-" + second.number(), b);
+        double[] steepest = new double[g0[b].length];
+        for (int j = 0; j < steepest.length; j++) {
+          steepest[j] = -second.gamma() * g0[b][j];
+        }
+        Bits.assertSame(steepest, d, "d block " + b);
+      }
+    }
+  }
+
+  @Test
+  void expandWithoutStateDirectoryOrObjectiveIsRejected() {
+    Superstep first = new LbfgsCoordinator(LbfgsOptions.defaults()).start().pending();
+    assertThrows(IllegalArgumentException.class, () -> LbfgsSuperstep.of(null));
+    assertThrows(IllegalArgumentException.class,
+        () -> LbfgsSuperstep.of(first).withStateDirectory(""));
+    assertThrows(IllegalArgumentException.class, () -> LbfgsSuperstep.of(first).withObjective(null));
+  }
+
+  private void assertGradientsEqual(double[][] expected, String vector) throws IOException {
+    boolean nonZero = false;
+    for (int b = 0; b < BLOCKS; b++) {
+      double[] stored = BlockFiles.read(state, vector, b);
+      Bits.assertSame(expected[b], stored, vector + " block " + b);
+      for (double v : stored) {
+        nonZero |= v != 0;
+      }
+    }
+    assertTrue(nonZero, vector + " is zero: the comparison would prove little");
+  }
+
+  private static void assertEnforcementOn(TestPipeline pipeline) {
+    assertEquals(DirectRunner.class, pipeline.getOptions().getRunner());
+    DirectOptions direct = pipeline.getOptions().as(DirectOptions.class);
+    assertTrue(direct.isEnforceImmutability(), "immutability enforcement is off");
+    assertTrue(direct.isEnforceEncodability(), "encodability enforcement is off");
+  }
+}
