@@ -15,6 +15,7 @@ public final class Main {
       "",
       "commands:",
       "  train      train a model with distributed L-BFGS (train --help)",
+      "  generate   write an LSHTC-like synthetic LIBSVM set (generate --help)",
       "",
       "Najafabadi et al., \"Large-scale distributed L-BFGS\", J Big Data 2017, on Apache Beam.");
 
@@ -40,6 +41,14 @@ public final class Main {
             return 0;
           }
           TrainCommand.run(TrainOptions.parse(rest), err);
+          return 0;
+        }
+        case "generate" -> {
+          if (GenerateCommand.wantsHelp(rest)) {
+            out.println(GenerateCommand.HELP);
+            return 0;
+          }
+          GenerateCommand.run(rest, err);
           return 0;
         }
         default -> {

@@ -22,10 +22,10 @@ import org.lbfgsbeam.core.optim.GramMatrix;
  * saves after every superstep to resume a run. Doubles are written in the shortest form that reads back
  * to the same bits (NaN and infinities as strings), so a resumed run continues bit for bit.
  */
-final class StateJson {
+public final class StateJson {
   private StateJson() {}
 
-  static ObjectMapper mapper() {
+  public static ObjectMapper mapper() {
     SimpleModule module = new SimpleModule("lbfgs-state");
     module.addSerializer(GramMatrix.class, new JsonSerializer<GramMatrix>() {
       @Override

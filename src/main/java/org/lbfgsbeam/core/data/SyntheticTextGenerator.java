@@ -27,7 +27,8 @@ import org.lbfgsbeam.core.Checks;
  *   <tr><td>features</td><td>(required)</td><td>D, the vocabulary size; word r (rank r, 1-based) is
  *       feature r</td></tr>
  *   <tr><td>classes</td><td>(required)</td><td>K, at most N</td></tr>
- *   <tr><td>wordsPerDocument</td><td>60</td><td>W, the mean number of tokens of a document</td></tr>
+ *   <tr><td>wordsPerDocument</td><td>60</td><td>W, the mean number of tokens of a
+ *       document</td></tr>
  *   <tr><td>topicWords</td><td>min(50, D)</td><td>T, the distinct words of a class topic, at most
  *       D</td></tr>
  *   <tr><td>topicWeight</td><td>0.5</td><td>the probability that a token comes from the document's
@@ -43,17 +44,17 @@ import org.lbfgsbeam.core.Checks;
  *   <li><b>Class sizes.</b> Class c (0-based) has weight {@code p_c = (c+1)^-a / sum_k (k+1)^-a}.
  *       Each class gets one document, and the other N - K are shared out by largest remainder:
  *       {@code n_c = 1 + floor((N-K) p_c)}, plus one for the classes with the largest fractional
- *       parts until the sizes sum to N. So every class is present, {@code |n_c - 1 - (N-K) p_c| < 1},
- *       and the sizes are non-increasing in c: class 0 is the largest. The labels are then shuffled,
- *       so the classes are interleaved through the file ({@link #classSizes()}).
+ *       parts until the sizes sum to N. So every class is present, {@code |n_c - 1 - (N-K) p_c|
+ *       < 1}, and the sizes are non-increasing in c: class 0 is the largest. The labels are then
+ *       shuffled, so the classes are interleaved through the file ({@link #classSizes()}).
  *   <li><b>Background vocabulary.</b> Word r in 1..D has probability {@code r^-s / sum_q q^-s},
  *       sampled in O(log D) by binary search in the precomputed cumulative sums.
  *   <li><b>Topics.</b> Class c's topic is T distinct words drawn from the background Zipf law (by
  *       rejection of repeats; should rejection stall, as when T is close to D, the rest are drawn
  *       uniformly from the unused words).
- *   <li><b>Documents.</b> Document i of class c has {@code 1 + Poisson(W - 1)} tokens (mean W, never
- *       empty); each token is, with probability topicWeight, a word of c's topic chosen uniformly,
- *       otherwise a background word.
+ *   <li><b>Documents.</b> Document i of class c has {@code 1 + Poisson(W - 1)} tokens (mean W,
+ *       never empty); each token is, with probability topicWeight, a word of c's topic chosen
+ *       uniformly, otherwise a background word.
  *   <li><b>Exact D.</b> If no document contains word D, one document chosen at random gets one
  *       token of it, so the largest feature index present, which is D for {@link LibsvmReader}, is
  *       exactly D.
@@ -110,6 +111,11 @@ public final class SyntheticTextGenerator {
   /**
    * A generator of N documents over D features in K classes, with the other options at their
    * defaults (class comment); {@link #validate()} checks that {@code documents >= classes}.
+   *
+   * @param documents N, in [1, 2<sup>31</sup> - 10]
+   * @param features D, in [1, 2<sup>31</sup> - 9]
+   * @param classes K, positive (and at most N, checked by {@link #validate()})
+   * @throws IllegalArgumentException naming the value if one is out of range
    */
   public static SyntheticTextGenerator of(int documents, int features, int classes) {
     checkDocuments(documents);
@@ -333,8 +339,8 @@ public final class SyntheticTextGenerator {
   }
 
   private static void checkFeatures(int d) {
-    Checks.checkArgument(d >= 1 && d <= MAX_ARRAY_LENGTH, "features must be in [1, %s], but was: %s",
-        MAX_ARRAY_LENGTH, d);
+    Checks.checkArgument(d >= 1 && d <= MAX_ARRAY_LENGTH,
+        "features must be in [1, %s], but was: %s", MAX_ARRAY_LENGTH, d);
   }
 
   private static void checkClasses(int k) {

@@ -35,7 +35,7 @@ import org.lbfgsbeam.core.objective.PartitionedObjective;
  * or within half an ulp of x (negligible against h). Its rounding term is then some
  * 10<sup>&minus;12</sup>, and its truncation term vanishes for polynomials of degree &le; 4
  * (Rosenbrock, least squares) and is about 10<sup>&minus;13</sup> for logistic and softmax losses on
- * features of order one: measured errors stay below 3&middot;10<sup>&minus;8</sup> on the fixture
+ * features of order one: measured errors stay below 5&middot;10<sup>&minus;8</sup> on the fixture
  * sets. A function that varies on a scale well below 10<sup>&minus;3</sup> needs a smaller
  * {@code relativeStep}.
  *

@@ -286,15 +286,8 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     @ProcessElement
     public void process(@Element KV<Integer, NamedBlocks> e,
         OutputReceiver<KV<Integer, NamedBlocks>> out) {
-      NamedBlocks b = e.getValue();
-      double[] d = b.get("d");
-      double[] ge = b.get("ge");
-      NamedBlocks next = b.with("x", BlockKernels.trialPoint(b.get("x"), t, d));
-      if (push) {
-        next = next.with("s:" + id, BlockKernels.step(t, d))
-            .with("y:" + id, BlockKernels.difference(ge, b.get("g")));
-      }
-      out.output(KV.of(e.getKey(), next.with("g", ge).without("ge").without("d")));
+      out.output(KV.of(e.getKey(),
+          NodeOps.commit(e.getValue(), new Superstep.Commit(id, t, push))));
     }
   }
 
@@ -309,21 +302,8 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     @ProcessElement
     public void process(@Element KV<Integer, NamedBlocks> e,
         OutputReceiver<KV<Integer, NamedBlocks>> out) {
-      out.output(KV.of(e.getKey(),
-          e.getValue().with("d", BlockKernels.steepest(e.getValue().get("g"), gamma))));
+      out.output(KV.of(e.getKey(), NodeOps.steepest(e.getValue(), gamma)));
     }
-  }
-
-  /** The vector-free basis [s (oldest first), y, g] of a node. */
-  static double[][] basis(NamedBlocks b, long[] pairs) {
-    int h = pairs.length;
-    double[][] out = new double[2 * h + 1][];
-    for (int i = 0; i < h; i++) {
-      out[GramMatrix.s(i)] = b.get("s:" + pairs[i]);
-      out[GramMatrix.y(h, i)] = b.get("y:" + pairs[i]);
-    }
-    out[GramMatrix.g(h)] = b.get("g");
-    return out;
   }
 
   private static final class GramPartialsFn extends DoFn<KV<Integer, NamedBlocks>, KV<Integer, double[]>> {
@@ -338,7 +318,7 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     @ProcessElement
     public void process(@Element KV<Integer, NamedBlocks> e,
         OutputReceiver<KV<Integer, double[]>> out) {
-      out.output(KV.of(e.getKey(), BlockKernels.gramPartials(basis(e.getValue(), pairs), plan)));
+      out.output(KV.of(e.getKey(), BlockKernels.gramPartials(NodeOps.basis(e.getValue(), pairs), plan)));
     }
   }
 
@@ -367,7 +347,7 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
       GramMatrix updated = gram.updated(history, push, false, c.sideInput(dots));
       double[] delta = VectorFreeDirection.coefficients(updated, gamma);
       c.output(KV.of(e.getKey(), e.getValue().with("d",
-          BlockKernels.combination(delta, basis(e.getValue(), pairs)))));
+          BlockKernels.combination(delta, NodeOps.basis(e.getValue(), pairs)))));
     }
   }
 
@@ -433,11 +413,10 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
 
     @ProcessElement
     public void process(ProcessContext c) {
-      double alpha = c.sideInput(alphaDot)[0] / curvature;
-      double a = firstLoop ? -alpha : alpha - c.sideInput(betaDot)[0] / curvature;
-      double[] q = c.element().getValue().get("q").clone();
-      BlockKernels.axpy(a, c.element().getValue().get("v"), q);
-      c.output(KV.of(c.element().getKey(), q));
+      NamedBlocks b = c.element().getValue();
+      c.output(KV.of(c.element().getKey(), NodeOps.twoLoopUpdate(b.get("q"), b.get("v"),
+          c.sideInput(alphaDot)[0], firstLoop ? 0 : c.sideInput(betaDot)[0], curvature,
+          firstLoop)));
     }
   }
 
@@ -466,10 +445,9 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     public void process(ProcessContext c) {
       int node = c.element().getKey();
       NamedBlocks b = c.element().getValue();
-      double[] xt = BlockKernels.trialPoint(b.get("x"), t, withDirection ? b.get("d") : null);
-      double[] z = objective.margins(node, xt);
-      c.output(statsTag, KV.of(node, objective.partialStatistics(node, z)));
-      c.output(KV.of(node, b.with("xt", xt).with("z", z)));
+      NamedBlocks evaluated = NodeOps.trialMargins(b, objective, node, t, withDirection);
+      c.output(statsTag, KV.of(node, objective.partialStatistics(node, evaluated.get("z"))));
+      c.output(KV.of(node, evaluated));
     }
   }
 
@@ -489,11 +467,7 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
 
     @ProcessElement
     public void process(@Element double[][] partials, OutputReceiver<double[]> out) {
-      CombinedStatistics s = objective.combine(partials);
-      double[] packed = new double[s.broadcast().length + 1];
-      packed[0] = s.dataLoss();
-      System.arraycopy(s.broadcast(), 0, packed, 1, s.broadcast().length);
-      out.output(packed);
+      out.output(NodeOps.combine(objective, partials));
     }
   }
 
@@ -524,18 +498,11 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     public void process(ProcessContext c) {
       int node = c.element().getKey();
       NamedBlocks b = c.element().getValue();
-      double[] packed = c.sideInput(combined);
-      double[] broadcast = java.util.Arrays.copyOfRange(packed, 1, packed.length);
-      double[] xt = b.get("xt");
-      double[] gt = new double[xt.length];
-      double share = objective.gradient(node, xt, b.get("z"), broadcast, gt);
-      double[] ls = BlockKernels.lineSearchPartials(withDirection ? b.get("g") : null,
-          withDirection ? b.get("d") : null, t, gt);
-      double[] scalars = new double[ls.length + 1];
-      scalars[0] = share;
-      System.arraycopy(ls, 0, scalars, 1, ls.length);
+      double[][] gt = new double[1][];
+      double[] scalars = NodeOps.gradient(b, objective, node, c.sideInput(combined), t,
+          withDirection, gt);
       c.output(scalarsTag, KV.of(node, scalars));
-      c.output(KV.of(node, gt));
+      c.output(KV.of(node, gt[0]));
     }
   }
 
@@ -560,17 +527,9 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
 
     @ProcessElement
     public void process(ProcessContext c) throws IOException {
-      double[][] scalars = c.element();
-      double f = c.sideInput(combined)[0];
-      double[][] ls = new double[scalars.length][];
-      for (int b = 0; b < scalars.length; b++) {
-        f += scalars[b][0];
-        ls[b] = java.util.Arrays.copyOfRange(scalars[b], 1, scalars[b].length);
-      }
-      double[] r = BlockKernels.combineLineSearchPartials(ls);
       double[] dots = gramDots == null ? null : c.sideInput(gramDots);
       BlockFiles.write(dir, resultName(number), 0,
-          SuperstepResultCodec.encode(trialId, t, f, r, dots));
+          NodeOps.result(c.sideInput(combined)[0], c.element(), trialId, t, dots));
     }
   }
 }

@@ -29,6 +29,15 @@ public final class ObjectiveCache {
     return OBJECTIVES.computeIfAbsent(spec, s -> build(s, data(s.dataPath())));
   }
 
+  /**
+   * The objective of {@code spec} built on the data that {@code data} supplies (a Flink broadcast
+   * variable, say), once per JVM.
+   */
+  public static PartitionedObjective get(ObjectiveSpec spec,
+      java.util.function.Supplier<SparseDataset> data) {
+    return OBJECTIVES.computeIfAbsent(spec, s -> build(s, data.get()));
+  }
+
   /** Builds the objective of {@code spec} on {@code data}. */
   public static PartitionedObjective build(ObjectiveSpec spec, SparseDataset data) {
     return switch (spec.model()) {

@@ -60,6 +60,24 @@ final class Bits {
     return true;
   }
 
+  /** The raw bits of each entry (survive Java serialization, which canonicalises NaN). */
+  static long[] raw(double[] v) {
+    long[] bits = new long[v.length];
+    for (int i = 0; i < v.length; i++) {
+      bits[i] = Double.doubleToRawLongBits(v[i]);
+    }
+    return bits;
+  }
+
+  /** The inverse of {@link #raw}. */
+  static double[] fromRaw(long[] bits) {
+    double[] v = new double[bits.length];
+    for (int i = 0; i < bits.length; i++) {
+      v[i] = Double.longBitsToDouble(bits[i]);
+    }
+    return v;
+  }
+
   /** The raw bits of each entry, as hex: a readable failure message that shows payloads. */
   static String describe(double[] v) {
     if (v == null) {

@@ -77,7 +77,7 @@ class DotProductTest {
     double[][] a = {{1, 2}, {3}};
     double[][] b = {{4, 5}};
     pipeline.apply("a.b", DotProduct.of(vector(pipeline, "a", a), vector(pipeline, "b", b)));
-    JoinVectorsTest.assertRunFailsWith(pipeline, "No values associated with tag b");
+    JoinVectorsTest.assertRunFailsWith(pipeline, "Tag<b>", "empty result");
   }
 
   /** {@code blocks} as a distributed vector, created in shuffled node order. */

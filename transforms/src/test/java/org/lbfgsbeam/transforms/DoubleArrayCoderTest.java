@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
+import java.io.EOFException;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.coders.Coder;
@@ -97,14 +98,16 @@ class DoubleArrayCoderTest {
   void rejectsANegativeLength() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     VarInt.encode(-1, out);
-    assertThrows(CoderException.class, () -> CoderUtils.decodeFromByteArray(CODER, out.toByteArray()));
+    CoderException e = assertThrows(CoderException.class,
+        () -> CODER.decode(new ByteArrayInputStream(out.toByteArray())));
+    assertTrue(e.getMessage().contains("-1"), e.getMessage());
   }
 
   @Test
   void rejectsATruncatedStream() throws Exception {
     byte[] bytes = CoderUtils.encodeToByteArray(CODER, random(10, 5));
     byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length - 3);
-    assertThrows(IOException.class, () -> CoderUtils.decodeFromByteArray(CODER, truncated));
+    assertThrows(EOFException.class, () -> CODER.decode(new ByteArrayInputStream(truncated)));
   }
 
   private static double[] random(int n, long seed) {

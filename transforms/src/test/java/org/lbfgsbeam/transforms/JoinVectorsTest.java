@@ -49,7 +49,7 @@ class JoinVectorsTest {
     vectors.put("x", DotProductTest.vector(pipeline, "x", X));
     vectors.put("g", DotProductTest.vector(pipeline, "g", new double[][] {G[0], G[1]}));
     pipeline.apply("Join", JoinVectors.of(vectors));
-    assertRunFailsWith(pipeline, "No values associated with tag g");
+    assertRunFailsWith(pipeline, "Tag<g>", "empty result");
   }
 
   @Test
@@ -60,7 +60,7 @@ class JoinVectorsTest {
         KV.of(2, G[2]), KV.of(1, G[0])).withCoder(KvCoder.of(VarIntCoder.of(),
             DoubleArrayCoder.of()))));
     pipeline.apply("Join", JoinVectors.of(vectors));
-    assertRunFailsWith(pipeline, "More than one value associated with tag g");
+    assertRunFailsWith(pipeline, "Tag<g>", "non-singleton result");
   }
 
   @Test
@@ -68,8 +68,11 @@ class JoinVectorsTest {
     assertThrows(IllegalArgumentException.class, () -> JoinVectors.of(Map.of()));
   }
 
-  /** Runs the pipeline and expects it to fail with an IllegalArgumentException saying {@code message}. */
-  static void assertRunFailsWith(TestPipeline pipeline, String message) {
+  /**
+   * Runs the pipeline and expects it to fail with an IllegalArgumentException (CoGbkResult.getOnly's)
+   * whose message holds every one of {@code fragments}.
+   */
+  static void assertRunFailsWith(TestPipeline pipeline, String... fragments) {
     Pipeline.PipelineExecutionException e =
         assertThrows(Pipeline.PipelineExecutionException.class, pipeline::run);
     Throwable cause = e;
@@ -77,24 +80,36 @@ class JoinVectorsTest {
       cause = cause.getCause();
     }
     assertEquals(IllegalArgumentException.class, cause.getClass(), String.valueOf(cause));
-    assertTrue(cause.getMessage().contains(message), cause.getMessage());
+    for (String fragment : fragments) {
+      assertTrue(cause.getMessage().contains(fragment), cause.getMessage());
+    }
   }
 
-  /** Checks that node i holds exactly {@code names}, block names[k] bitwise equal to blocks[k][i]. */
+  /**
+   * Checks that node i holds exactly {@code names}, block names[k] bitwise equal to blocks[k][i]. The
+   * expected blocks are kept as raw bits: this function reaches the pipeline by Java serialization,
+   * which writes doubles with {@code doubleToLongBits} and so would canonicalise NaN payloads.
+   */
   private static final class HasBlocks
       implements SerializableFunction<Iterable<KV<Integer, NamedBlocks>>, Void> {
     private final List<String> names;
-    private final double[][][] blocks;
+    private final long[][][] bits;
 
     HasBlocks(List<String> names, double[][][] blocks) {
       this.names = names;
-      this.blocks = blocks;
+      this.bits = new long[blocks.length][][];
+      for (int k = 0; k < blocks.length; k++) {
+        bits[k] = new long[blocks[k].length][];
+        for (int node = 0; node < blocks[k].length; node++) {
+          bits[k][node] = Bits.raw(blocks[k][node]);
+        }
+      }
     }
 
     @Override
     public Void apply(Iterable<KV<Integer, NamedBlocks>> joined) {
       int count = 0;
-      boolean[] seen = new boolean[blocks[0].length];
+      boolean[] seen = new boolean[bits[0].length];
       for (KV<Integer, NamedBlocks> e : joined) {
         int node = e.getKey();
         assertTrue(!seen[node], "node " + node + " twice");
@@ -102,11 +117,11 @@ class JoinVectorsTest {
         count++;
         assertEquals(names, List.copyOf(e.getValue().asMap().keySet()), "node " + node);
         for (int k = 0; k < names.size(); k++) {
-          Bits.assertSame(blocks[k][node], e.getValue().get(names.get(k)),
+          Bits.assertSame(Bits.fromRaw(bits[k][node]), e.getValue().get(names.get(k)),
               names.get(k) + " of node " + node);
         }
       }
-      assertEquals(blocks[0].length, count, "nodes");
+      assertEquals(bits[0].length, count, "nodes");
       return null;
     }
   }

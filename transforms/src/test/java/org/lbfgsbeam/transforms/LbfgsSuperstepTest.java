@@ -2,6 +2,7 @@ package org.lbfgsbeam.transforms;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,20 +13,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.options.PipelineOptions.CheckEnabled;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.lbfgsbeam.core.data.DatasetFile;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.exec.LocalExecutor;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
+import org.lbfgsbeam.core.optim.DirectionMethod;
 import org.lbfgsbeam.core.optim.LbfgsCoordinator;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
 import org.lbfgsbeam.core.optim.LbfgsState;
 import org.lbfgsbeam.core.optim.Superstep;
 import org.lbfgsbeam.core.optim.SuperstepResult;
+import org.lbfgsbeam.core.partition.BlockKernels;
 
 /**
  * One {@link LbfgsSuperstep} pipeline on the DirectRunner with its immutability and encodability
@@ -133,6 +139,71 @@ class LbfgsSuperstepTest {
     }
   }
 
+  /**
+   * The first superstep that commits an accepted trial and pushes a pair, then forms a quasi-Newton
+   * direction from it (two-loop: 2 chained DotProducts; vector-free: one Gram reduction) and evaluates
+   * the next trial: every stored vector and scalar equals the local executor's.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(DirectionMethod.class)
+  void firstCommitSuperstepMatchesTheLocalExecutor(DirectionMethod method, TestPipeline pipeline)
+      throws Exception {
+    assertEnforcementOn(pipeline);
+    if (method == DirectionMethod.TWO_LOOP) {
+      // Work-around for the duplicate step names of twoLoopCommitSuperstepHasStableUniqueNames: let
+      // Beam rename them (and warn) instead of failing validation, so the numbers are checked.
+      pipeline.getOptions().setStableUniqueNames(CheckEnabled.WARNING);
+    }
+    try (LocalExecutor local = new LocalExecutor(objective, x0, 1)) {
+      Superstep step = storeUpToFirstCommit(method, local);
+      Superstep.Commit commit = step.commit();
+      assertTrue(commit.push(), "the commit keeps its pair");
+      assertEquals(method == DirectionMethod.TWO_LOOP ? Superstep.Direction.TWO_LOOP
+          : Superstep.Direction.VECTOR_FREE, step.direction());
+      double[][] g = local.gradient(step.gId());
+      double[][] ge = local.gradient(commit.evaluationId());
+      double[][] d = new double[BLOCKS][];
+      for (int b = 0; b < BLOCKS; b++) {
+        d[b] = BlockFiles.read(state, "d-" + step.dId(), b);
+      }
+
+      pipeline.apply(LbfgsSuperstep.of(step).withStateDirectory(state).withObjective(spec));
+      pipeline.run().waitUntilFinish();
+
+      SuperstepResult expected = local.execute(step);
+      SuperstepResult beam = SuperstepResultCodec.decode(step.number(),
+          BlockFiles.read(state, LbfgsSuperstep.resultName(step.number()), 0));
+      assertEquals(expected.trial(), beam.trial());
+      assertEquals(expected.initialSlope(), beam.initialSlope(), 0.0);
+      assertEquals(expected.directionMaxAbs(), beam.directionMaxAbs(), 0.0);
+      assertTrue(Bits.same(expected.gramDots(), beam.gramDots()), "Gram entries");
+      assertEquals(method == DirectionMethod.VECTOR_FREE, beam.gramDots() != null);
+      assertGradientsEqual(local.gradient(step.trialId()), "g-" + step.trialId());
+      long id = commit.evaluationId();
+      for (int b = 0; b < BLOCKS; b++) {
+        Bits.assertSame(local.point(id)[b], BlockFiles.read(state, "x-" + id, b), "x block " + b);
+        Bits.assertSame(BlockKernels.step(commit.step(), d[b]), BlockFiles.read(state, "s-" + id, b),
+            "s block " + b);
+        Bits.assertSame(BlockKernels.difference(ge[b], g[b]), BlockFiles.read(state, "y-" + id, b),
+            "y block " + b);
+        assertEquals(g[b].length, BlockFiles.read(state, "d-" + step.number(), b).length);
+      }
+    }
+  }
+
+  /**
+   * Every step of a superstep pipeline has a stable unique name (TestPipeline validates with
+   * {@code stableUniqueNames=ERROR}).
+   */
+  @Test
+  void twoLoopCommitSuperstepHasStableUniqueNames(TestPipeline pipeline) throws Exception {
+    try (LocalExecutor local = new LocalExecutor(objective, x0, 1)) {
+      Superstep step = storeUpToFirstCommit(DirectionMethod.TWO_LOOP, local);
+      pipeline.apply(LbfgsSuperstep.of(step).withStateDirectory(state).withObjective(spec));
+      pipeline.run().waitUntilFinish();
+    }
+  }
+
   @Test
   void expandWithoutStateDirectoryOrObjectiveIsRejected() {
     Superstep first = new LbfgsCoordinator(LbfgsOptions.defaults()).start().pending();
@@ -140,6 +211,36 @@ class LbfgsSuperstepTest {
     assertThrows(IllegalArgumentException.class,
         () -> LbfgsSuperstep.of(first).withStateDirectory(""));
     assertThrows(IllegalArgumentException.class, () -> LbfgsSuperstep.of(first).withObjective(null));
+  }
+
+  /**
+   * Runs the supersteps before the first commit on {@code local} (the start point, then the steepest
+   * descent direction d-1 and the line search's trials along it) and stores what the pipelines read:
+   * every trial gradient and d-1. Returns the first superstep with a commit.
+   */
+  private Superstep storeUpToFirstCommit(DirectionMethod method, LocalExecutor local)
+      throws Exception {
+    LbfgsCoordinator coordinator =
+        new LbfgsCoordinator(LbfgsOptions.defaults().withDirectionMethod(method));
+    LbfgsState s = coordinator.start();
+    while (s.pending() != null && s.pending().commit() == null) {
+      Superstep step = s.pending();
+      SuperstepResult r = local.execute(step);
+      if (step.formsDirection()) {
+        assertEquals(Superstep.Direction.STEEPEST, step.direction());
+        double[][] g = local.gradient(step.gId());
+        for (int b = 0; b < BLOCKS; b++) {
+          BlockFiles.write(state, "d-" + step.number(), b,
+              BlockKernels.steepest(g[b], step.gamma()));
+        }
+      }
+      for (int b = 0; b < BLOCKS; b++) {
+        BlockFiles.write(state, "g-" + step.trialId(), b, local.gradient(step.trialId())[b]);
+      }
+      s = coordinator.advance(s, r);
+    }
+    assertNotNull(s.pending(), "the run stopped before its first commit: " + s.stopReason());
+    return s.pending();
   }
 
   private void assertGradientsEqual(double[][] expected, String vector) throws IOException {

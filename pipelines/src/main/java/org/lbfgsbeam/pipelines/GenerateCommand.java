@@ -1,0 +1,160 @@
+package org.lbfgsbeam.pipelines;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.lbfgsbeam.core.data.SyntheticTextGenerator;
+
+/**
+ * {@code generate}: writes an LSHTC-like synthetic LIBSVM set ({@link SyntheticTextGenerator}) to a
+ * file. The set is written to a temporary file beside the output and renamed onto it at the end,
+ * so a failed or interrupted run never leaves partial output under the output's name. One line on
+ * stderr reports the shape and the time taken.
+ */
+final class GenerateCommand {
+  static final String HELP = String.join("\n",
+      "usage: generate --output FILE --documents N --features D --classes K [options]",
+      "",
+      "Writes an LSHTC-like synthetic LIBSVM set: power-law class sizes, each class a sparse",
+      "topic over a Zipfian vocabulary, tf-idf weighted, rows L2-normalised. Labels are 0..K-1;",
+      "the file has exactly N rows, K classes and largest feature index D. The same options give",
+      "the same set. lshtc-small's shape: --documents 4463 --features 51033 --classes 1139.",
+      "",
+      "  --output FILE               the LIBSVM file to write (required)",
+      "  --documents N               rows (required)",
+      "  --features D                vocabulary size, the largest feature index (required)",
+      "  --classes K                 classes, 1..N (required)",
+      "  --words-per-document W      mean tokens per document (default 60)",
+      "  --topic-words T             distinct words of a class topic, 1..D (default min(50, D))",
+      "  --topic-weight F            share of a document's tokens from its class topic, 0..1"
+          + " (default 0.5)",
+      "  --class-exponent A          class sizes proportional to rank^-A (default 1.0)",
+      "  --zipf-exponent S           word frequencies proportional to rank^-S (default 1.1)",
+      "  --seed S                    random seed, a 64-bit integer (default 1)",
+      "  --overwrite                 replace an existing FILE",
+      "  --help                      this text");
+
+  private static final Set<String> VALUED = Set.of("output", "documents", "features", "classes",
+      "words-per-document", "topic-words", "topic-weight", "class-exponent", "zipf-exponent",
+      "seed");
+  private static final Set<String> FLAGS = Set.of("overwrite", "help");
+
+  private GenerateCommand() {}
+
+  /** Whether {@code args} ask for {@link #HELP} ({@code --help} or {@code -h}). */
+  static boolean wantsHelp(List<String> args) {
+    return args.contains("--help") || args.contains("-h");
+  }
+
+  /**
+   * Parses {@code args}, writes the set to {@code --output} and reports on {@code err}; with
+   * {@code --help}, prints {@link #HELP} to {@code err} instead (a caller with a stdout checks
+   * {@link #wantsHelp} first).
+   *
+   * @throws CommandLine.UsageException for a bad command line or an existing output without
+   *     {@code --overwrite}; nothing has been written then
+   * @throws IOException if writing fails; the output is untouched and the temporary file removed
+   */
+  static void run(List<String> args, PrintStream err) throws IOException {
+    if (wantsHelp(args)) {
+      err.println(HELP);
+      return;
+    }
+    CommandLine cl = CommandLine.parse(args, VALUED, FLAGS);
+    Path output = Paths.get(cl.required("output"));
+    SyntheticTextGenerator generator = generator(cl);
+    boolean overwrite = cl.has("overwrite");
+    if (Files.isDirectory(output)) {
+      throw new CommandLine.UsageException("output " + output + " is a directory");
+    }
+    if (Files.exists(output) && !overwrite) {
+      throw new CommandLine.UsageException("output " + output + " exists"
+          + " (use --overwrite to replace it)");
+    }
+
+    long started = System.nanoTime();
+    Path directory = output.toAbsolutePath().getParent();
+    Files.createDirectories(directory);
+    // Created (with the umask's permissions, unlike Files.createTempFile's 0600) in the output's
+    // directory, so that the final rename stays within one file system.
+    Path temporary = directory.resolve("." + output.getFileName() + "." + ProcessHandle.current()
+        .pid() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+    Files.createFile(temporary);
+    try {
+      generator.write(temporary);
+      moveIntoPlace(temporary, output, overwrite);
+    } finally {
+      Files.deleteIfExists(temporary);
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    err.printf(Locale.ROOT, "generated %s: %d documents, %d features, %d classes"
+            + " (%.1f MB) in %.2f s%n", output, generator.documents(), generator.features(),
+        generator.classes(), Files.size(output) / 1e6, seconds);
+  }
+
+  /** The generator the options describe, validated; bad values are usage errors naming them. */
+  static SyntheticTextGenerator generator(CommandLine cl) {
+    int documents = requiredInteger(cl, "documents");
+    int features = requiredInteger(cl, "features");
+    int classes = requiredInteger(cl, "classes");
+    try {
+      SyntheticTextGenerator g = SyntheticTextGenerator.of(documents, features, classes);
+      g = g.withWordsPerDocument(cl.integer("words-per-document", g.wordsPerDocument()))
+          .withTopicWords(cl.integer("topic-words", g.topicWords()))
+          .withTopicWeight(cl.number("topic-weight", g.topicWeight()))
+          .withClassExponent(cl.number("class-exponent", g.classExponent()))
+          .withZipfExponent(cl.number("zipf-exponent", g.zipfExponent()))
+          .withSeed(seed(cl, g.seed()));
+      return g.validate();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.UsageException(e.getMessage());
+    }
+  }
+
+  private static int requiredInteger(CommandLine cl, String name) {
+    cl.required(name);
+    return cl.integer(name, 0);
+  }
+
+  private static long seed(CommandLine cl, long fallback) {
+    String v = cl.string("seed", null);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new CommandLine.UsageException("--seed must be a 64-bit integer, but was: " + v);
+    }
+  }
+
+  /**
+   * Renames {@code temporary} onto {@code output}: atomically replacing it with {@code overwrite};
+   * otherwise refusing, still, an output that appeared while the set was being written.
+   */
+  private static void moveIntoPlace(Path temporary, Path output, boolean overwrite)
+      throws IOException {
+    if (!overwrite) {
+      try {
+        Files.move(temporary, output);
+      } catch (FileAlreadyExistsException e) {
+        throw new CommandLine.UsageException("output " + output + " exists"
+            + " (use --overwrite to replace it)");
+      }
+      return;
+    }
+    try {
+      Files.move(temporary, output, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(temporary, output, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+}

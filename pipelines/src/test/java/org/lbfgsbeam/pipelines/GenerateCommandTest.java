@@ -1,0 +1,141 @@
+package org.lbfgsbeam.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.lbfgsbeam.core.data.LibsvmReader;
+import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.core.data.SyntheticTextGenerator;
+
+/** {@code generate} through {@link GenerateCommand#run}. */
+class GenerateCommandTest {
+
+  @TempDir
+  Path tmp;
+
+  /** Runs the command; returns what it printed on stderr. */
+  private static String run(String... args) throws IOException {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    GenerateCommand.run(Arrays.asList(args), new PrintStream(err, true, StandardCharsets.UTF_8));
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  private static String[] args(Path output, String... more) {
+    List<String> a = new ArrayList<>(List.of("--output", output.toString(), "--documents", "200",
+        "--features", "1500", "--classes", "8", "--topic-words", "20", "--seed", "-5"));
+    a.addAll(Arrays.asList(more));
+    return a.toArray(new String[0]);
+  }
+
+  private List<Path> filesInTmp() throws IOException {
+    try (Stream<Path> files = Files.list(tmp)) {
+      return files.sorted().toList();
+    }
+  }
+
+  @Test
+  void writesTheSetTheGeneratorDescribes() throws IOException {
+    Path output = tmp.resolve("out.libsvm");
+    String err = run(args(output, "--words-per-document", "30", "--topic-weight", "0.7"));
+
+    SparseDataset read = LibsvmReader.read(output);
+    assertEquals(200, read.numExamples());
+    assertEquals(1500, read.numFeatures());
+    assertEquals(8, read.numClasses());
+    SparseDataset expected = SyntheticTextGenerator.of(200, 1500, 8).withTopicWords(20)
+        .withSeed(-5).withWordsPerDocument(30).withTopicWeight(0.7).generate();
+    assertEquals(expected, read);
+    assertEquals(List.of(output), filesInTmp(), "no temporary file is left behind");
+    assertEquals(1, err.lines().count(), err);
+    assertTrue(err.startsWith("generated " + output + ": 200 documents, 1500 features, 8 classes"),
+        err);
+    assertTrue(err.strip().endsWith(" s"), err);
+  }
+
+  @Test
+  void createsMissingParentDirectories() throws IOException {
+    Path output = tmp.resolve("a/b/out.libsvm");
+    run(args(output));
+    assertEquals(200, LibsvmReader.read(output).numExamples());
+  }
+
+  @Test
+  void refusesAnExistingOutputWithoutOverwrite() throws IOException {
+    Path output = tmp.resolve("out.libsvm");
+    Files.writeString(output, "keep me\n");
+    CommandLine.UsageException e = assertThrows(CommandLine.UsageException.class,
+        () -> run(args(output)));
+    assertTrue(e.getMessage().contains("exists") && e.getMessage().contains("--overwrite"),
+        e.getMessage());
+    assertEquals("keep me\n", Files.readString(output));
+    assertEquals(List.of(output), filesInTmp());
+
+    run(args(output, "--overwrite"));
+    assertEquals(200, LibsvmReader.read(output).numExamples());
+    assertEquals(List.of(output), filesInTmp());
+  }
+
+  @Test
+  void refusesADirectoryEvenWithOverwrite() throws IOException {
+    Path output = Files.createDirectory(tmp.resolve("dir"));
+    CommandLine.UsageException e = assertThrows(CommandLine.UsageException.class,
+        () -> run(args(output, "--overwrite")));
+    assertTrue(e.getMessage().contains("is a directory"), e.getMessage());
+  }
+
+  @ParameterizedTest(name = "--{0} {1}")
+  @CsvSource({
+      "documents, 0, 'documents must be in [1, 2147483638], but was: 0'",
+      "documents, many, '--documents must be an integer, but was: many'",
+      "topic-weight, 1.5, 'topicWeight must be in [0, 1], but was: 1.5'",
+      "topic-words, 2000, 'topicWords must be at most features (1500), but was: 2000'",
+      "classes, 201, 'classes must be at most documents (200)'",
+      "seed, 0x10, '--seed must be a 64-bit integer, but was: 0x10'",
+      "zipf-exponent, -1, 'zipfExponent must be finite and non-negative, but was: -1.0'"})
+  void badOptionValuesAreUsageErrorsAndWriteNothing(String option, String value, String message)
+      throws IOException {
+    Path output = tmp.resolve("out.libsvm");
+    List<String> a = new ArrayList<>(Arrays.asList(args(output)));
+    int at = a.indexOf("--" + option);
+    if (at >= 0) {
+      a.set(at + 1, value);
+    } else {
+      a.addAll(List.of("--" + option, value));
+    }
+    CommandLine.UsageException e = assertThrows(CommandLine.UsageException.class,
+        () -> run(a.toArray(new String[0])));
+    assertTrue(e.getMessage().contains(message), e.getMessage());
+    assertEquals(List.of(), filesInTmp(), "nothing is written for a bad command line");
+  }
+
+  @Test
+  void missingRequiredOptionAndUnknownOption() {
+    CommandLine.UsageException missing = assertThrows(CommandLine.UsageException.class,
+        () -> run("--output", tmp.resolve("x").toString(), "--documents", "10", "--classes", "2"));
+    assertEquals("--features is required (see --help)", missing.getMessage());
+    CommandLine.UsageException unknown = assertThrows(CommandLine.UsageException.class,
+        () -> run(args(tmp.resolve("x"), "--vocabulary", "5")));
+    assertEquals("unknown option --vocabulary (see --help)", unknown.getMessage());
+  }
+
+  @Test
+  void helpPrintsTheUsage() throws IOException {
+    assertTrue(GenerateCommand.wantsHelp(List.of("--help")));
+    assertEquals(GenerateCommand.HELP + System.lineSeparator(), run("--help"));
+  }
+}
