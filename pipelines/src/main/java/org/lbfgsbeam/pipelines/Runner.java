@@ -5,7 +5,11 @@ enum Runner {
   /** In this JVM, blocks on a thread pool ({@code LocalExecutor}). */
   LOCAL("local"),
   /** One Beam pipeline per superstep on Beam's DirectRunner, state in files. */
-  DIRECT("direct");
+  DIRECT("direct"),
+  /** One Beam pipeline per superstep on Beam's FlinkRunner (embedded or a cluster), state in files. */
+  BEAM_FLINK("beam-flink"),
+  /** One Flink job for the whole run: a DataSet bulk iteration (embedded or a cluster). */
+  FLINK("flink");
 
   private final String cliName;
 
@@ -17,12 +21,17 @@ enum Runner {
     return cliName;
   }
 
+  /** Whether this runner keeps the vectors in files between supersteps (and so can resume). */
+  boolean resumable() {
+    return this == DIRECT || this == BEAM_FLINK;
+  }
+
   static Runner parse(String name) {
     for (Runner r : values()) {
       if (r.cliName.equals(name)) {
         return r;
       }
     }
-    throw new CommandLine.UsageException("--runner must be one of local, direct, but was: " + name);
+    throw new CommandLine.UsageException("--runner must be one of local, direct, beam-flink, flink, but was: " + name);
   }
 }

@@ -63,9 +63,10 @@ final class TrainCommand {
         throw new CommandLine.UsageException("nothing to resume: " + stateDir.resolve(CONTROL)
             + " does not exist");
       }
-      if (o.runner() == Runner.LOCAL) {
+      if (!o.runner().resumable()) {
         throw new CommandLine.UsageException("--resume needs a runner that keeps its state in files"
-            + " (--runner direct); local runs keep vectors in memory");
+            + " between supersteps (direct, beam-flink); " + o.runner().cliName()
+            + " runs keep their vectors in memory");
       }
     } else if (Files.exists(out) && !isEmptyDirectory(out) && !o.overwrite()) {
       throw new CommandLine.UsageException("output " + out + " exists and is not empty"
@@ -119,61 +120,70 @@ final class TrainCommand {
       state = coordinator.start();
     }
 
-    double[][] x0 = new double[partitioning.blocks()][];
-    for (int b = 0; b < x0.length; b++) {
-      x0[b] = new double[partitioning.blockSize(b)];
-    }
-    SuperstepExecutor executor;
-    BeamSuperstepExecutor beam = null;
-    LocalExecutor local = null;
-    if (o.runner() == Runner.LOCAL) {
-      local = new LocalExecutor(objective, x0, o.threads());
-      executor = local;
-    } else {
-      if (!o.resume()) {
-        try (OutputStream stream = Files.newOutputStream(preparedData)) {
-          DatasetFile.write(data, stream);
-        }
+    if (o.runner() != Runner.LOCAL && !o.resume()) {
+      try (OutputStream stream = Files.newOutputStream(preparedData)) {
+        DatasetFile.write(data, stream);
       }
-      beam = BeamSuperstepExecutor.create(directOptions(o.threads()), stateDir.toString(), spec);
-      if (!o.resume()) {
-        beam.storeStartPoint(x0);
-      }
-      executor = beam;
     }
-
     long started = System.nanoTime();
     int supersteps = 0;
-    try (SuperstepExecutor closing = executor) {
-      while (!state.finished()) {
-        SuperstepResult result = executor.execute(state.pending());
-        supersteps++;
-        LbfgsState next = coordinator.advance(state, result);
-        double seconds = secondsBefore + (System.nanoTime() - started) / 1e9;
-        if (state.evaluations() == 0 && next.evaluations() == 1) {
-          trace.add(new TraceRow(0, 1, next.value(), next.gradientMaxAbs(), 0, seconds));
-        } else if (next.iteration() > state.iteration()) {
-          TraceRow row = new TraceRow(next.iteration(), next.evaluations(), next.value(),
-              next.gradientMaxAbs(), next.lastStep(), seconds);
-          trace.add(row);
-          progress.printf(Locale.ROOT, "iter %4d  evals %4d  f %.12e  |g| %.3e  step %.3g  %.2fs%n",
-              row.iteration(), row.evaluations(), row.objective(), row.gradientNorm(), row.step(),
-              seconds);
+    double[][] weights;
+    if (o.runner() == Runner.FLINK) {
+      FlinkRun.Outcome flink = FlinkRun.run(o, spec, coordinator.start(), stateDir, trace, progress);
+      state = flink.state();
+      weights = flink.weights();
+      supersteps = (int) state.nextSuperstep();
+    } else {
+      SuperstepExecutor executor;
+      BeamSuperstepExecutor beam = null;
+      LocalExecutor local = null;
+      if (o.runner() == Runner.LOCAL) {
+        double[][] x0 = new double[partitioning.blocks()][];
+        for (int b = 0; b < x0.length; b++) {
+          x0[b] = new double[partitioning.blockSize(b)];
         }
-        state = next;
-        if (beam != null) {
-          ObjectNode control = json.createObjectNode();
-          control.set("state", json.valueToTree(state));
-          control.put("seconds", seconds);
-          control.set("trace", json.valueToTree(trace));
-          writeAtomically(stateDir.resolve(CONTROL), json.writerWithDefaultPrettyPrinter()
-              .writeValueAsBytes(control));
+        local = new LocalExecutor(objective, x0, o.threads());
+        executor = local;
+      } else {
+        PipelineOptions options = o.runner() == Runner.DIRECT ? directOptions(o.threads())
+            : FlinkRun.beamOptions(o);
+        beam = BeamSuperstepExecutor.create(options, stateDir.toString(), spec);
+        if (!o.resume()) {
+          for (int b = 0; b < partitioning.blocks(); b++) {
+            beam.storeStartBlock(b, new double[partitioning.blockSize(b)]); // one block at a time
+          }
         }
-        executor.retain(state);
+        executor = beam;
       }
+      try (SuperstepExecutor closing = executor) {
+        while (!state.finished()) {
+          SuperstepResult result = executor.execute(state.pending());
+          supersteps++;
+          LbfgsState next = coordinator.advance(state, result);
+          double seconds = secondsBefore + (System.nanoTime() - started) / 1e9;
+          TraceRow row = traceRow(state, next, seconds);
+          if (row != null) {
+            trace.add(row);
+            if (row.iteration() > 0) {
+              printProgress(progress, row);
+            }
+          }
+          state = next;
+          if (beam != null) {
+            ObjectNode control = json.createObjectNode();
+            control.set("state", json.valueToTree(state));
+            control.put("seconds", seconds);
+            control.set("trace", json.valueToTree(trace));
+            writeAtomically(stateDir.resolve(CONTROL), json.writerWithDefaultPrettyPrinter()
+                .writeValueAsBytes(control));
+          }
+          executor.retain(state);
+        }
+        weights = local != null ? local.point(state.xId()) : beam.read("x-" + state.xId());
+      }
+    }
+    {
       double seconds = secondsBefore + (System.nanoTime() - started) / 1e9;
-      double[][] weights = local != null ? local.point(state.xId())
-          : beam.read("x-" + state.xId());
       for (double[] block : weights) {
         if (!BlockKernels.allFinite(block)) {
           throw new IllegalStateException("non-finite weights at the end of the run");
@@ -194,7 +204,7 @@ final class TrainCommand {
       ObjectNode summary = summary(o, data, partitioning, state, seconds, supersteps, json);
       writeAtomically(out.resolve("summary.json"),
           json.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
-      if (beam != null) {
+      if (o.runner() != Runner.LOCAL) {
         // The run is over: keep the record of it (run.json, control.json), drop the vectors and data.
         try (Stream<Path> files = Files.list(stateDir)) {
           for (Path p : (Iterable<Path>) files::iterator) {
@@ -214,6 +224,24 @@ final class TrainCommand {
           state.evaluations(), seconds, Numbers.exact(state.value()));
       return new Outcome(summary, state, weights);
     }
+  }
+
+  /** The trace row for the step from {@code before} to {@code after}, or null when none is due. */
+  static TraceRow traceRow(LbfgsState before, LbfgsState after, double seconds) {
+    if (before.evaluations() == 0 && after.evaluations() == 1) {
+      return new TraceRow(0, 1, after.value(), after.gradientMaxAbs(), 0, seconds);
+    }
+    if (after.iteration() > before.iteration()) {
+      return new TraceRow(after.iteration(), after.evaluations(), after.value(),
+          after.gradientMaxAbs(), after.lastStep(), seconds);
+    }
+    return null;
+  }
+
+  static void printProgress(PrintStream progress, TraceRow row) {
+    progress.printf(Locale.ROOT, "iter %4d  evals %4d  f %.12e  |g| %.3e  step %.3g  %.2fs%n",
+        row.iteration(), row.evaluations(), row.objective(), row.gradientNorm(), row.step(),
+        row.seconds());
   }
 
   static PipelineOptions directOptions(int threads) {

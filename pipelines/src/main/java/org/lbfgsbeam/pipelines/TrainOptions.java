@@ -20,11 +20,13 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * @param output the run directory
  * @param resume continue the run in {@code output}
  * @param overwrite replace a non-empty {@code output}
- * @param threads worker threads (local: block threads; direct: the DirectRunner's parallelism)
+ * @param threads worker threads (local: block threads; direct: the DirectRunner's parallelism;
+ *     flink, beam-flink: the job's parallelism)
+ * @param flinkMaster "[local]" for an embedded mini-cluster, or host:port of a cluster's REST endpoint
  */
 record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner runner,
     int partitions, LbfgsOptions optimizer, Path output, boolean resume, boolean overwrite,
-    int threads) {
+    int threads, String flinkMaster) {
 
   static final String HELP = String.join("\n",
       "usage: train --data FILE --output DIR [options]",
@@ -36,7 +38,9 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
       "  --model NAME                softmax | logistic | least-squares (default softmax)",
       "  --lambda L                  L2 regularisation (default 1e-4)",
       "  --history M                 L-BFGS history m (default 5)",
-      "  --runner NAME               local | direct (default local)",
+      "  --runner NAME               local | direct | beam-flink | flink (default local)",
+      "  --flink-master ADDRESS      [local] (embedded mini-cluster) or host:port of a Flink 1.19",
+      "                              cluster's REST endpoint (default [local])",
       "  --partitions P              parameter blocks; softmax: class blocks, 1..K (default 1)",
       "  --direction NAME            vector-free | two-loop (default vector-free)",
       "  --max-iterations N          (default 500)",
@@ -50,7 +54,7 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
 
   private static final Set<String> VALUED = Set.of("data", "output", "model", "lambda", "history",
       "runner", "partitions", "direction", "max-iterations", "max-evaluations",
-      "gradient-tolerance", "progress-tolerance", "threads");
+      "gradient-tolerance", "progress-tolerance", "threads", "flink-master");
   private static final Set<String> FLAGS = Set.of("resume", "overwrite", "help");
 
   /** Parses and validates; throws {@link CommandLine.UsageException} with a one-line message. */
@@ -99,8 +103,13 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
     if (cl.has("resume") && cl.has("overwrite")) {
       throw new CommandLine.UsageException("--resume and --overwrite exclude each other");
     }
+    String flinkMaster = cl.string("flink-master", "[local]");
+    if (!flinkMaster.equals("[local]") && !flinkMaster.matches("[^:\\s]+:\\d+")) {
+      throw new CommandLine.UsageException("--flink-master must be [local] or host:port, but was: "
+          + flinkMaster);
+    }
     return new TrainOptions(data, model, lambda, Runner.parse(cl.string("runner", "local")),
-        partitions, optimizer, output, cl.has("resume"), cl.has("overwrite"), threads);
+        partitions, optimizer, output, cl.has("resume"), cl.has("overwrite"), threads, flinkMaster);
   }
 
   static boolean wantsHelp(List<String> args) {

@@ -48,6 +48,11 @@ public final class BeamSuperstepExecutor implements SuperstepExecutor {
     }
   }
 
+  /** Stores block {@code node} of the start point x<sub>0</sub>. */
+  public void storeStartBlock(int node, double[] block) throws IOException {
+    BlockFiles.write(stateDirectory, "x-0", node, block);
+  }
+
   /** Reads the blocks of a stored vector, e.g. {@code "x-12"}. */
   public double[][] read(String vector) throws IOException {
     double[][] out = new double[objective.blocks()][];

@@ -91,6 +91,18 @@ class BlocksInNodeOrderTest {
   }
 
   @Test
+  void theSameCheckCatchesAnArrivalOrderSum() {
+    // Guards the check itself: a combiner that adds in arrival order must fail it.
+    double[] expected = BlockKernels.sumInBlockOrder(ORDER_SENSITIVE);
+    assertThrows(AssertionError.class, () -> {
+      for (long seed = 0; seed < 4; seed++) {
+        CombineFnTester.testCombineFn(new ArrivalOrderSum(),
+            shuffled(ids(ORDER_SENSITIVE.length), ORDER_SENSITIVE, seed), Bits.equalTo(expected));
+      }
+    });
+  }
+
+  @Test
   void emptyInputSumsToAnEmptyArrayAndCollectsNoRows() {
     CombineFnTester.testCombineFn(BlocksInNodeOrder.sum(), new ArrayList<>(),
         Bits.equalTo(new double[0]));
@@ -145,6 +157,50 @@ class BlocksInNodeOrderTest {
     assertEquals(List.of(0), new ArrayList<>(b.keySet()));
     assertEquals(List.of(2), new ArrayList<>(c.keySet()));
     Bits.assertSame(new double[] {7}, fn.extractOutput(merged), "sum");
+  }
+
+  /** What {@link BlocksInNodeOrder#sum()} must not be: a running sum in arrival order. */
+  private static final class ArrivalOrderSum
+      extends CombineFn<KV<Integer, double[]>, ArrivalOrderSum.Acc, double[]> {
+    static final class Acc {
+      double[] sum;
+    }
+
+    @Override
+    public Acc createAccumulator() {
+      return new Acc();
+    }
+
+    @Override
+    public Acc addInput(Acc acc, KV<Integer, double[]> input) {
+      add(acc, input.getValue());
+      return acc;
+    }
+
+    @Override
+    public Acc mergeAccumulators(Iterable<Acc> accumulators) {
+      Acc merged = new Acc();
+      for (Acc a : accumulators) {
+        if (a.sum != null) {
+          add(merged, a.sum);
+        }
+      }
+      return merged;
+    }
+
+    @Override
+    public double[] extractOutput(Acc acc) {
+      return acc.sum == null ? new double[0] : acc.sum.clone();
+    }
+
+    private static void add(Acc acc, double[] v) {
+      if (acc.sum == null) {
+        acc.sum = new double[v.length];
+      }
+      for (int k = 0; k < v.length; k++) {
+        acc.sum[k] += v[k];
+      }
+    }
   }
 
   private static int[] ids(int n) {

@@ -1,0 +1,133 @@
+package org.lbfgsbeam.pipelines;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.flink.api.java.ExecutionEnvironment;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.lbfgsbeam.core.optim.LbfgsState;
+import org.lbfgsbeam.pipelines.flink.FlinkLbfgsJob;
+import org.lbfgsbeam.transforms.BlockFiles;
+import org.lbfgsbeam.transforms.ObjectiveSpec;
+
+/**
+ * The Flink side of {@code train}: {@code --runner flink} submits the whole run as one bulk-iteration
+ * job ({@link FlinkLbfgsJob}) to an embedded mini-cluster or to {@code --flink-master host:port}, tails
+ * its progress rows, and reads back the final state and blocks; {@code --runner beam-flink} gives the
+ * Beam superstep pipelines FlinkRunner options.
+ */
+final class FlinkRun {
+  private FlinkRun() {}
+
+  /** What the Flink job left behind. */
+  record Outcome(LbfgsState state, double[][] weights) {}
+
+  static Outcome run(TrainOptions o, ObjectiveSpec spec, LbfgsState start, Path workDirectory,
+      List<TraceRow> trace, PrintStream progress) throws Exception {
+    ObjectMapper json = StateJson.mapper();
+    String work = workDirectory.toAbsolutePath().toString();
+    int maxSupersteps = o.optimizer().maxEvaluations() + o.optimizer().maxIterations() + 2;
+    FlinkLbfgsJob.Spec job = new FlinkLbfgsJob.Spec(spec, o.optimizer(),
+        json.writeValueAsString(start), work, maxSupersteps);
+    ExecutionEnvironment env = environment(o);
+    FlinkLbfgsJob.plan(env, job);
+    Path progressFile = FlinkLbfgsJob.progressFile(work);
+    Files.deleteIfExists(progressFile);
+    long started = System.currentTimeMillis();
+    JobClient client = env.executeAsync("lbfgs-beam train " + o.data().getFileName());
+    TreeMap<Integer, TraceRow> rows = new TreeMap<>();
+    var done = client.getJobExecutionResult();
+    while (!done.isDone()) {
+      printNew(progressFile, rows, started, progress);
+      Thread.sleep(200);
+    }
+    done.get(); // rethrows the job's failure
+    printNew(progressFile, rows, started, progress);
+    trace.addAll(rows.values());
+    LbfgsState state = json.readValue(FlinkLbfgsJob.finalState(work).toFile(), LbfgsState.class);
+    double[][] weights = new double[spec.blocks()][];
+    for (int b = 0; b < weights.length; b++) {
+      weights[b] = BlockFiles.read(work, FlinkLbfgsJob.finalVector(), b);
+    }
+    return new Outcome(state, weights);
+  }
+
+  /** Reads progress rows not seen yet (a restarted attempt rewrites them: the latest wins). */
+  private static void printNew(Path file, TreeMap<Integer, TraceRow> rows, long started,
+      PrintStream progress) throws IOException {
+    if (!Files.exists(file)) {
+      return;
+    }
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return;
+    }
+    for (String line : lines) {
+      String[] f = line.split(",");
+      if (f.length != 6) {
+        continue; // a row being written
+      }
+      TraceRow row = new TraceRow(Integer.parseInt(f[0]), Integer.parseInt(f[1]),
+          Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]),
+          (Long.parseLong(f[5]) - started) / 1e3);
+      TraceRow old = rows.put(row.iteration(), row);
+      if (old == null && row.iteration() > 0) {
+        TrainCommand.printProgress(progress, row);
+      }
+    }
+  }
+
+  private static ExecutionEnvironment environment(TrainOptions o) {
+    if (o.flinkMaster().equals("[local]")) {
+      Configuration conf = new Configuration();
+      conf.setString("taskmanager.memory.managed.size", "256m");
+      conf.setString("taskmanager.memory.network.max", "256m");
+      ExecutionEnvironment env = ExecutionEnvironment.createLocalEnvironment(conf);
+      env.setParallelism(o.threads());
+      return env;
+    }
+    String[] hostPort = o.flinkMaster().split(":");
+    ExecutionEnvironment env = ExecutionEnvironment.createRemoteEnvironment(hostPort[0],
+        Integer.parseInt(hostPort[1]), jobJar());
+    env.setParallelism(o.threads());
+    return env;
+  }
+
+  /** FlinkRunner options for the Beam superstep pipelines. */
+  static PipelineOptions beamOptions(TrainOptions o) {
+    FlinkPipelineOptions options = PipelineOptionsFactory.create().as(FlinkPipelineOptions.class);
+    options.setRunner(FlinkRunner.class);
+    options.setFlinkMaster(o.flinkMaster());
+    options.setParallelism(o.threads());
+    // Stage the job jar once, never the whole classpath (NOTES-beam-flink.md: 13-17 s a run).
+    options.setFilesToStage(o.flinkMaster().equals("[local]") ? new ArrayList<>()
+        : List.of(jobJar()));
+    return options;
+  }
+
+  /** The packaged jar this code runs from (what a cluster needs). */
+  static String jobJar() {
+    try {
+      Path self = Path.of(FlinkRun.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (!Files.isRegularFile(self) || !self.toString().endsWith(".jar")) {
+        throw new CommandLine.UsageException("--flink-master host:port needs the packaged jar"
+            + " (java -jar pipelines/target/lbfgs-beam.jar ...); running from " + self);
+      }
+      return self.toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
