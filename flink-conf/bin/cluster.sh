@@ -2,14 +2,19 @@
 # Starts and stops a standalone Flink 1.19 session cluster (one JobManager JVM, N TaskManager
 # JVMs) from the Maven-resolved Flink jars, configured by flink-conf/config.yaml.
 #
-#   cluster.sh start [--taskmanagers N]   JobManager + N TaskManagers (default 2); waits for them
+#   cluster.sh start [--taskmanagers N] [-D key=value]...
+#                                         JobManager + N TaskManagers (default 2); waits for them.
+#                                         -D overrides config.yaml for every JVM of the cluster,
+#                                         e.g. -D rest.port=18081 -D jobmanager.rpc.port=16123
 #   cluster.sh add-taskmanager            one more TaskManager (e.g. a spare for fault tests)
 #   cluster.sh kill-taskmanager K         kill -9 TaskManager K (numbered from 1, in start order)
 #   cluster.sh stop                       stop every JVM of this cluster; idempotent
 #   cluster.sh status                     the REST /overview JSON and the JVMs' states
 #
-# Logs: flink-conf/log/<role>-<n>.log (Log4j) and .out (stdout/stderr); PIDs: flink-conf/run/pids/.
-# Environment: START_TIMEOUT (s, default 90), STOP_TIMEOUT (s, default 30), JAVA_HOME.
+# Logs: <dir>/log/<role>-<n>.log (Log4j) and .out (stdout/stderr); PIDs: <dir>/run/pids/, where
+# <dir> is $FLINK_CLUSTER_DIR if set (one directory per cluster), else flink-conf/.
+# Environment: FLINK_CLUSTER_DIR, START_TIMEOUT (s, default 90), STOP_TIMEOUT (s, default 30),
+# JAVA_HOME.
 set -euo pipefail
 
 # shellcheck source=common.sh
@@ -20,7 +25,7 @@ STOP_TIMEOUT="${STOP_TIMEOUT:-30}"
 TM_COUNTER="$PID_DIR/taskmanager.last"
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -46,7 +51,8 @@ live_pids() {
 resource_params() {
   local out results
   out="$("$JAVA_RUN" -cp "$CLASSPATH_FLINK" org.apache.flink.runtime.util.bash.BashJavaUtils \
-    "$1" --configDir "$CONF_DIR" 2>&1)" || die "BashJavaUtils $1 failed:"$'\n'"$out"
+    "$1" --configDir "$CONF_DIR" ${DYN_ARGS[@]+"${DYN_ARGS[@]}"} 2>&1)" \
+    || die "BashJavaUtils $1 failed:"$'\n'"$out"
   results="$(grep '^BASH_JAVA_UTILS_EXEC_RESULT:' <<<"$out" | sed 's/^BASH_JAVA_UTILS_EXEC_RESULT://')" || true
   [[ "$(wc -l <<<"$results")" -eq 2 && -n "$results" ]] \
     || die "BashJavaUtils $1: expected 2 result lines, got:"$'\n'"$out"
@@ -55,8 +61,8 @@ resource_params() {
 }
 
 # launch NAME ROLE CLASS [ARGS...]: starts one JVM in its own session, cwd flink-conf/, with
-# JVM_PARAMS and DYN_PARAMS of the role and its scratch directories under run/ (see config.yaml);
-# records its pid in run/pids/NAME.pid.
+# JVM_PARAMS and DYN_PARAMS of the role, its scratch directories under run/ (see config.yaml) and
+# the instance's -D options (DYN_ARGS, last, so they win); records its pid in run/pids/NAME.pid.
 launch() {
   local name="$1" role="$2" class="$3"
   shift 3
@@ -70,13 +76,13 @@ launch() {
       "-Dlog.file=$log" "-Dlog4j.configurationFile=file:$CONF_DIR/log4j.properties" \
       -cp "$CLASSPATH_FLINK" "$class" --configDir "$CONF_DIR" $DYN_PARAMS \
       -D "io.tmp.dirs=$RUN_DIR/tmp" -D "blob.storage.directory=$RUN_DIR/blob" \
-      -D "web.tmpdir=$RUN_DIR/tmp/web" "$@" \
+      -D "web.tmpdir=$RUN_DIR/tmp/web" ${DYN_ARGS[@]+"${DYN_ARGS[@]}"} "$@" \
       >"$out" 2>&1 </dev/null ) &
   pid=$!
   # setsid execs in place unless the shell made it a process-group leader; then find the JVM.
   for i in $(seq 1 50); do
     is_ours "$pid" && break
-    pid="$({ pgrep -f -- "-Dlbfgs.flink.role=$name " || true; } | head -n1)"
+    pid="$({ pgrep -f -- "$MARKER -Dlbfgs.flink.role=$name " || true; } | head -n1)"
     [[ -n "$pid" ]] && is_ours "$pid" && break
     pid=$!
     sleep 0.1
@@ -141,22 +147,31 @@ wait_for_taskmanagers() {
 }
 
 cmd_start() {
-  local n=2
+  local n=2 props=()
   while (( $# )); do
     case "$1" in
       --taskmanagers) [[ $# -ge 2 ]] || usage; n="$2"; shift 2 ;;
       --taskmanagers=*) n="${1#*=}"; shift ;;
+      -D) [[ $# -ge 2 ]] || usage; props+=("$2"); shift 2 ;;
+      -D?*) props+=("${1#-D}"); shift ;;
       *) usage ;;
     esac
   done
   [[ "$n" =~ ^[0-9]+$ && "$n" -ge 1 ]] || die "--taskmanagers must be a positive integer, but was: $n"
-  [[ -z "$(live_pids)" ]] || die "a cluster from $CONF_DIR is already running (cluster.sh stop first)"
+  local p
+  for p in ${props[@]+"${props[@]}"}; do
+    [[ "$p" =~ ^[A-Za-z0-9_.-]+=.*$ && "$p" != *$'\n'* ]] || die "-D expects key=value, but was: $p"
+  done
+  [[ -z "$(live_pids)" ]] || die "a cluster of $INSTANCE_DIR is already running (cluster.sh stop first)"
 
   local t0=$SECONDS i
   ensure_classpath
+  mkdir -p "$RUN_DIR"
+  if (( ${#props[@]} )); then printf '%s\n' "${props[@]}" >"$DYN_FILE"; else : >"$DYN_FILE"; fi
   load_flink_config
   if http_get "http://$(rest_address)/overview" >/dev/null 2>&1; then
-    die "something already answers on http://$(rest_address): another Flink cluster?"
+    die "something already answers on http://$(rest_address): another Flink cluster?" \
+      "(give this one other ports: cluster.sh start -D rest.port=P -D jobmanager.rpc.port=Q)"
   fi
   rm -rf "$PID_DIR" "$RUN_DIR/tmp" "$RUN_DIR/blob"
   mkdir -p "$PID_DIR" "$RUN_DIR/tmp" "$LOG_DIR"

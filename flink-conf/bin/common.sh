@@ -83,10 +83,20 @@ load_flink_config() {
   [[ -n "$FLINK_CONFIG" ]] || die "BashJavaUtils printed no configuration:"$'\n'"$out"
 }
 
-# conf_get KEY [DEFAULT]: a value of the flattened configuration.
+# conf_get KEY [DEFAULT]: a value of the flattened configuration (a YAML-quoted value, as -D
+# options come out, unquoted).
 conf_get() {
   local value
-  value="$(awk -v k="$1" 'index($0, k ": ") == 1 { v = substr($0, length(k) + 3) } END { print v }' <<<"$FLINK_CONFIG")"
+  value="$(awk -v k="$1" -v q="'" '
+    index($0, k ": ") == 1 { v = substr($0, length(k) + 3) }
+    END {
+      if (length(v) >= 2 && substr(v, 1, 1) == q && substr(v, length(v), 1) == q) {
+        v = substr(v, 2, length(v) - 2); gsub(q q, q, v)
+      } else if (length(v) >= 2 && v ~ /^".*"$/) {
+        v = substr(v, 2, length(v) - 2)
+      }
+      print v
+    }' <<<"$FLINK_CONFIG")"
   echo "${value:-${2:-}}"
 }
 

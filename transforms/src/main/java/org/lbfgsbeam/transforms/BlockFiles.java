@@ -140,10 +140,14 @@ public final class BlockFiles {
     if (n < 0 || n > Integer.MAX_VALUE - 8) {
       throw new IOException("corrupt block file " + name + ": length " + n);
     }
-    double[] block = new double[(int) n];
+    // Grow while reading, so a corrupt length fails as truncation, not as an OutOfMemoryError.
+    double[] block = new double[(int) Math.min(n, 1 << 20)];
     byte[] bytes = new byte[Math.min(Math.max((int) n, 1), CHUNK) * 8];
     for (int from = 0; from < n; from += CHUNK) {
       int k = (int) Math.min(CHUNK, n - from);
+      if (from + k > block.length) {
+        block = java.util.Arrays.copyOf(block, (int) Math.min(n, 2L * block.length));
+      }
       try {
         data.readFully(bytes, 0, k * 8);
       } catch (java.io.EOFException e) {

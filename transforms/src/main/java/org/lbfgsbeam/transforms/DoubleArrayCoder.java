@@ -47,12 +47,20 @@ public final class DoubleArrayCoder extends AtomicCoder<double[]> {
     if (length < 0) {
       throw new CoderException("negative double[] length: " + length);
     }
-    double[] value = new double[length];
+    // Grow while reading, so a corrupt length fails as a short read, not as an OutOfMemoryError.
+    double[] value = new double[Math.min(length, 1 << 20)];
     byte[] bytes = new byte[Math.min(length, CHUNK) * 8];
     DataInputStream data = new DataInputStream(in);
     for (int from = 0; from < length; from += CHUNK) {
       int n = Math.min(CHUNK, length - from);
-      data.readFully(bytes, 0, n * 8);
+      try {
+        data.readFully(bytes, 0, n * 8);
+      } catch (java.io.EOFException e) {
+        throw new CoderException("truncated double[]: " + from + " of " + length + " entries");
+      }
+      if (from + n > value.length) {
+        value = java.util.Arrays.copyOf(value, (int) Math.min(length, 2L * value.length));
+      }
       ByteBuffer.wrap(bytes, 0, n * 8).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer()
           .get(value, from, n);
     }
@@ -69,7 +77,12 @@ public final class DoubleArrayCoder extends AtomicCoder<double[]> {
 
   @Override
   public Object structuralValue(double[] value) {
-    return java.nio.DoubleBuffer.wrap(value.clone());
+    // Raw bits, so that a changed sign of zero or NaN payload counts as a change.
+    long[] bits = new long[value.length];
+    for (int i = 0; i < value.length; i++) {
+      bits[i] = Double.doubleToRawLongBits(value[i]);
+    }
+    return java.nio.LongBuffer.wrap(bits);
   }
 
   @Override

@@ -208,8 +208,10 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     List<PCollection<KV<Integer, double[]>>> s = new ArrayList<>();
     List<PCollection<KV<Integer, double[]>>> y = new ArrayList<>();
     for (long id : pairs) {
-      s.add(extract(state, "s:" + id));
-      y.add(extract(state, "y:" + id));
+      s.add(state.apply("Two-loop s:" + id, ParDo.of(new ExtractFn("s:" + id, 1.0)))
+          .setCoder(partialCoder()));
+      y.add(state.apply("Two-loop y:" + id, ParDo.of(new ExtractFn("y:" + id, 1.0)))
+          .setCoder(partialCoder()));
     }
     PCollection<KV<Integer, double[]>> q = state.apply("q = -g",
         ParDo.of(new ExtractFn("g", -1.0))).setCoder(partialCoder());

@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -126,9 +125,6 @@ class BlockFilesTest {
   }
 
   @Test
-  @Disabled("BUG in BlockFiles.read: it allocates new double[n] from the header before reading any"
-      + " entry, so a corrupt 24-byte file declaring n = 2^31-10 throws OutOfMemoryError (which kills"
-      + " the test JVM) instead of an IOException naming the file. Enable when fixed.")
   void hugeDeclaredLengthFailsNamingTheFileWithoutAllocating() throws IOException {
     Path f = file("d-4", 2);
     Files.createDirectories(f.getParent());

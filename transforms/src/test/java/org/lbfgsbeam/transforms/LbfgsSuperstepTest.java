@@ -16,7 +16,6 @@ import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.options.PipelineOptions.CheckEnabled;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -197,10 +196,6 @@ class LbfgsSuperstepTest {
    * {@code stableUniqueNames=ERROR}).
    */
   @Test
-  @Disabled("BUG in LbfgsSuperstep.expand: a TWO_LOOP superstep whose commit pushes pair <id> applies"
-      + " ExtractFn twice under the same names 'Extract s:<id>' and 'Extract y:<id>' (once in write(),"
-      + " once in twoLoop()), so validation fails with IllegalStateException 'do not have stable"
-      + " unique names'. Enable when fixed.")
   void twoLoopCommitSuperstepHasStableUniqueNames(TestPipeline pipeline) throws Exception {
     try (LocalExecutor local = new LocalExecutor(objective, x0, 1)) {
       Superstep step = storeUpToFirstCommit(DirectionMethod.TWO_LOOP, local);
