@@ -16,6 +16,7 @@ public final class Main {
       "commands:",
       "  train      train a model with distributed L-BFGS (train --help)",
       "  generate   write an LSHTC-like synthetic LIBSVM set (generate --help)",
+      "  bench      train on several runners side by side and tabulate the times (bench --help)",
       "",
       "Najafabadi et al., \"Large-scale distributed L-BFGS\", J Big Data 2017, on Apache Beam.");
 
@@ -41,6 +42,14 @@ public final class Main {
             return 0;
           }
           TrainCommand.run(TrainOptions.parse(rest), err);
+          return 0;
+        }
+        case "bench" -> {
+          if (BenchCommand.wantsHelp(rest)) {
+            out.println(BenchCommand.HELP);
+            return 0;
+          }
+          BenchCommand.run(rest, out, err);
           return 0;
         }
         case "generate" -> {

@@ -172,24 +172,28 @@ class LbfgsCoordinatorTest {
   // ---- STEP_TOLERANCE ----
 
   /**
-   * f = 5 sum (x_i - 1)^2 in 4-D from 0: g = -10 each, ||g||_1 = 40, so the first trial is t = 1/40
-   * along d = -g, x = 0.25 each. It is strong Wolfe (f: 20 -> 11.25; slope -300 vs -400), so it is
-   * accepted, and max|t d| = 0.25 &le; the progress tolerance 0.5 while |delta f| = 8.75 and
-   * max|g| = 7.5 are large: STEP_TOLERANCE after one iteration and two evaluations.
+   * f = 1.25 sum (x_i - 0.1)^2 in 16-D from 0: g = -0.25 each, ||g||_1 = 4, so the first trial is
+   * t = 1/4 along d = -g, x = 0.0625 each. It is strong Wolfe (f: 0.2 -> 0.028125; slope -0.375 vs
+   * -1), so it is accepted. Its step max|t d| = 0.0625 is below the progress tolerance 0.1 (while t
+   * itself, 0.25, is not: the test is on the step in x), and |delta f| = 0.171875 and g.d = -1 are
+   * beyond it: STEP_TOLERANCE after one iteration and two evaluations.
    */
   @Test
   void stepTolerance() {
-    double[] c = {10, 10, 10, 10};
-    double[] a = {1, 1, 1, 1};
-    LbfgsResult r = Lbfgs.minimize(quadratic(c, a), new double[4],
-        LbfgsOptions.defaults().withProgressTolerance(0.5));
+    int n = 16;
+    double[] c = new double[n];
+    double[] a = new double[n];
+    Arrays.fill(c, 2.5);
+    Arrays.fill(a, 0.1);
+    LbfgsResult r = Lbfgs.minimize(quadratic(c, a), new double[n],
+        LbfgsOptions.defaults().withProgressTolerance(0.1));
     assertEquals(StopReason.STEP_TOLERANCE, r.stopReason(), r.toString());
     assertEquals(1, r.iterations());
     assertEquals(2, r.evaluations());
     for (double xi : r.x()) {
-      assertEquals(0.25, xi, 1e-15);
+      assertEquals(0.0625, xi, 1e-15);
     }
-    assertEquals(11.25, r.value(), 1e-12);
+    assertEquals(0.028125, r.value(), 1e-15);
   }
 
   // ---- DIRECTIONAL_DERIVATIVE ----

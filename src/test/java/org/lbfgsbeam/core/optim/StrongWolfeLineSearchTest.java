@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.DoubleUnaryOperator;
 import java.util.stream.Stream;
@@ -244,6 +245,87 @@ class StrongWolfeLineSearchTest {
     double before = steps.get(steps.size() - 2);
     assertTrue(last * directionMaxAbs < tolerance, "stopped too early: " + steps);
     assertTrue(before * directionMaxAbs >= tolerance, "stopped too late: " + steps);
+  }
+
+  // ---- rules of minFunc's search, on tabulated values (the state machine only sees the numbers) ----
+
+  /**
+   * The second trial is not compared with the first (minFunc tests f &ge; f_prev only when LSiter &gt;
+   * 1): phi(1) = -0.5 with slope -0.95 asks for extrapolation (the cubic through (0, 0, -1) and
+   * (1, -0.5, -0.95) has no minimiser: the midpoint 5.505 of [1.01, 10]); there phi = -0.4 is higher
+   * than phi(1) but strong Wolfe, and is accepted.
+   */
+  @Test
+  void secondTrialIsNotComparedWithTheFirst() {
+    Phi phi = new Phi(t -> t == 0 ? 0 : t == 1 ? -0.5 : -0.4,
+        t -> t == 0 ? -1 : t == 1 ? -0.95 : 0);
+    Run r = run(phi, 1, C2);
+    assertEquals(2, r.steps().size(), "steps " + r.steps());
+    assertEquals(5.505, r.steps().get(1), 1e-12);
+    assertEquals(5.505, r.result().step(), 1e-12);
+    assertStrongWolfe(r, C1, C2);
+  }
+
+  /**
+   * From the third trial on a value no lower than its predecessor's starts the zoom, even when the
+   * trial is strong Wolfe: trials 1 and 2 descend with slope -0.95, trial 3 has phi' = 0 but the same
+   * value as trial 2, so the bracket becomes [t2, t3].
+   */
+  @Test
+  void laterTrialsAreComparedWithTheirPredecessor() {
+    Phi phi = new Phi(t -> t == 0 ? 0 : t == 1 ? -0.5 : -0.6,
+        t -> t == 0 ? -1 : t == 1 || t <= 5.52 ? -0.95 : 0);
+    StrongWolfeLineSearch s = StrongWolfeLineSearch.start(startPoint(0, -1), 1, 1, C1, C2, 25, 0);
+    double[] steps = new double[3];
+    for (int k = 0; k < 3; k++) {
+      steps[k] = s.nextStep();
+      s = s.accept(TrialPoint.of(k + 1, steps[k], phi.f(steps[k]), phi.g(steps[k]), 0, 0, 1, 1));
+    }
+    assertTrue(steps[2] > 5.52, "third trial " + steps[2]);
+    assertFalse(s.isDone(), "accepted " + (s.isDone() ? s.result() : null));
+    assertTrue(s.zooming());
+    assertEquals(steps[1], s.bracket()[0].step(), 0);
+    assertEquals(steps[2], s.bracket()[1].step(), 0);
+  }
+
+  /**
+   * In zoom a trial whose value equals the low end's is not lower (N&amp;W Algorithm 3.6: phi(t) &ge;
+   * phi(t_lo) makes it the high end), even when it satisfies strong Wolfe. Trial 1 (phi = -1,
+   * slope -0.95) extrapolates to t2 &asymp; 2.94, which fails sufficient decrease: bracket [1, t2] with
+   * low end 1. Trial 3 inside has phi = -1 again and slope 0: it replaces the high end.
+   */
+  @Test
+  void zoomTrialTyingTheLowEndBecomesTheHighEnd() {
+    Phi phi = new Phi(t -> t == 0 ? 0 : t == 1 ? -1 : t > 2.9 ? 1 : -1,
+        t -> t == 0 ? -1 : t == 1 ? -0.95 : t > 2.9 ? 1 : 0);
+    StrongWolfeLineSearch s = StrongWolfeLineSearch.start(startPoint(0, -1), 1, 1, C1, C2, 25, 0);
+    double[] steps = new double[3];
+    for (int k = 0; k < 3; k++) {
+      steps[k] = s.nextStep();
+      s = s.accept(TrialPoint.of(k + 1, steps[k], phi.f(steps[k]), phi.g(steps[k]), 0, 0, 1, 1));
+    }
+    assertTrue(steps[1] > 2.9 && steps[2] < 2.9, "trials " + Arrays.toString(steps));
+    assertFalse(s.isDone(), "accepted " + (s.isDone() ? s.result() : null));
+    assertEquals(1, s.bracket()[0].step(), 0);
+    assertEquals(steps[2], s.bracket()[1].step(), 0);
+  }
+
+  /**
+   * minFunc's safeguard: a zoom trial within 10% of the bracket's width from an end is kept once, and
+   * the next one that crowds an end is moved to 10% inside. phi(t) = t with phi'(0) = -1 and
+   * phi'(t) = -10 elsewhere: the cubic puts each trial at 3.5% of the bracket [0, t_prev].
+   */
+  @Test
+  void crowdedZoomTrialsAreMovedInside() {
+    Phi phi = new Phi(t -> t, t -> t == 0 ? -1 : -10);
+    Run r = run(phi, 1, C1, C2, 4, 0, 1);
+    List<Double> steps = r.steps();
+    assertEquals(4, steps.size());
+    assertTrue(steps.get(1) > 0 && steps.get(1) < 0.1, "first zoom trial crowds 0: " + steps);
+    assertEquals(0.1 * steps.get(1), steps.get(2), 0, "second crowding trial moved: " + steps);
+    double kept = steps.get(3) / steps.get(2);
+    assertTrue(kept > 0 && kept < 0.1, "the flag is cleared after a move: " + steps);
+    assertTrue(r.end().failed());
   }
 
   /** The live ids: the previous trial while bracketing, both ends in zoom, the result when done. */

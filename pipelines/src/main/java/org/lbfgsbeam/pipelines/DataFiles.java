@@ -1,0 +1,74 @@
+package org.lbfgsbeam.pipelines;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.lbfgsbeam.core.data.IdxReader;
+import org.lbfgsbeam.core.data.InputFormatException;
+import org.lbfgsbeam.core.data.LibsvmReader;
+import org.lbfgsbeam.core.data.SparseDataset;
+
+/**
+ * Reads a data file in whichever format it is: IDX images (MNIST, Fashion-MNIST; {@link IdxReader})
+ * or LIBSVM text ({@link LibsvmReader}), either of them plain or gzipped. The format is told by the
+ * content: IDX files start with two zero bytes (their magic number), which LIBSVM text never does.
+ */
+final class DataFiles {
+  private DataFiles() {}
+
+  /**
+   * Reads {@code data}.
+   *
+   * @param labels the IDX labels file, or null to find it beside the images ({@link
+   *     IdxReader#labelsBeside}); must be null for LIBSVM, whose labels are inline
+   * @throws InputFormatException naming the file and the reason if it breaks its format
+   * @throws CommandLine.UsageException if {@code labels} is given for a LIBSVM file
+   */
+  static SparseDataset read(Path data, Path labels) throws IOException {
+    if (IdxReader.looksLikeIdx(data)) {
+      return labels == null ? IdxReader.read(data) : IdxReader.read(data, labels);
+    }
+    if (labels != null) {
+      throw new CommandLine.UsageException("--labels is for IDX image files, but " + data
+          + " is not one (LIBSVM files carry their labels)");
+    }
+    try (InputStream in = IdxReader.open(data);
+        Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+      return LibsvmReader.read(data.toString(), reader);
+    }
+  }
+
+  /**
+   * {@code data} with its classes re-indexed to a model's and at least {@code features} features: a
+   * label the model does not know is an error naming the file; a set with more features than the
+   * model keeps them, and scoring ignores the extra ones (a model has no weight for them, which is
+   * the same as a weight of 0).
+   *
+   * @throws InputFormatException naming {@code file} if an example's label is not among {@code
+   *     classLabels}
+   */
+  static SparseDataset alignTo(SparseDataset data, int[] classLabels, int features, Path file)
+      throws InputFormatException {
+    SparseDataset aligned;
+    try {
+      aligned = data.withClassLabels(classLabels.clone());
+    } catch (IllegalArgumentException e) {
+      throw new InputFormatException(file.toString(), 0, e.getMessage()
+          .replace("training class labels", "model's class labels"));
+    }
+    return aligned.numFeatures() < features ? aligned.withNumFeatures(features) : aligned;
+  }
+
+  /** Labels for messages: at most 20 of them. */
+  static String abbreviate(int[] labels) {
+    if (labels.length <= 20) {
+      return Arrays.toString(labels);
+    }
+    return Arrays.toString(Arrays.copyOf(labels, 20)).replace("]", ", ... (" + labels.length
+        + " labels)]");
+  }
+}

@@ -1,0 +1,150 @@
+package org.lbfgsbeam.pipelines;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.lbfgsbeam.core.data.InputFormatException;
+
+/**
+ * A model directory written by {@code train} ({@link ModelFiles}), opened for scoring: its {@code
+ * model.json} is read at once, its weights block by block, so a softmax model whose K&times;D matrix
+ * does not fit in memory is still scored one class block at a time.
+ *
+ * @param dir the model directory (holding model.json)
+ * @param model softmax, logistic or least-squares
+ * @param classes K
+ * @param features D
+ * @param labels int[K], the original label of each class, ascending
+ * @param blocks the weights files, in file order
+ */
+record SavedModel(Path dir, String model, int classes, int features, int[] labels,
+    List<Block> blocks) {
+
+  /** One weights file: rows [firstRow, firstRow + rows) of W. */
+  record Block(Path file, int firstRow, int rows) {}
+
+  /** Receives one class block of a softmax model. */
+  interface BlockConsumer {
+    /**
+     * @param firstClass the block's first class
+     * @param count K<sub>b</sub>, its number of classes
+     * @param featureMajor double[D&times;K<sub>b</sub>]: entry j&middot;K<sub>b</sub> + c is
+     *     W[firstClass + c][j], the layout of the training objective
+     */
+    void accept(int firstClass, int count, double[] featureMajor) throws IOException;
+  }
+
+  /**
+   * Opens a model: {@code dir} is the model directory or a run directory holding {@code model/}.
+   *
+   * @throws InputFormatException naming model.json if it is not a model this code wrote
+   * @throws java.nio.file.NoSuchFileException if there is no model.json
+   */
+  static SavedModel open(Path dir) throws IOException {
+    Path modelDir = !Files.exists(dir.resolve("model.json"))
+        && Files.exists(dir.resolve("model").resolve("model.json")) ? dir.resolve("model") : dir;
+    Path file = modelDir.resolve("model.json");
+    String source = file.toString();
+    JsonNode json;
+    try {
+      json = new ObjectMapper().readTree(file.toFile());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new InputFormatException(source, 0, "not JSON: " + e.getOriginalMessage());
+    } catch (java.io.FileNotFoundException e) {
+      throw new java.nio.file.NoSuchFileException(source);
+    }
+    if (json == null || !ModelFiles.FORMAT.equals(json.path("format").asText())) {
+      throw new InputFormatException(source, 0, "not a " + ModelFiles.FORMAT + " model");
+    }
+    int k = json.path("classes").asInt(-1);
+    int d = json.path("features").asInt(-1);
+    JsonNode labelArray = json.path("labels");
+    if (k < 1 || d < 0 || !labelArray.isArray() || labelArray.size() != k) {
+      throw new InputFormatException(source, 0, "needs classes >= 1, features >= 0 and K labels,"
+          + " but has classes " + json.path("classes") + ", features " + json.path("features")
+          + " and " + labelArray.size() + " labels");
+    }
+    int[] labels = new int[k];
+    for (int c = 0; c < k; c++) {
+      labels[c] = labelArray.get(c).asInt();
+      if (c > 0 && labels[c] <= labels[c - 1]) {
+        throw new InputFormatException(source, 0, "labels are not strictly ascending at index "
+            + c);
+      }
+    }
+    List<Block> blocks = new ArrayList<>();
+    for (JsonNode b : json.path("blocks")) {
+      blocks.add(new Block(modelDir.resolve(b.path("file").asText()), b.path("firstRow").asInt(),
+          b.path("rows").asInt()));
+    }
+    if (blocks.isEmpty()) {
+      throw new InputFormatException(source, 0, "lists no weights blocks");
+    }
+    return new SavedModel(modelDir, json.path("model").asText(), k, d, labels, List.copyOf(blocks));
+  }
+
+  /** Refuses any model but softmax, naming the command. */
+  void requireSoftmax(String command) {
+    if (!"softmax".equals(model)) {
+      throw new CommandLine.UsageException(command + " scores softmax models, but "
+          + dir.resolve("model.json") + " is a " + model + " model");
+    }
+  }
+
+  /**
+   * Reads the class blocks in file order and hands each over in the training layout; checks that they
+   * cover the K classes exactly once.
+   *
+   * @throws InputFormatException naming the weights file if its shape disagrees with model.json
+   */
+  void forEachSoftmaxBlock(BlockConsumer consumer) throws IOException {
+    boolean[] seen = new boolean[classes];
+    for (Block block : blocks) {
+      String source = block.file().toString();
+      if (block.firstRow() < 0 || block.rows() < 1 || block.firstRow() + block.rows() > classes) {
+        throw new InputFormatException(source, 0, "rows [" + block.firstRow() + ", "
+            + (block.firstRow() + block.rows()) + ") are not classes of a K = " + classes
+            + " model");
+      }
+      double[][] rows;
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(block.file()), 1 << 16)) {
+        rows = ModelFiles.readMatrix(in, source);
+      } catch (java.io.EOFException e) {
+        throw new InputFormatException(source, 0, "truncated weights file");
+      }
+      if (rows.length != block.rows()) {
+        throw new InputFormatException(source, 0, rows.length + " rows, but model.json says "
+            + block.rows());
+      }
+      int kb = block.rows();
+      double[] featureMajor = new double[features * kb];
+      for (int c = 0; c < kb; c++) {
+        if (rows[c].length != features) {
+          throw new InputFormatException(source, 0, rows[c].length + " columns, but the model has "
+              + features + " features");
+        }
+        if (seen[block.firstRow() + c]) {
+          throw new InputFormatException(source, 0, "class " + (block.firstRow() + c)
+              + " appears in two blocks");
+        }
+        seen[block.firstRow() + c] = true;
+        for (int j = 0; j < features; j++) {
+          featureMajor[j * kb + c] = rows[c][j];
+        }
+      }
+      consumer.accept(block.firstRow(), kb, featureMajor);
+    }
+    for (int c = 0; c < classes; c++) {
+      if (!seen[c]) {
+        throw new InputFormatException(dir.resolve("model.json").toString(), 0,
+            "no weights for class " + c);
+      }
+    }
+  }
+}
