@@ -117,6 +117,13 @@ record SavedModel(Path dir, String model, int classes, int features, int[] label
         rows = ModelFiles.readMatrix(in, source);
       } catch (java.io.EOFException e) {
         throw new InputFormatException(source, 0, "truncated weights file");
+      } catch (IOException e) {
+        // ModelFiles reports a bad header as "<file>: <reason>"
+        String message = String.valueOf(e.getMessage());
+        if (e instanceof InputFormatException || !message.startsWith(source + ": ")) {
+          throw e;
+        }
+        throw new InputFormatException(source, 0, message.substring(source.length() + 2));
       }
       if (rows.length != block.rows()) {
         throw new InputFormatException(source, 0, rows.length + " rows, but model.json says "
