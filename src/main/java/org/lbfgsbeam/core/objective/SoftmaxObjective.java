@@ -38,6 +38,9 @@ public final class SoftmaxObjective implements PartitionedObjective {
 
   /** Softmax regression on {@code data} with {@code blocks} class blocks. */
   public SoftmaxObjective(SparseDataset data, double lambda, int blocks) {
+    Checks.checkArgument(data != null, "data must not be null");
+    Checks.checkArgument(data.numExamples() >= 1,
+        "softmax regression needs at least one example, but had: %s", data.numExamples());
     Checks.checkArgument(lambda >= 0 && Double.isFinite(lambda),
         "lambda must be finite and >= 0, but was: %s", lambda);
     Checks.checkArgument(blocks >= 1 && blocks <= data.numClasses(),
