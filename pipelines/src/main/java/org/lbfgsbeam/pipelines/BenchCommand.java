@@ -30,7 +30,8 @@ final class BenchCommand {
       "  --lambda L                L2 regularisation (required)",
       "  --reference F             f*, the optimum (e.g. from shared/data/REFERENCE.md) (required)",
       "  --runners LIST            comma-separated runners; a runner may be suffixed @host:port to",
-      "                            run on a cluster (default local,direct,beam-flink,flink)",
+      "                            run on a cluster; 'kernel' times the bare loss+gradient loop",
+      "                            (default kernel,local,direct,beam-flink,flink)",
       "  --partitions P            (default 4)",
       "  --threads N               (default 2)",
       "  --history M               (default 5)",
@@ -55,7 +56,13 @@ final class BenchCommand {
     Path dir = cl.has("output") ? Paths.get(cl.required("output"))
         : Files.createTempDirectory("lbfgs-bench");
     List<String[]> rows = new ArrayList<>();
-    for (String entry : cl.string("runners", "local,direct,beam-flink,flink").split(",")) {
+    for (String entry : cl.string("runners", "kernel,local,direct,beam-flink,flink").split(",")) {
+      if (entry.equals("kernel")) {
+        rows.add(kernelFloor(Paths.get(data), Double.parseDouble(lambda),
+            Integer.parseInt(cl.string("partitions", "4")),
+            Integer.parseInt(cl.string("threads", "2"))));
+        continue;
+      }
       String[] parts = entry.split("@", 2);
       String runner = parts[0];
       String master = parts.length > 1 ? parts[1] : "[local]";
@@ -72,14 +79,14 @@ final class BenchCommand {
       ByteArrayOutputStream sink = new ByteArrayOutputStream();
       int status = Main.run(train, new PrintStream(sink, true, StandardCharsets.UTF_8), err);
       if (status != 0) {
-        rows.add(new String[] {label, "failed (exit " + status + ")", "", "", "", "", "", ""});
+        rows.add(new String[] {label, "failed (exit " + status + ")", "", "", "", "", "", "", ""});
         continue;
       }
       rows.add(row(label, runDir, reference));
     }
-    out.println("| runner | supersteps | evaluations | seconds | s / superstep | s to f*(1+1e-6)"
-        + " | evaluations to f*(1+1e-6) | final f |");
-    out.println("|---|---|---|---|---|---|---|---|");
+    out.println("| runner | supersteps | evaluations | seconds | s / superstep | s / evaluation"
+        + " | s to f*(1+1e-6) | evaluations to f*(1+1e-6) | final f |");
+    out.println("|---|---|---|---|---|---|---|---|---|");
     for (String[] r : rows) {
       out.println("| " + String.join(" | ", r) + " |");
     }
@@ -102,8 +109,67 @@ final class BenchCommand {
     }
     return new String[] {label, Integer.toString(supersteps), s.get("evaluations").asText(),
         String.format(Locale.ROOT, "%.2f", seconds),
-        String.format(Locale.ROOT, "%.3f", seconds / Math.max(1, supersteps)), toTarget,
+        String.format(Locale.ROOT, "%.3f", seconds / Math.max(1, supersteps)),
+        String.format(Locale.ROOT, "%.3f", seconds / s.get("evaluations").asInt()), toTarget,
         evaluationsToTarget, s.get("objective").asText()};
+  }
+
+  /**
+   * The hardware floor for one evaluation: the objective's own loss+gradient kernels at a fixed point,
+   * blocks on {@code threads} threads, nothing else (no optimiser, no dataflow); the median of 9
+   * timed evaluations after 3 warm-up ones.
+   */
+  private static String[] kernelFloor(Path data, double lambda, int partitions, int threads)
+      throws IOException {
+    var dataset = org.lbfgsbeam.core.data.LibsvmReader.read(data);
+    var objective = new org.lbfgsbeam.core.objective.SoftmaxObjective(dataset, lambda, partitions);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      double[][] w = new double[partitions][];
+      for (int b = 0; b < partitions; b++) {
+        w[b] = new double[objective.partitioning().blockSize(b)];
+      }
+      double[] times = new double[12];
+      for (int rep = 0; rep < times.length; rep++) {
+        long start = System.nanoTime();
+        double[][] z = new double[partitions][];
+        double[][] stats = new double[partitions][];
+        List<java.util.concurrent.Future<?>> jobs = new ArrayList<>();
+        for (int b = 0; b < partitions; b++) {
+          int block = b;
+          jobs.add(pool.submit(() -> {
+            z[block] = objective.margins(block, w[block]);
+            stats[block] = objective.partialStatistics(block, z[block]);
+          }));
+        }
+        await(jobs);
+        var combined = objective.combine(stats);
+        jobs.clear();
+        for (int b = 0; b < partitions; b++) {
+          int block = b;
+          jobs.add(pool.submit(() -> objective.gradient(block, w[block], z[block],
+              combined.broadcast(), new double[w[block].length])));
+        }
+        await(jobs);
+        times[rep] = (System.nanoTime() - start) / 1e9;
+      }
+      double[] timed = java.util.Arrays.copyOfRange(times, 3, times.length);
+      java.util.Arrays.sort(timed);
+      return new String[] {"kernel floor (" + threads + " threads)", "", "1", "", "",
+          String.format(Locale.ROOT, "%.3f", timed[timed.length / 2]), "", "", ""};
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void await(List<java.util.concurrent.Future<?>> jobs) throws IOException {
+    for (var job : jobs) {
+      try {
+        job.get();
+      } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+        throw new IOException(e);
+      }
+    }
   }
 
   static boolean wantsHelp(List<String> args) {

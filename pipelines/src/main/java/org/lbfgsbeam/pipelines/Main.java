@@ -15,6 +15,9 @@ public final class Main {
       "",
       "commands:",
       "  train      train a model with distributed L-BFGS (train --help)",
+      "  evaluate   accuracy, log-loss, per-class metrics of a model on a test set (evaluate --help)",
+      "  predict    top-k labels with probabilities per example, as CSV (predict --help)",
+      "  plot       PNG charts of a run's trace.csv (plot --help)",
       "  generate   write an LSHTC-like synthetic LIBSVM set (generate --help)",
       "  bench      train on several runners side by side and tabulate the times (bench --help)",
       "",
@@ -50,6 +53,30 @@ public final class Main {
             return 0;
           }
           BenchCommand.run(rest, out, err);
+          return 0;
+        }
+        case "evaluate" -> {
+          if (EvaluateCommand.wantsHelp(rest)) {
+            out.println(EvaluateCommand.HELP);
+            return 0;
+          }
+          EvaluateCommand.run(rest, out);
+          return 0;
+        }
+        case "predict" -> {
+          if (PredictCommand.wantsHelp(rest)) {
+            out.println(PredictCommand.HELP);
+            return 0;
+          }
+          PredictCommand.run(rest, out);
+          return 0;
+        }
+        case "plot" -> {
+          if (PlotCommand.wantsHelp(rest)) {
+            out.println(PlotCommand.HELP);
+            return 0;
+          }
+          PlotCommand.run(rest, out);
           return 0;
         }
         case "generate" -> {

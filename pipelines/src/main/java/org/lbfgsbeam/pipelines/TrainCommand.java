@@ -19,13 +19,13 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.lbfgsbeam.core.data.DatasetFile;
-import org.lbfgsbeam.core.data.LibsvmReader;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.exec.LocalExecutor;
 import org.lbfgsbeam.core.exec.SuperstepExecutor;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.optim.LbfgsCoordinator;
 import org.lbfgsbeam.core.optim.LbfgsState;
+import org.lbfgsbeam.core.optim.Superstep;
 import org.lbfgsbeam.core.optim.SuperstepResult;
 import org.lbfgsbeam.core.partition.BlockKernels;
 import org.lbfgsbeam.core.partition.Partitioning;
@@ -34,12 +34,17 @@ import org.lbfgsbeam.transforms.ObjectiveCache;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
 
 /**
- * {@code train}: reads a LIBSVM file, runs distributed L-BFGS to a stop reason on the chosen runner,
- * and writes the run directory:
+ * {@code train}: reads a LIBSVM or IDX file ({@link DataFiles}), runs distributed L-BFGS to a stop
+ * reason on the chosen runner, and writes the run directory:
  * <ul>
  *   <li>{@code summary.json}: objective (17 significant digits), gradientNorm, iterations, evaluations,
  *       stopReason, parameters, classes, features, examples, partitions, runner, seconds, &hellip;</li>
- *   <li>{@code trace.csv}: one row per iteration ({@link TraceRow});</li>
+ *   <li>{@code trace.csv}: one row per iteration ({@link TraceRow}); with {@code --validation} a last
+ *       column, the accuracy of that iterate on the validation set. Iterate k is stored by the
+ *       commit of the superstep after the one that accepted it, so its accuracy is computed then;
+ *       {@code --runner flink} keeps its iterates inside one Flink job, so only its last row has
+ *       one;</li>
+ *   <li>{@code charts/}: PNG charts of the trace ({@link Charts});</li>
  *   <li>{@code model/}: the weights by block ({@link ModelFiles});</li>
  *   <li>{@code state/}: the coordinator's state and the stored vectors, updated after every superstep
  *       (file-based runners), which {@code --resume} continues from.</li>
@@ -73,7 +78,9 @@ final class TrainCommand {
           + " (use --overwrite to replace it or --resume to continue it)");
     }
     // Read and check everything before writing anything.
-    SparseDataset data = LibsvmReader.read(o.data());
+    SparseDataset data = DataFiles.read(o.data(), o.labels());
+    ValidationScorer validation = o.validation() == null ? null : ValidationScorer.prepare(
+        o.validation(), DataFiles.read(o.validation(), null), data, o.model());
     Path preparedData = stateDir.resolve("data.bin").toAbsolutePath();
     ObjectiveSpec spec = new ObjectiveSpec(o.model(), o.lambda(), o.partitions(),
         preparedData.toString());
@@ -157,15 +164,26 @@ final class TrainCommand {
       }
       try (SuperstepExecutor closing = executor) {
         while (!state.finished()) {
-          SuperstepResult result = executor.execute(state.pending());
+          Superstep step = state.pending();
+          SuperstepResult result = executor.execute(step);
           supersteps++;
+          if (validation != null && step.commit() != null && awaitsValidation(trace)) {
+            // The last row's iterate was accepted one superstep ago; this commit has stored it.
+            long id = step.commit().evaluationId();
+            recordValidation(trace, validation.accuracy(partitioning,
+                local != null ? local.point(id) : beam.read("x-" + id)), progress, true);
+          }
           LbfgsState next = coordinator.advance(state, result);
           double seconds = secondsBefore + (System.nanoTime() - started) / 1e9;
           TraceRow row = traceRow(state, next, seconds);
           if (row != null) {
             trace.add(row);
-            if (row.iteration() > 0) {
-              printProgress(progress, row);
+            if (validation != null && row.iteration() == 0) {
+              recordValidation(trace, validation.accuracy(partitioning,
+                  local != null ? local.point(next.xId()) : beam.read("x-" + next.xId())),
+                  progress, false);
+            } else if (row.iteration() > 0 && validation == null) {
+              printProgress(progress, row); // with validation: once its accuracy is known
             }
           }
           state = next;
@@ -189,6 +207,11 @@ final class TrainCommand {
           throw new IllegalStateException("non-finite weights at the end of the run");
         }
       }
+      if (validation != null && awaitsValidation(trace)) {
+        // A run that stopped with no commit left, or a flink run (validation at the end only).
+        recordValidation(trace, validation.accuracy(partitioning, weights), progress,
+            o.runner() != Runner.FLINK);
+      }
       Path modelTmp = out.resolve("model.tmp");
       if (Files.exists(modelTmp)) {
         deleteRecursively(modelTmp);
@@ -200,8 +223,12 @@ final class TrainCommand {
         deleteRecursively(model);
       }
       Files.move(modelTmp, model, StandardCopyOption.ATOMIC_MOVE);
-      writeTrace(out.resolve("trace.csv"), trace);
+      writeTrace(out.resolve("trace.csv"), trace, validation != null);
       ObjectNode summary = summary(o, data, partitioning, state, seconds, supersteps, json);
+      if (validation != null) {
+        summary.put("validation", o.validation().toAbsolutePath().normalize().toString());
+        summary.put("validationAccuracy", trace.get(trace.size() - 1).validationAccuracy());
+      }
       writeAtomically(out.resolve("summary.json"),
           json.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
       if (o.runner() != Runner.LOCAL) {
@@ -222,6 +249,17 @@ final class TrainCommand {
       progress.printf(Locale.ROOT, "stopped: %s (%s) after %d iterations, %d evaluations, %.2fs;"
           + " f = %s%n", state.stopReason(), state.stopReason().message(), state.iteration(),
           state.evaluations(), seconds, Numbers.exact(state.value()));
+      if (validation != null) {
+        progress.printf(Locale.ROOT, "validation accuracy %.4f%n",
+            trace.get(trace.size() - 1).validationAccuracy());
+      }
+      try {
+        List<Path> charts = Charts.write(out.resolve("trace.csv"), out.resolve("charts"));
+        progress.println("charts: " + charts.size() + " PNG files in " + out.resolve("charts"));
+      } catch (IOException | RuntimeException e) {
+        // The model and the trace are written; a machine that cannot draw should not lose them.
+        progress.println("charts not drawn: " + e.getMessage());
+      }
       return new Outcome(summary, state, weights);
     }
   }
@@ -239,9 +277,25 @@ final class TrainCommand {
   }
 
   static void printProgress(PrintStream progress, TraceRow row) {
-    progress.printf(Locale.ROOT, "iter %4d  evals %4d  f %.12e  |g| %.3e  step %.3g  %.2fs%n",
+    progress.printf(Locale.ROOT, "iter %4d  evals %4d  f %.12e  |g| %.3e  step %.3g  %.2fs%s%n",
         row.iteration(), row.evaluations(), row.objective(), row.gradientNorm(), row.step(),
-        row.seconds());
+        row.seconds(), row.validationAccuracy() == null ? ""
+            : String.format(Locale.ROOT, "  validation %.4f", row.validationAccuracy()));
+  }
+
+  /** Whether the last trace row still waits for its validation accuracy. */
+  static boolean awaitsValidation(List<TraceRow> trace) {
+    return !trace.isEmpty() && trace.get(trace.size() - 1).validationAccuracy() == null;
+  }
+
+  /** Sets the last trace row's validation accuracy, and prints the row if asked. */
+  static void recordValidation(List<TraceRow> trace, double accuracy, PrintStream progress,
+      boolean print) {
+    TraceRow row = trace.get(trace.size() - 1).withValidationAccuracy(accuracy);
+    trace.set(trace.size() - 1, row);
+    if (print && row.iteration() > 0) {
+      printProgress(progress, row);
+    }
   }
 
   static PipelineOptions directOptions(int threads) {
@@ -260,6 +314,12 @@ final class TrainCommand {
     ObjectNode run = json.createObjectNode();
     run.put("data", o.data().toAbsolutePath().normalize().toString());
     run.put("dataBytes", Files.size(o.data()));
+    if (o.labels() != null) {
+      run.put("labels", o.labels().toAbsolutePath().normalize().toString());
+    }
+    if (o.validation() != null) {
+      run.put("validation", o.validation().toAbsolutePath().normalize().toString());
+    }
     run.put("examples", data.numExamples());
     run.put("features", data.numFeatures());
     run.put("classes", data.numClasses());
@@ -311,10 +371,12 @@ final class TrainCommand {
     return s;
   }
 
-  private static void writeTrace(Path file, List<TraceRow> trace) throws IOException {
-    StringBuilder sb = new StringBuilder(TraceRow.HEADER).append('\n');
+  private static void writeTrace(Path file, List<TraceRow> trace, boolean withValidation)
+      throws IOException {
+    StringBuilder sb = new StringBuilder(withValidation ? TraceRow.HEADER_WITH_VALIDATION
+        : TraceRow.HEADER).append('\n');
     for (TraceRow row : trace) {
-      sb.append(row.csv()).append('\n');
+      sb.append(row.csv(withValidation)).append('\n');
     }
     writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8));
   }

@@ -11,7 +11,7 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
 /**
  * The options of {@code train}, validated.
  *
- * @param data the LIBSVM training file
+ * @param data the training file: LIBSVM, or IDX images (MNIST, Fashion-MNIST), plain or gzipped
  * @param model the objective
  * @param lambda L2 regularisation &lambda;
  * @param runner where supersteps run
@@ -23,17 +23,26 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * @param threads worker threads (local: block threads; direct: the DirectRunner's parallelism;
  *     flink, beam-flink: the job's parallelism)
  * @param flinkMaster "[local]" for an embedded mini-cluster, or host:port of a cluster's REST endpoint
+ * @param labels the IDX labels file of {@code data}, or null (found beside the images)
+ * @param validation a held-out set (LIBSVM or IDX, labels beside) whose accuracy is traced per
+ *     iteration, or null
  */
 record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner runner,
     int partitions, LbfgsOptions optimizer, Path output, boolean resume, boolean overwrite,
-    int threads, String flinkMaster) {
+    int threads, String flinkMaster, Path labels, Path validation) {
 
   static final String HELP = String.join("\n",
       "usage: train --data FILE --output DIR [options]",
       "",
       "Trains an L2-regularised linear model with distributed L-BFGS (Najafabadi et al. 2017).",
       "",
-      "  --data FILE                 LIBSVM/SVMlight training file (required)",
+      "  --data FILE                 training file: LIBSVM/SVMlight, or IDX images (MNIST,",
+      "                              Fashion-MNIST); plain or gzipped (required)",
+      "  --labels FILE               IDX labels of --data (default: found beside the images,",
+      "                              ...-images-idx3-ubyte[.gz] -> ...-labels-idx1-ubyte[.gz])",
+      "  --validation FILE           held-out set (LIBSVM or IDX, labels beside): its accuracy per",
+      "                              iteration in trace.csv (flink runner: at the end only)",
+      "                              (default: none)",
       "  --output DIR                run directory: summary.json, trace.csv, model/ (required)",
       "  --model NAME                softmax | logistic | least-squares (default softmax)",
       "  --lambda L                  L2 regularisation (default 1e-4)",
@@ -54,7 +63,8 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
 
   private static final Set<String> VALUED = Set.of("data", "output", "model", "lambda", "history",
       "runner", "partitions", "direction", "max-iterations", "max-evaluations",
-      "gradient-tolerance", "progress-tolerance", "threads", "flink-master");
+      "gradient-tolerance", "progress-tolerance", "threads", "flink-master", "labels",
+      "validation");
   private static final Set<String> FLAGS = Set.of("resume", "overwrite", "help");
 
   /** Parses and validates; throws {@link CommandLine.UsageException} with a one-line message. */
@@ -108,8 +118,14 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
       throw new CommandLine.UsageException("--flink-master must be [local] or host:port, but was: "
           + flinkMaster);
     }
+    Path validation = cl.has("validation") ? Paths.get(cl.required("validation")) : null;
+    if (validation != null && model == ObjectiveSpec.Model.LEAST_SQUARES) {
+      throw new CommandLine.UsageException("--validation measures a classifier's accuracy: it needs"
+          + " --model softmax or logistic, not least-squares");
+    }
     return new TrainOptions(data, model, lambda, Runner.parse(cl.string("runner", "local")),
-        partitions, optimizer, output, cl.has("resume"), cl.has("overwrite"), threads, flinkMaster);
+        partitions, optimizer, output, cl.has("resume"), cl.has("overwrite"), threads, flinkMaster,
+        cl.has("labels") ? Paths.get(cl.required("labels")) : null, validation);
   }
 
   static boolean wantsHelp(List<String> args) {

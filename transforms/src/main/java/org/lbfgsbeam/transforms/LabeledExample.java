@@ -5,8 +5,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.CoderException;
+import org.apache.beam.sdk.coders.CoderProvider;
+import org.apache.beam.sdk.coders.CoderProviders;
 import org.apache.beam.sdk.coders.DefaultCoder;
 import org.apache.beam.sdk.util.VarInt;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.lbfgsbeam.core.Checks;
 
 /**
@@ -87,6 +90,11 @@ public final class LabeledExample {
 
     public static LabeledExampleCoder of() {
       return INSTANCE;
+    }
+
+    /** What {@code @DefaultCoder} looks up: this coder for {@link LabeledExample}. */
+    public static CoderProvider getCoderProvider() {
+      return CoderProviders.forCoder(TypeDescriptor.of(LabeledExample.class), INSTANCE);
     }
 
     @Override

@@ -8,7 +8,10 @@ import java.io.OutputStream;
 import java.util.Arrays;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.CoderException;
+import org.apache.beam.sdk.coders.CoderProvider;
+import org.apache.beam.sdk.coders.CoderProviders;
 import org.apache.beam.sdk.coders.DefaultCoder;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.lbfgsbeam.core.Checks;
 
 /**
@@ -120,6 +123,11 @@ public final class Prediction {
 
     public static PredictionCoder of() {
       return INSTANCE;
+    }
+
+    /** What {@code @DefaultCoder} looks up: this coder for {@link Prediction}. */
+    public static CoderProvider getCoderProvider() {
+      return CoderProviders.forCoder(TypeDescriptor.of(Prediction.class), INSTANCE);
     }
 
     @Override

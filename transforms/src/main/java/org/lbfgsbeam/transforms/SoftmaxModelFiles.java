@@ -121,9 +121,14 @@ public final class SoftmaxModelFiles {
     }
   }
 
-  /** The file {@code name} in the model directory {@code dir}. */
+  /**
+   * The file {@code name} in the model directory {@code dir}; a local directory may be given as a
+   * path or as a {@code file:} URI.
+   */
   public static ResourceId resolve(String dir, String name) {
-    return FileSystems.matchNewResource(dir, true).resolve(name, StandardResolveOptions.RESOLVE_FILE);
+    String spec = dir.regionMatches(true, 0, "file:", 0, 5)
+        ? java.nio.file.Paths.get(java.net.URI.create(dir)).toString() : dir;
+    return FileSystems.matchNewResource(spec, true).resolve(name, StandardResolveOptions.RESOLVE_FILE);
   }
 
   /**

@@ -8,8 +8,11 @@ import java.io.OutputStream;
 import java.util.Arrays;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.CoderException;
+import org.apache.beam.sdk.coders.CoderProvider;
+import org.apache.beam.sdk.coders.CoderProviders;
 import org.apache.beam.sdk.coders.DefaultCoder;
 import org.apache.beam.sdk.util.VarInt;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.lbfgsbeam.core.Checks;
 
 /**
@@ -175,6 +178,11 @@ public final class SparseFeatures {
 
     public static SparseFeaturesCoder of() {
       return INSTANCE;
+    }
+
+    /** What {@code @DefaultCoder} looks up: this coder for {@link SparseFeatures}. */
+    public static CoderProvider getCoderProvider() {
+      return CoderProviders.forCoder(TypeDescriptor.of(SparseFeatures.class), INSTANCE);
     }
 
     @Override

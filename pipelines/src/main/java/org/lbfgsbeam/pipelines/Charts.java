@@ -1,0 +1,189 @@
+package org.lbfgsbeam.pipelines;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.lbfgsbeam.core.data.InputFormatException;
+
+/**
+ * PNG charts of a run's {@code trace.csv}, drawn with XChart (headless):
+ * <ul>
+ *   <li>{@code objective-gap-by-iteration.png}, {@code objective-gap-by-time.png}: f &minus; f* on a
+ *       log scale against the iteration and against the wall time, f* being the lowest f in the
+ *       trace (so the row that reached it, where the gap is 0, is not drawn);</li>
+ *   <li>{@code gradient-norm.png}: max|g| on a log scale against the iteration;</li>
+ *   <li>{@code validation-accuracy.png}: the validation accuracy against the iteration, when the
+ *       trace has that column.</li>
+ * </ul>
+ * A chart with no point to draw (a trace of one row) is left out. Each file is written to a temporary
+ * name and renamed, so a chart is either complete or absent.
+ */
+final class Charts {
+  static final String GAP_BY_ITERATION = "objective-gap-by-iteration.png";
+  static final String GAP_BY_TIME = "objective-gap-by-time.png";
+  static final String GRADIENT_NORM = "gradient-norm.png";
+  static final String VALIDATION_ACCURACY = "validation-accuracy.png";
+  private static final int WIDTH = 800;
+  private static final int HEIGHT = 500;
+
+  private Charts() {}
+
+  /** The columns of trace.csv a chart needs; validation is null when the trace has none. */
+  record Trace(double[] iteration, double[] objective, double[] gradientNorm, double[] seconds,
+      double[] validation) {}
+
+  /**
+   * Draws the charts of {@code traceCsv} into {@code outDir} (created if needed).
+   *
+   * @return the files written
+   * @throws InputFormatException naming the trace file and line if it is not a trace
+   * @throws IOException if a chart cannot be drawn or written
+   */
+  static List<Path> write(Path traceCsv, Path outDir) throws IOException {
+    Trace trace = read(traceCsv);
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
+    Files.createDirectories(outDir);
+    List<Path> written = new ArrayList<>();
+    try {
+      double best = Arrays.stream(trace.objective()).min().orElse(Double.NaN);
+      String gapTitle = String.format(Locale.ROOT, "f - f*, f* = %.10g (lowest f in the trace)",
+          best);
+      double[] gap = Arrays.stream(trace.objective()).map(f -> f - best).toArray();
+      save(logChart(gapTitle, "iteration", "f - f*", trace.iteration(), gap),
+          outDir.resolve(GAP_BY_ITERATION), written);
+      save(logChart(gapTitle, "seconds", "f - f*", trace.seconds(), gap),
+          outDir.resolve(GAP_BY_TIME), written);
+      save(logChart("gradient norm max|g|", "iteration", "max|g|", trace.iteration(),
+          trace.gradientNorm()), outDir.resolve(GRADIENT_NORM), written);
+      if (trace.validation() != null) {
+        save(chart("validation accuracy", "iteration", "accuracy", trace.iteration(),
+            trace.validation(), false), outDir.resolve(VALIDATION_ACCURACY), written);
+      }
+    } catch (java.awt.AWTError | LinkageError | InternalError e) {
+      throw new IOException("cannot draw charts with java.awt on this machine: " + e, e);
+    }
+    return written;
+  }
+
+  /** Reads the columns of a trace.csv by their header names. */
+  static Trace read(Path file) throws IOException {
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    String source = file.toString();
+    if (lines.isEmpty()) {
+      throw new InputFormatException(source, 0, "empty file: not a trace");
+    }
+    List<String> header = Arrays.asList(lines.get(0).strip().split(",", -1));
+    int iteration = column(header, "iteration", source);
+    int objective = column(header, "objective", source);
+    int gradient = column(header, "gradientNorm", source);
+    int seconds = column(header, "seconds", source);
+    int validation = header.indexOf("validationAccuracy");
+    int n = 0;
+    double[][] columns = new double[5][lines.size()];
+    for (int l = 1; l < lines.size(); l++) {
+      String line = lines.get(l).strip();
+      if (line.isEmpty()) {
+        continue;
+      }
+      String[] f = line.split(",", -1);
+      if (f.length != header.size()) {
+        throw new InputFormatException(source, l + 1, f.length + " fields, but the header has "
+            + header.size());
+      }
+      columns[0][n] = number(f[iteration], source, l + 1);
+      columns[1][n] = number(f[objective], source, l + 1);
+      columns[2][n] = number(f[gradient], source, l + 1);
+      columns[3][n] = number(f[seconds], source, l + 1);
+      columns[4][n] = validation < 0 || f[validation].isEmpty() ? Double.NaN
+          : number(f[validation], source, l + 1);
+      n++;
+    }
+    if (n == 0) {
+      throw new InputFormatException(source, 0, "no rows: not a trace");
+    }
+    final int rows = n;
+    double[][] c = Arrays.stream(columns).map(a -> Arrays.copyOf(a, rows)).toArray(double[][]::new);
+    boolean anyValidation = Arrays.stream(c[4]).anyMatch(v -> !Double.isNaN(v));
+    return new Trace(c[0], c[1], c[2], c[3], anyValidation ? c[4] : null);
+  }
+
+  private static int column(List<String> header, String name, String source)
+      throws InputFormatException {
+    int i = header.indexOf(name);
+    if (i < 0) {
+      throw new InputFormatException(source, 1, "no column '" + name + "' in the header: not a"
+          + " trace.csv");
+    }
+    return i;
+  }
+
+  private static double number(String text, String source, int line) throws InputFormatException {
+    try {
+      return Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      throw new InputFormatException(source, line, "not a number: '" + text + "'");
+    }
+  }
+
+  /** A log-scale chart of the positive, finite points; null when there are none. */
+  private static XYChart logChart(String title, String xTitle, String yTitle, double[] x,
+      double[] y) {
+    List<Integer> keep = new ArrayList<>();
+    for (int i = 0; i < y.length; i++) {
+      if (y[i] > 0 && Double.isFinite(y[i]) && Double.isFinite(x[i])) {
+        keep.add(i);
+      }
+    }
+    double[] xs = keep.stream().mapToDouble(i -> x[i]).toArray();
+    double[] ys = keep.stream().mapToDouble(i -> y[i]).toArray();
+    return chart(title, xTitle, yTitle, xs, ys, true);
+  }
+
+  /** A line chart with markers of the finite points; null when there are none. */
+  private static XYChart chart(String title, String xTitle, String yTitle, double[] x, double[] y,
+      boolean logY) {
+    List<Integer> keep = new ArrayList<>();
+    for (int i = 0; i < y.length; i++) {
+      if (Double.isFinite(y[i]) && Double.isFinite(x[i])) {
+        keep.add(i);
+      }
+    }
+    if (keep.isEmpty()) {
+      return null;
+    }
+    double[] xs = keep.stream().mapToDouble(i -> x[i]).toArray();
+    double[] ys = keep.stream().mapToDouble(i -> y[i]).toArray();
+    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+        .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+    chart.getStyler().setLegendVisible(false);
+    chart.getStyler().setYAxisLogarithmic(logY);
+    chart.getStyler().setMarkerSize(4);
+    if (!logY) {
+      chart.getStyler().setYAxisDecimalPattern("0.0000");
+    }
+    XYSeries series = chart.addSeries(yTitle, xs, ys);
+    series.setMarker(SeriesMarkers.CIRCLE);
+    return chart;
+  }
+
+  private static void save(XYChart chart, Path file, List<Path> written) throws IOException {
+    if (chart == null) {
+      return;
+    }
+    TrainCommand.writeAtomically(file, BitmapEncoder.getBitmapBytes(chart,
+        BitmapEncoder.BitmapFormat.PNG));
+    written.add(file);
+  }
+}

@@ -1,0 +1,58 @@
+package org.lbfgsbeam.pipelines;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** Output files that are either complete or absent: written under a temporary name, then renamed. */
+final class OutputFiles {
+  private OutputFiles() {}
+
+  /** Writes text to {@code file}. */
+  interface TextWriter {
+    void write(Writer out) throws IOException;
+  }
+
+  /**
+   * Refuses an existing {@code file} unless {@code overwrite}, naming the option that gave it.
+   *
+   * @throws CommandLine.UsageException if it exists and may not be replaced, or is a directory
+   */
+  static void checkWritable(Path file, boolean overwrite, String option) {
+    if (Files.isDirectory(file)) {
+      throw new CommandLine.UsageException(option + " " + file + " is a directory");
+    }
+    if (Files.exists(file) && !overwrite) {
+      throw new CommandLine.UsageException(option + " " + file + " exists (use --overwrite to"
+          + " replace it)");
+    }
+  }
+
+  /**
+   * Writes {@code file} (UTF-8) through {@code content}: into a temporary file beside it, renamed over
+   * {@code file} at the end; on failure the temporary file is removed and {@code file} is untouched.
+   * Missing parent directories are created.
+   */
+  static void writeAtomically(Path file, TextWriter content) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+    boolean done = false;
+    try {
+      try (Writer out = new BufferedWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8),
+          1 << 16)) {
+        content.write(out);
+      }
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      done = true;
+    } finally {
+      if (!done) {
+        Files.deleteIfExists(tmp);
+      }
+    }
+  }
+}

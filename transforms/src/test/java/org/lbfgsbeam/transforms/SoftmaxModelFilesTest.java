@@ -1,0 +1,146 @@
+package org.lbfgsbeam.transforms;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading model directories in the format {@code train} writes, and every way one can be broken. */
+class SoftmaxModelFilesTest {
+  private static final int[] LABELS = {-3, 0, 1, 4, 7, 10, 12};
+  private static final double[][] W = SoftmaxModelDirs.randomWeights(11, 7, 5);
+
+  @TempDir
+  Path tmp;
+
+  private Path model() throws IOException {
+    return SoftmaxModelDirs.write(tmp.resolve("model"), LABELS, W, 2, 2, 3);
+  }
+
+  @Test
+  void readsTheDescriptionAndEachBlock() throws IOException {
+    Path dir = model();
+    SoftmaxModelFiles.Info info = SoftmaxModelFiles.readInfo(dir.toString());
+    assertArrayEquals(LABELS, info.labels());
+    assertEquals(7, info.classes());
+    assertEquals(5, info.features());
+    assertEquals(1e-4, info.lambda());
+    assertEquals(List.of(new SoftmaxModelFiles.Block("weights-00000.bin", 0, 2),
+        new SoftmaxModelFiles.Block("weights-00001.bin", 2, 2),
+        new SoftmaxModelFiles.Block("weights-00002.bin", 4, 3)), info.blocks());
+    assertEquals(7 * 5 * 8, info.weightBytes());
+    assertArrayEquals(SoftmaxScoringTest.rows(W, 0, 2), SoftmaxModelFiles.readBlock(info, 0));
+    assertArrayEquals(SoftmaxScoringTest.rows(W, 2, 2), SoftmaxModelFiles.readBlock(info, 1));
+    assertArrayEquals(SoftmaxScoringTest.rows(W, 4, 3), SoftmaxModelFiles.readBlock(info, 2));
+    // A "file:" URI names the same directory.
+    assertEquals(info.labels().length,
+        SoftmaxModelFiles.readInfo(dir.toUri().toString()).classes());
+    assertEquals("block must be in [0, 3), but was: 3",
+        assertThrows(IllegalArgumentException.class, () -> SoftmaxModelFiles.readBlock(info, 3))
+            .getMessage());
+  }
+
+  @Test
+  void infoSurvivesJavaSerialisationForDoFns() throws Exception {
+    SoftmaxModelFiles.Info info = SoftmaxModelFiles.readInfo(model().toString());
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(info);
+    }
+    try (ObjectInputStream in = new ObjectInputStream(
+        new ByteArrayInputStream(bytes.toByteArray()))) {
+      assertEquals(info, in.readObject());
+    }
+  }
+
+  @Test
+  void missingModel() {
+    IOException e = assertThrows(IOException.class,
+        () -> SoftmaxModelFiles.readInfo(tmp.resolve("nothing").toString()));
+    assertTrue(e.getMessage().startsWith("no model at " + tmp.resolve("nothing")), e.getMessage());
+  }
+
+  @Test
+  void brokenDescriptions() throws IOException {
+    assertBroken("\"lbfgs-beam-model/1\"", "\"lbfgs-beam-model/2\"",
+        "format must be \"lbfgs-beam-model/1\", but was: lbfgs-beam-model/2");
+    assertBroken("\"softmax\"", "\"logistic\"", "model must be \"softmax\", but was: logistic");
+    assertBroken("\"features\" : 5", "\"features\" : 0", "features must be positive, but was: 0");
+    assertBroken("\"features\" : 5", "\"features\" : 2.5",
+        "features must be a non-negative int, but was: 2.5");
+    assertBroken("\"classes\" : 7", "\"classes\" : 8", "classes is 8 but there are 7 labels");
+    assertBroken("-3, 0, 1", "-3, 0, 0", "label 0 names two classes");
+    assertBroken("\"firstRow\" : 2", "\"firstRow\" : 3",
+        "blocks[1]: firstRow must be 2 (blocks cover the classes in order), but was: 3");
+    assertBroken("\"rows\" : 3", "\"rows\" : 2", "the blocks cover 6 of the 7 classes");
+    assertBroken("\"rows\" : 3", "\"rows\" : 4", "blocks[2]: rows [4, 8) go beyond the 7 classes");
+    assertBroken("\"weights-00001.bin\"", "\"../weights-00001.bin\"",
+        "blocks[1]: file must be a file name in the model directory, but was:"
+            + " \"../weights-00001.bin\"");
+    assertBroken("\"format\" :", "\"format\" ::", "not JSON");
+  }
+
+  private void assertBroken(String from, String to, String message) throws IOException {
+    Path dir = SoftmaxModelDirs.write(tmp.resolve("broken-" + Math.abs(to.hashCode())), LABELS, W,
+        2, 2, 3);
+    SoftmaxModelDirs.rewriteJson(dir, from, to);
+    IOException e = assertThrows(IOException.class,
+        () -> SoftmaxModelFiles.readInfo(dir.toString()));
+    assertTrue(e.getMessage().startsWith(dir.resolve("model.json").toString()),
+        e.getMessage());
+    assertTrue(e.getMessage().contains(message), () -> e.getMessage() + " lacks " + message);
+  }
+
+  @Test
+  void brokenWeightFiles() throws IOException {
+    Path dir = model();
+    SoftmaxModelFiles.Info info = SoftmaxModelFiles.readInfo(dir.toString());
+    Path file = dir.resolve("weights-00001.bin");
+    byte[] good = Files.readAllBytes(file);
+
+    Files.write(file, java.util.Arrays.copyOf(good, good.length - 3));
+    assertBlockError(info, file + ": truncated after 0 of 10 weights");
+
+    Files.write(file, java.util.Arrays.copyOf(good, 10));
+    assertBlockError(info, file + ": truncated: no header");
+
+    Files.write(file, java.util.Arrays.copyOf(good, good.length + 8));
+    assertBlockError(info, file + ": longer than its 2 x 5 weights");
+
+    byte[] magic = good.clone();
+    magic[7] = '2';
+    Files.write(file, magic);
+    assertBlockError(info, file + ": not a weights file (no LBFGSWT1 magic)");
+
+    byte[] shape = good.clone();
+    ByteBuffer.wrap(shape).order(ByteOrder.LITTLE_ENDIAN).putLong(8, 1).putLong(16, 10);
+    Files.write(file, shape);
+    assertBlockError(info, file + ": shape 1 x 10, but model.json says 2 x 5");
+
+    byte[] nan = good.clone();
+    ByteBuffer.wrap(nan).order(ByteOrder.LITTLE_ENDIAN).putDouble(24 + 8 * 7, Double.NaN);
+    Files.write(file, nan);
+    assertBlockError(info, file + ": weight (1, 2) is NaN");
+
+    Files.delete(file);
+    assertBlockError(info, "missing weights file " + file + " of block 1");
+  }
+
+  private static void assertBlockError(SoftmaxModelFiles.Info info, String message) {
+    IOException e = assertThrows(IOException.class, () -> SoftmaxModelFiles.readBlock(info, 1));
+    assertEquals(message, e.getMessage());
+  }
+}
