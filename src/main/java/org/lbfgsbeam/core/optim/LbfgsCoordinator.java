@@ -122,12 +122,12 @@ public final class LbfgsCoordinator {
           s.gradientSumAbs(), s.previousValue(), s.lastStep(), s.xId(), s.gId(), s.dId(),
           s.pairIds(), s.pairCurvatures(), s.gamma(), s.gram(), s.directionMaxAbs(), null,
           s.skippedUpdates(), failures, s.nextSuperstep(), s.pending(), null);
-      if (failures >= 2 || s.pairIds().length == 0) {
-        return t.with(null, StopReason.LINE_SEARCH_FAILED);
-      }
-      StopReason budget = budgetReason(t);
+      StopReason budget = budgetReason(t); // a search cut short by the budget is not a failure
       if (budget != null) {
         return t.with(null, budget);
+      }
+      if (failures >= 2 || s.pairIds().length == 0) {
+        return t.with(null, StopReason.LINE_SEARCH_FAILED);
       }
       return t.with(restart(t, true), null);
     }

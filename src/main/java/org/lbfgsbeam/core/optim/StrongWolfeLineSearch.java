@@ -141,9 +141,24 @@ public record StrongWolfeLineSearch(double c1, double c2, int maxEvaluations,
     return zoomTrial(ends, n, false);
   }
 
-  /** Index of the lower end (the first on a tie, as MATLAB's min). */
-  private static int lowIndex(TrialPoint[] ends) {
+  /**
+   * Index of the bracket's LO end: of the ends with sufficient decrease (the start point counts), the
+   * lower (the first on a tie, as MATLAB's min). minFunc takes the lower end outright, so a trial that
+   * fails sufficient decrease but lies below its predecessor would become LO and drop the start point
+   * (it then may return a point without sufficient decrease); Nocedal and Wright's Algorithm 3.5 zooms
+   * with the predecessor as LO, which this rule restores.
+   */
+  private int lowIndex(TrialPoint[] ends) {
+    boolean a = acceptableLow(ends[0]);
+    boolean b = acceptableLow(ends[1]);
+    if (a != b) {
+      return a ? 0 : 1;
+    }
     return ends[1].value() < ends[0].value() ? 1 : 0;
+  }
+
+  private boolean acceptableLow(TrialPoint p) {
+    return p.id() == start.id() || (p.finite() && sufficientDecrease(p));
   }
 
   private StrongWolfeLineSearch zoomTrial(TrialPoint[] ends, int n, boolean insufficient) {

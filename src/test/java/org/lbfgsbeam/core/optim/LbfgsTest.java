@@ -8,18 +8,7 @@ import org.lbfgsbeam.core.objective.DifferentiableFunction;
 
 class LbfgsTest {
 
-  static final DifferentiableFunction ROSENBROCK = (x, g) -> {
-    double f = 0;
-    java.util.Arrays.fill(g, 0);
-    for (int i = 0; i + 1 < x.length; i++) {
-      double a = x[i + 1] - x[i] * x[i];
-      double b = 1 - x[i];
-      f += 100 * a * a + b * b;
-      g[i] += -400 * x[i] * a - 2 * b;
-      g[i + 1] += 200 * a;
-    }
-    return f;
-  };
+  static final DifferentiableFunction ROSENBROCK = new org.lbfgsbeam.core.objective.Rosenbrock();
 
   @Test
   void quadraticWithKnownOptimum() {

@@ -61,8 +61,8 @@ import org.lbfgsbeam.transforms.SoftmaxScoring.BlockScores;
  *       node_id = block; every example is replicated to each of the P blocks and joined to its block
  *       with a {@code CoGroupByKey}; each block emits per example its partial log-sum-exp statistics
  *       and its own top k; a {@code GroupByKey} on the example id gathers the P partials, which are
- *       combined in block order. No worker holds more than one block. The examples are shuffled P
- *       times, and the scoring parallelism is P.
+ *       combined in block order. A block is scored by one worker that holds just that block; the
+ *       examples are shuffled P times, and the scoring parallelism is P.
  *   <li>{@link Strategy#AUTO} (the default) takes SIDE_INPUT when W takes at most
  *       {@link #withMaxSideInputBytes} (default {@value #DEFAULT_MAX_SIDE_INPUT_BYTES} bytes), else
  *       JOIN_BY_BLOCK.

@@ -44,7 +44,8 @@ import org.lbfgsbeam.core.testing.SharedData;
  * kill -9 a TaskManager that runs tasks of the job and require the exact (bit-identical) result.
  *
  * <p>Run by {@code mvn verify} (failsafe) after the shade plugin has built the jar. Each run keeps
- * its cluster logs and run directories under {@code pipelines/target/it/}.
+ * its cluster logs and run directories in {@code pipelines/target/it/FlinkClusterIT-<pid>/}
+ * ({@code cluster/log/}, {@code cluster/cluster-sh.log}, {@code <run>.log}, {@code <run>/}).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FlinkClusterIT {
@@ -65,10 +66,25 @@ class FlinkClusterIT {
     Path conf = Paths.get(System.getProperty("lbfgs.flink.conf", "../flink-conf")).toAbsolutePath()
         .normalize();
     assertTrue(Files.isRegularFile(conf.resolve("bin/cluster.sh")), "no cluster.sh in " + conf);
-    itDir = Paths.get(System.getProperty("lbfgs.it.dir", "target/it")).toAbsolutePath()
-        .normalize().resolve("FlinkClusterIT");
-    FlinkCluster.stopLeftover(conf, itDir.resolve("cluster")); // of an aborted earlier run
-    deleteRecursively(itDir);
+    // One directory per test JVM (FlinkClusterIT-<pid>), so concurrent builds never share a
+    // cluster; those of test JVMs that died without stopping their cluster are cleaned up here.
+    Path itRoot = Paths.get(System.getProperty("lbfgs.it.dir", "target/it")).toAbsolutePath()
+        .normalize();
+    Files.createDirectories(itRoot);
+    try (Stream<Path> old = Files.list(itRoot)) {
+      for (Path dir : old.toList()) {
+        String name = dir.getFileName().toString();
+        if (name.matches("FlinkClusterIT-\\d+") && ProcessHandle.of(Long.parseLong(
+            name.substring(name.indexOf('-') + 1))).map(ProcessHandle::isAlive).orElse(false)) {
+          continue; // another build's test JVM
+        }
+        if (name.startsWith("FlinkClusterIT")) {
+          FlinkCluster.stopLeftover(conf, dir.resolve("cluster"));
+          deleteRecursively(dir);
+        }
+      }
+    }
+    itDir = itRoot.resolve("FlinkClusterIT-" + ProcessHandle.current().pid());
     Files.createDirectories(itDir);
     long t0 = System.nanoTime();
     cluster = FlinkCluster.start(conf, itDir.resolve("cluster"), TASK_MANAGERS, 1);
