@@ -6,17 +6,19 @@
 #
 # Environment:
 #   FLINK_MASTER   REST address host:port of the cluster (default: rest.address:rest.port of
-#                  flink-conf/config.yaml, i.e. localhost:8081); set it to use another cluster.
+#                  flink-conf/config.yaml with the cluster's "start -D" options, i.e.
+#                  localhost:8081 unless rest.port was given); set it to use another cluster.
+#   FLINK_CLUSTER_DIR the cluster's directory, as given to cluster.sh (default: flink-conf/).
 #   FLINK_CONF_DIR configuration directory the CLI reads (default: flink-conf/).
 #   FLINK_RUN_OPTS extra options for "flink run", e.g. "-p 4" or "--detached".
-# The client logs to flink-conf/log/client-<time>.log; the job's own output is on stdout.
+# The client logs to <cluster dir>/log/client-<time>.log; the job's own output is on stdout.
 set -euo pipefail
 
 # shellcheck source=common.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
 
 if [[ $# -lt 2 ]]; then
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 jar="$1"

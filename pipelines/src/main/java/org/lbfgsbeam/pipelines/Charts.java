@@ -35,6 +35,7 @@ final class Charts {
   static final String VALIDATION_ACCURACY = "validation-accuracy.png";
   private static final int WIDTH = 800;
   private static final int HEIGHT = 500;
+  private static final int MARKED_POINTS = 60;
 
   private Charts() {}
 
@@ -169,12 +170,13 @@ final class Charts {
         .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
     chart.getStyler().setLegendVisible(false);
     chart.getStyler().setYAxisLogarithmic(logY);
-    chart.getStyler().setMarkerSize(4);
+    chart.getStyler().setMarkerSize(5);
     if (!logY) {
-      chart.getStyler().setYAxisDecimalPattern("0.0000");
+      chart.getStyler().setYAxisDecimalPattern("0.000");
     }
     XYSeries series = chart.addSeries(yTitle, xs, ys);
-    series.setMarker(SeriesMarkers.CIRCLE);
+    // Markers show the iterates of a short run; in a long one they would hide the line.
+    series.setMarker(xs.length <= MARKED_POINTS ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
     return chart;
   }
 

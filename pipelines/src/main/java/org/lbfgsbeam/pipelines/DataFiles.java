@@ -6,7 +6,6 @@ import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.lbfgsbeam.core.data.IdxReader;
 import org.lbfgsbeam.core.data.InputFormatException;
 import org.lbfgsbeam.core.data.LibsvmReader;
@@ -61,14 +60,5 @@ final class DataFiles {
           .replace("training class labels", "model's class labels"));
     }
     return aligned.numFeatures() < features ? aligned.withNumFeatures(features) : aligned;
-  }
-
-  /** Labels for messages: at most 20 of them. */
-  static String abbreviate(int[] labels) {
-    if (labels.length <= 20) {
-      return Arrays.toString(labels);
-    }
-    return Arrays.toString(Arrays.copyOf(labels, 20)).replace("]", ", ... (" + labels.length
-        + " labels)]");
   }
 }

@@ -39,6 +39,7 @@ record TraceRow(int iteration, int evaluations, double objective, double gradien
     if (!withValidation) {
       return csv();
     }
-    return csv() + "," + (validationAccuracy == null ? "" : Numbers.exact(validationAccuracy));
+    // A ratio of counts: the shortest decimal that reads back to the same double.
+    return csv() + "," + (validationAccuracy == null ? "" : Double.toString(validationAccuracy));
   }
 }
