@@ -29,7 +29,7 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  */
 record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner runner,
     int partitions, LbfgsOptions optimizer, Path output, boolean resume, boolean overwrite,
-    int threads, String flinkMaster, Path labels, Path validation) {
+    int threads, String flinkMaster, Path labels, Path validation, boolean beamOnCluster) {
 
   static final String HELP = String.join("\n",
       "usage: train --data FILE --output DIR [options]",
@@ -50,6 +50,9 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
       "  --runner NAME               local | direct | beam-flink | flink (default local)",
       "  --flink-master ADDRESS      [local] (embedded mini-cluster) or host:port of a Flink 1.19",
       "                              cluster's REST endpoint (default [local])",
+      "  --beam-on-cluster BOOL      beam-flink on a cluster: the cluster has Beam on its classpath,",
+      "                              as flink-conf/ sets it up, so only this project's classes are",
+      "                              staged (default true; false stages the whole jar)",
       "  --partitions P              parameter blocks; softmax: class blocks, 1..K (default 1)",
       "  --direction NAME            vector-free | two-loop (default vector-free)",
       "  --max-iterations N          (default 500)",
@@ -63,7 +66,7 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
 
   private static final Set<String> VALUED = Set.of("data", "output", "model", "lambda", "history",
       "runner", "partitions", "direction", "max-iterations", "max-evaluations",
-      "gradient-tolerance", "progress-tolerance", "threads", "flink-master", "labels",
+      "gradient-tolerance", "progress-tolerance", "threads", "flink-master", "beam-on-cluster", "labels",
       "validation");
   private static final Set<String> FLAGS = Set.of("resume", "overwrite", "help");
 
@@ -123,9 +126,15 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
       throw new CommandLine.UsageException("--validation measures a classifier's accuracy: it needs"
           + " --model softmax or logistic, not least-squares");
     }
+    String beamOnCluster = cl.string("beam-on-cluster", "true");
+    if (!beamOnCluster.equals("true") && !beamOnCluster.equals("false")) {
+      throw new CommandLine.UsageException("--beam-on-cluster must be true or false, but was: "
+          + beamOnCluster);
+    }
     return new TrainOptions(data, model, lambda, Runner.parse(cl.string("runner", "local")),
         partitions, optimizer, output, cl.has("resume"), cl.has("overwrite"), threads, flinkMaster,
-        cl.has("labels") ? Paths.get(cl.required("labels")) : null, validation);
+        cl.has("labels") ? Paths.get(cl.required("labels")) : null, validation,
+        Boolean.parseBoolean(beamOnCluster));
   }
 
   static boolean wantsHelp(List<String> args) {
