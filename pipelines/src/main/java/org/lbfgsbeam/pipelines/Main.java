@@ -20,6 +20,7 @@ public final class Main {
       "  plot       PNG charts of a run's trace.csv (plot --help)",
       "  generate   write an LSHTC-like synthetic LIBSVM set (generate --help)",
       "  bench      train on several runners side by side and tabulate the times (bench --help)",
+      "  history-study  f - f* by iteration for several history sizes m, as the paper's Figs 4-6",
       "",
       "Najafabadi et al., \"Large-scale distributed L-BFGS\", J Big Data 2017, on Apache Beam.");
 
@@ -45,6 +46,14 @@ public final class Main {
             return 0;
           }
           TrainCommand.run(TrainOptions.parse(rest), err);
+          return 0;
+        }
+        case "history-study" -> {
+          if (HistoryStudyCommand.wantsHelp(rest)) {
+            out.println(HistoryStudyCommand.HELP);
+            return 0;
+          }
+          HistoryStudyCommand.run(rest, out, err);
           return 0;
         }
         case "bench" -> {
