@@ -60,7 +60,8 @@ public final class IdxReader {
    */
   public static SparseDataset read(Path images) throws IOException {
     Checks.checkArgument(images != null, "images must not be null");
-    return read(images, labelsBeside(images));
+    Images pixels = readImages(images); // first: a labels file given as images is named as such
+    return combine(images, pixels, labelsBeside(images));
   }
 
   /**
@@ -73,7 +74,11 @@ public final class IdxReader {
   public static SparseDataset read(Path images, Path labels) throws IOException {
     Checks.checkArgument(images != null, "images must not be null");
     Checks.checkArgument(labels != null, "labels must not be null");
-    Images pixels = readImages(images);
+    return combine(images, readImages(images), labels);
+  }
+
+  private static SparseDataset combine(Path images, Images pixels, Path labels)
+      throws IOException {
     byte[] raw = readLabels(labels);
     if (raw.length != pixels.count()) {
       throw new InputFormatException(labels.toString(), 0, raw.length + " labels, but the images"

@@ -104,13 +104,20 @@ class IdxReaderTest {
 
   @Test
   void missingLabelsFileIsNamed() throws IOException {
-    Path images = write("train-images-idx3-ubyte.gz", new byte[0]);
+    Path images = write("train-images-idx3-ubyte.gz", imagesFile(0x803, 3, 2, 3, IMAGES));
     InputFormatException e = assertThrows(InputFormatException.class,
         () -> IdxReader.read(images));
     assertEquals(images.toString(), e.source());
     assertTrue(e.getMessage().contains("train-labels-idx1-ubyte.gz"), e.getMessage());
     assertTrue(e.getMessage().contains("train-labels-idx1-ubyte and")
         || e.getMessage().contains("train-labels-idx1-ubyte)"), e.getMessage());
+  }
+
+  @Test
+  void aLabelsFileGivenAsImagesIsNamedAsSuchBeforeLookingForLabels() throws IOException {
+    Path labels = write("t10k-labels-idx1-ubyte", labelsFile(0x801, 3, LABELS));
+    InputFormatException e = assertThrows(InputFormatException.class, () -> IdxReader.read(labels));
+    assertTrue(e.reason().contains("this is a labels file, name the images file"), e.reason());
   }
 
   @Test
