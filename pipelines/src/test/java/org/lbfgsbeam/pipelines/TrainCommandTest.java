@@ -188,7 +188,7 @@ class TrainCommandTest {
       "--bogus 1 | unknown option --bogus",
       "--lambda -1 | --lambda must be >= 0",
       "--history 0 | history must be in [1, 1000], but was: 0",
-      "--runner spark | --runner must be one of local, direct, but was: spark",
+      "--runner spark | --runner must be one of local, direct, beam-flink, flink, but was: spark",
       "--partitions 3 | partitions must be in [1, 2]",
       "--max-iterations x | --max-iterations must be an integer, but was: x"})
   void invalidOptionsGetOneLineErrors(String option, String message) throws IOException {
