@@ -55,10 +55,17 @@ final class BenchCommand {
     }
     Path dir = cl.has("output") ? Paths.get(cl.required("output"))
         : Files.createTempDirectory("lbfgs-bench");
-    List<String[]> rows = new ArrayList<>();
+    out.println("| runner | supersteps | evaluations | seconds | s / superstep | s / evaluation"
+        + " | s to f*(1+1e-6) | evaluations to f*(1+1e-6) | final f |");
+    out.println("|---|---|---|---|---|---|---|---|---|");
+    // Rows are printed as each run ends, so a long benchmark keeps what it has measured.
+    java.util.function.Consumer<String[]> rows = row -> {
+      out.println("| " + String.join(" | ", row) + " |");
+      out.flush();
+    };
     for (String entry : cl.string("runners", "kernel,local,direct,beam-flink,flink").split(",")) {
       if (entry.equals("kernel")) {
-        rows.add(kernelFloor(Paths.get(data), Double.parseDouble(lambda),
+        rows.accept(kernelFloor(Paths.get(data), Double.parseDouble(lambda),
             Integer.parseInt(cl.string("partitions", "4")),
             Integer.parseInt(cl.string("threads", "2"))));
         continue;
@@ -79,16 +86,10 @@ final class BenchCommand {
       ByteArrayOutputStream sink = new ByteArrayOutputStream();
       int status = Main.run(train, new PrintStream(sink, true, StandardCharsets.UTF_8), err);
       if (status != 0) {
-        rows.add(new String[] {label, "failed (exit " + status + ")", "", "", "", "", "", "", ""});
+        rows.accept(new String[] {label, "failed (exit " + status + ")", "", "", "", "", "", "", ""});
         continue;
       }
-      rows.add(row(label, runDir, reference));
-    }
-    out.println("| runner | supersteps | evaluations | seconds | s / superstep | s / evaluation"
-        + " | s to f*(1+1e-6) | evaluations to f*(1+1e-6) | final f |");
-    out.println("|---|---|---|---|---|---|---|---|---|");
-    for (String[] r : rows) {
-      out.println("| " + String.join(" | ", r) + " |");
+      rows.accept(row(label, runDir, reference));
     }
   }
 

@@ -114,11 +114,19 @@ final class FlinkRun {
     // No DoFn here modifies its input (TestPipeline's immutability enforcement checks that), so the
     // defensive copies between chained operators are not needed.
     options.setFasterCopy(true);
+    // A superstep graph branches and joins again (diamonds through side inputs and CoGroupByKey);
+    // pipelined exchanges then can deadlock once blocks outgrow the network buffers (seen on
+    // synth-medium: a superstep stalled for minutes). Blocking exchanges cannot.
+    options.setExecutionModeForBatch(org.apache.flink.api.common.ExecutionMode.BATCH_FORCED.name());
     // Never the whole classpath (NOTES-beam-flink.md: 13-17 s a run). A cluster started from
     // flink-conf/ has Beam on its classpath and needs only this project's classes; any other
     // cluster gets the whole runnable jar (--beam-on-cluster false).
     if (o.flinkMaster().equals("[local]")) {
       options.setFilesToStage(new ArrayList<>());
+      // Beam's embedded cluster starts with Flink's default 64 MB of network buffers, too few for a
+      // superstep graph at higher parallelism or partition counts ("Timeout triggered when
+      // requesting exclusive buffers"): give it the network memory flink-conf/ gives a TaskManager.
+      options.setFlinkConfDir(embeddedConfDir());
     } else {
       try {
         options.setFilesToStage(List.of(o.beamOnCluster() ? ThinJar.path(jobJar()) : jobJar()));
@@ -127,6 +135,27 @@ final class FlinkRun {
       }
     }
     return options;
+  }
+
+  private static String embeddedConf;
+
+  /** A Flink configuration directory for Beam's embedded cluster, written once per JVM. */
+  private static synchronized String embeddedConfDir() {
+    if (embeddedConf == null) {
+      try {
+        Path dir = Files.createTempDirectory("lbfgs-beam-flink-conf");
+        Files.writeString(dir.resolve("flink-conf.yaml"), String.join("\n",
+            "taskmanager.memory.network.min: 384m",
+            "taskmanager.memory.network.max: 384m",
+            "taskmanager.memory.managed.size: 256m", ""));
+        dir.toFile().deleteOnExit();
+        dir.resolve("flink-conf.yaml").toFile().deleteOnExit();
+        embeddedConf = dir.toString();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return embeddedConf;
   }
 
   /** The packaged jar this code runs from (what a cluster needs). */
