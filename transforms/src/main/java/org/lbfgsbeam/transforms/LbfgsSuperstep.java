@@ -422,25 +422,34 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     }
   }
 
-  /** x<sub>t</sub> = x + t&middot;d, the block's margins and partial statistics. */
-  private static final class MarginsFn extends DoFn<KV<Integer, NamedBlocks>, KV<Integer, NamedBlocks>> {
+  /** A DoFn that evaluates the objective of {@code spec}, built once per worker JVM in {@code @Setup}. */
+  private abstract static class ObjectiveFn<InputT, OutputT> extends DoFn<InputT, OutputT> {
     private final ObjectiveSpec spec;
-    private final double t;
-    private final boolean withDirection;
-    private final TupleTag<KV<Integer, double[]>> statsTag;
-    private transient PartitionedObjective objective;
+    protected transient PartitionedObjective objective;
 
-    MarginsFn(ObjectiveSpec spec, double t, boolean withDirection,
-        TupleTag<KV<Integer, double[]>> statsTag) {
+    ObjectiveFn(ObjectiveSpec spec) {
       this.spec = spec;
-      this.t = t;
-      this.withDirection = withDirection;
-      this.statsTag = statsTag;
     }
 
     @Setup
     public void setup() {
       objective = ObjectiveCache.get(spec);
+    }
+  }
+
+  /** x<sub>t</sub> = x + t&middot;d, the block's margins and partial statistics. */
+  private static final class MarginsFn
+      extends ObjectiveFn<KV<Integer, NamedBlocks>, KV<Integer, NamedBlocks>> {
+    private final double t;
+    private final boolean withDirection;
+    private final TupleTag<KV<Integer, double[]>> statsTag;
+
+    MarginsFn(ObjectiveSpec spec, double t, boolean withDirection,
+        TupleTag<KV<Integer, double[]>> statsTag) {
+      super(spec);
+      this.t = t;
+      this.withDirection = withDirection;
+      this.statsTag = statsTag;
     }
 
     @ProcessElement
@@ -454,17 +463,9 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
   }
 
   /** The objective's combine of all nodes' statistics (in node order): [data loss, broadcast...]. */
-  private static final class CombineStatisticsFn extends DoFn<double[][], double[]> {
-    private final ObjectiveSpec spec;
-    private transient PartitionedObjective objective;
-
+  private static final class CombineStatisticsFn extends ObjectiveFn<double[][], double[]> {
     CombineStatisticsFn(ObjectiveSpec spec) {
-      this.spec = spec;
-    }
-
-    @Setup
-    public void setup() {
-      objective = ObjectiveCache.get(spec);
+      super(spec);
     }
 
     @ProcessElement
@@ -474,26 +475,20 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
   }
 
   /** The block's gradient (stored) and its scalars: [share of f, line-search partials...]. */
-  private static final class GradientFn extends DoFn<KV<Integer, NamedBlocks>, KV<Integer, double[]>> {
-    private final ObjectiveSpec spec;
+  private static final class GradientFn
+      extends ObjectiveFn<KV<Integer, NamedBlocks>, KV<Integer, double[]>> {
     private final double t;
     private final boolean withDirection;
     private final PCollectionView<double[]> combined;
     private final TupleTag<KV<Integer, double[]>> scalarsTag;
-    private transient PartitionedObjective objective;
 
     GradientFn(ObjectiveSpec spec, double t, boolean withDirection,
         PCollectionView<double[]> combined, TupleTag<KV<Integer, double[]>> scalarsTag) {
-      this.spec = spec;
+      super(spec);
       this.t = t;
       this.withDirection = withDirection;
       this.combined = combined;
       this.scalarsTag = scalarsTag;
-    }
-
-    @Setup
-    public void setup() {
-      objective = ObjectiveCache.get(spec);
     }
 
     @ProcessElement
