@@ -125,11 +125,11 @@ public final class FlinkLbfgsJob {
         q = twoLoopStage(q, control, i, false);
       }
     }
-    DataSet<IterationRecord> directed = q.map(new FormDirection())
-        .withBroadcastSet(control, CONTROL).withBroadcastSet(gramDots, GRAM).name("Direction");
-    DataSet<IterationRecord> evaluated = directed.map(new TrialMargins(spec.objective()))
-        .withBroadcastSet(control, CONTROL).withBroadcastSet(data, DATA)
-        .name("Trial point and margins");
+    // Direction, trial point and margins in one operator: every operator boundary here serialises
+    // whole node records (operators reading broadcast sets are not chained).
+    DataSet<IterationRecord> evaluated = q.map(new DirectionAndTrial(spec.objective()))
+        .withBroadcastSet(control, CONTROL).withBroadcastSet(gramDots, GRAM)
+        .withBroadcastSet(data, DATA).name("Direction, trial point and margins");
     DataSet<double[]> combined = evaluated.flatMap(new Statistics(spec.objective()))
         .withBroadcastSet(data, DATA).name("Partial statistics")
         .reduceGroup(new CombineStatistics(spec.objective())).withBroadcastSet(data, DATA)
@@ -144,8 +144,8 @@ public final class FlinkLbfgsJob {
         .reduceGroup(new Coordinate(spec.options(), spec.workDirectory()))
         .withBroadcastSet(control, CONTROL).withBroadcastSet(combined, COMBINED)
         .withBroadcastSet(gramDots, GRAM).name("Coordinator");
-    DataSet<IterationRecord> nextNodes = gradients.map(new Strip()).name("Keep blocks");
-    DataSet<IterationRecord> result = loop.closeWith(nextNodes.union(nextControl),
+    // The next superstep's Prepare drops what the gradient step leaves behind (g, scalars).
+    DataSet<IterationRecord> result = loop.closeWith(gradients.union(nextControl),
         nextControl.filter(new Running()).name("Running?"));
     result.flatMap(new WriteFinal(spec.workDirectory())).name("Write final blocks and state")
         .output(new DiscardingOutputFormat<>());
@@ -361,7 +361,15 @@ public final class FlinkLbfgsJob {
     }
   }
 
-  private static final class FormDirection extends RichMapFunction<IterationRecord, IterationRecord> {
+  /** The direction (&minus;&gamma;g, vector-free or the two-loop's q), then x<sub>t</sub> and its margins. */
+  private static final class DirectionAndTrial
+      extends RichMapFunction<IterationRecord, IterationRecord> {
+    private final ObjectiveSpec spec;
+
+    DirectionAndTrial(ObjectiveSpec spec) {
+      this.spec = spec;
+    }
+
     @Override
     public IterationRecord map(IterationRecord r) {
       Superstep step = state(getRuntimeContext()).pending();
@@ -378,26 +386,11 @@ public final class FlinkLbfgsJob {
         }
         default -> { }
       }
-      return IterationRecord.node(r.node, b);
-    }
-  }
-
-  private static final class TrialMargins extends RichMapFunction<IterationRecord, IterationRecord> {
-    private final ObjectiveSpec spec;
-
-    TrialMargins(ObjectiveSpec spec) {
-      this.spec = spec;
-    }
-
-    @Override
-    public IterationRecord map(IterationRecord r) {
-      Superstep step = state(getRuntimeContext()).pending();
-      if (!step.hasTrial()) {
-        return r;
+      if (step.hasTrial()) {
+        b = NodeOps.trialMargins(b, objective(getRuntimeContext(), spec), r.node, step.trialStep(),
+            step.direction() != Direction.NONE);
       }
-      return IterationRecord.node(r.node, NodeOps.trialMargins(r.blocks,
-          objective(getRuntimeContext(), spec), r.node, step.trialStep(),
-          step.direction() != Direction.NONE));
+      return IterationRecord.node(r.node, b);
     }
   }
 
@@ -478,13 +471,6 @@ public final class FlinkLbfgsJob {
     @Override
     public Tuple2<Integer, double[]> map(IterationRecord r) {
       return Tuple2.of(IterationRecord.CONTROL, new double[0]);
-    }
-  }
-
-  private static final class Strip implements MapFunction<IterationRecord, IterationRecord> {
-    @Override
-    public IterationRecord map(IterationRecord r) {
-      return IterationRecord.node(r.node, r.blocks.without("scalars").without("g"));
     }
   }
 
