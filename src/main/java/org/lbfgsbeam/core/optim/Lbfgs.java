@@ -50,7 +50,8 @@ public final class Lbfgs {
         end.stopReason());
   }
 
-  static double[] concatenate(double[][] blocks) {
+  /** The blocks laid end to end, in block order. */
+  public static double[] concatenate(double[][] blocks) {
     int n = 0;
     for (double[] b : blocks) {
       n += b.length;

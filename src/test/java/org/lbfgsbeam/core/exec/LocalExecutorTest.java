@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.lbfgsbeam.core.data.LibsvmReader;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.objective.SoftmaxObjective;
 import org.lbfgsbeam.core.optim.DirectionMethod;
@@ -40,24 +35,12 @@ import org.lbfgsbeam.core.testing.SharedData;
  */
 class LocalExecutorTest {
 
-  private static final Map<String, SparseDataset> DATA = new HashMap<>();
-
-  static synchronized SparseDataset data(String file) {
-    return DATA.computeIfAbsent(file, name -> {
-      try {
-        return LibsvmReader.read(SharedData.file(name));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+  static SparseDataset data(String file) {
+    return SharedData.dataset(file);
   }
 
   static double[][] zeroStart(SoftmaxObjective objective) {
-    double[][] w = new double[objective.partitioning().blocks()][];
-    for (int b = 0; b < w.length; b++) {
-      w[b] = new double[objective.partitioning().blockSize(b)];
-    }
-    return w;
+    return SharedData.zeroStart(objective.partitioning());
   }
 
   /** A finished run and the value after each of its iterations. */

@@ -299,17 +299,7 @@ class LinearModelObjectiveTest {
   }
 
   private static double[] concatenate(double[][] blocks) {
-    int n = 0;
-    for (double[] b : blocks) {
-      n += b.length;
-    }
-    double[] out = new double[n];
-    int k = 0;
-    for (double[] b : blocks) {
-      System.arraycopy(b, 0, out, k, b.length);
-      k += b.length;
-    }
-    return out;
+    return org.lbfgsbeam.core.optim.Lbfgs.concatenate(blocks);
   }
 
   /** Solves (X<sup>T</sup>X/N + &lambda;I) w = X<sup>T</sup>y/N (D&times;D, dense) by Cholesky. */

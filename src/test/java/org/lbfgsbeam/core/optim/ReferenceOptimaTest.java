@@ -4,15 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.lbfgsbeam.core.data.LibsvmReader;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.objective.SoftmaxObjective;
 import org.lbfgsbeam.core.testing.SharedData;
@@ -71,24 +66,12 @@ class ReferenceOptimaTest {
         new Row("synth-medium.libsvm", 0.0001, 1.4037868597254, 12, 64, 4, 2, true));
   }
 
-  private static final Map<String, SparseDataset> DATA = new HashMap<>();
-
-  static synchronized SparseDataset data(String file) {
-    return DATA.computeIfAbsent(file, name -> {
-      try {
-        return LibsvmReader.read(SharedData.file(name));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+  static SparseDataset data(String file) {
+    return SharedData.dataset(file);
   }
 
   static double[][] zeroStart(SoftmaxObjective objective) {
-    double[][] w = new double[objective.partitioning().blocks()][];
-    for (int b = 0; b < w.length; b++) {
-      w[b] = new double[objective.partitioning().blockSize(b)];
-    }
-    return w;
+    return SharedData.zeroStart(objective.partitioning());
   }
 
   static LbfgsResult minimize(Row row, LbfgsOptions options, IterationListener listener) {

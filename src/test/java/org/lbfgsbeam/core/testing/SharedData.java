@@ -26,6 +26,29 @@ public final class SharedData {
         + " beside every parent of " + Paths.get("").toAbsolutePath());
   }
 
+  private static final java.util.Map<String, org.lbfgsbeam.core.data.SparseDataset> DATASETS =
+      new java.util.HashMap<>();
+
+  /** A fixture set read once per test JVM (callers must not modify its arrays). */
+  public static synchronized org.lbfgsbeam.core.data.SparseDataset dataset(String name) {
+    return DATASETS.computeIfAbsent(name, n -> {
+      try {
+        return org.lbfgsbeam.core.data.LibsvmReader.read(file(n));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
+  /** The zero start point, one block per node of {@code partitioning}. */
+  public static double[][] zeroStart(org.lbfgsbeam.core.partition.Partitioning partitioning) {
+    double[][] w = new double[partitioning.blocks()][];
+    for (int b = 0; b < w.length; b++) {
+      w[b] = new double[partitioning.blockSize(b)];
+    }
+    return w;
+  }
+
   /** A fixture file. */
   public static Path file(String name) {
     Path f = dir().resolve(name);
