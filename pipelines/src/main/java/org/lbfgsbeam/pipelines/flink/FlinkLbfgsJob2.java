@@ -1,0 +1,178 @@
+package org.lbfgsbeam.pipelines.flink;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.Partitioner;
+import org.apache.flink.api.java.DataSet;
+import org.apache.flink.api.java.ExecutionEnvironment;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.api.java.io.DiscardingOutputFormat;
+import org.apache.flink.api.java.operators.IterativeDataSet;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.lbfgsbeam.core.data.DatasetFile;
+import org.lbfgsbeam.core.objective.PartitionedObjective;
+import org.lbfgsbeam.core.optim.LbfgsOptions;
+import org.lbfgsbeam.core.optim.LbfgsState;
+import org.lbfgsbeam.pipelines.StateJson;
+import org.lbfgsbeam.transforms.ObjectiveCache;
+import org.lbfgsbeam.transforms.ObjectiveSpec;
+
+/**
+ * A whole L-BFGS run as ONE Flink job: a DataSet bulk iteration ({@link IterativeDataSet}) whose
+ * partial solution is P node tokens and one control token ({@link LoopToken}), a few bytes each. The
+ * vectors stay where their node runs:
+ * <pre>
+ *   tokens ─┬─ nodes ── partitionCustom(node) ── NodeWorker (holds the node's vectors) ─┐ partials
+ *           └─ control ── broadcast ──────────────────┘                                    │
+ *                          └── tick ───────────── ∪ ── PhaseCoordinator (parallelism 1) ──┘─ next control
+ * </pre>
+ * One bulk superstep is one {@link IterationPhase}: the workers run the phase on their nodes and send
+ * one partial per node of the next global reduction (Gram entries, a two-loop dot, the objective's
+ * statistics, the line-search scalars); the coordinator reduces them in node order and broadcasts the
+ * result with the next phase. A vector-free L-BFGS superstep takes three bulk supersteps (Gram entries,
+ * statistics, scalars). The training data is read once per TaskManager JVM from the prepared data file
+ * (a path every TaskManager can read), not shipped through the job. The loop closes when the
+ * coordinator's control token reaches {@link IterationPhase#DONE}, after the workers have written the
+ * final x blocks and the coordinator the final state into the work directory.
+ *
+ * <p>The per-node steps are {@link org.lbfgsbeam.transforms.NodeOps}, in the in-process executor's
+ * order, and every reduction adds partials in node order, so the job gives the same bits as the other
+ * runners for the same partition count.
+ */
+public final class FlinkLbfgsJob2 {
+  private FlinkLbfgsJob2() {}
+
+  /**
+   * What the job needs.
+   *
+   * @param objective the objective (its data path is read by every TaskManager)
+   * @param options the optimiser's options
+   * @param initialStateJson the coordinator's state to start from
+   * @param workDirectory where the job writes its final blocks, state and progress rows
+   * @param maxSupersteps the bound on L-BFGS supersteps (the coordinator stops first)
+   */
+  public record Spec(ObjectiveSpec objective, LbfgsOptions options, String initialStateJson,
+      String workDirectory, int maxSupersteps) implements java.io.Serializable {}
+
+  /** Builds the job's plan on {@code env}; run it with {@code env.execute}. */
+  public static void plan(ExecutionEnvironment env, Spec spec) {
+    List<LoopToken> seeds = new ArrayList<>();
+    seeds.add(LoopToken.control(spec.initialStateJson(), IterationPhase.PREPARE));
+    for (int b = 0; b < spec.objective().blocks(); b++) {
+      seeds.add(LoopToken.node(b));
+    }
+    // Bulk supersteps per L-BFGS superstep: at most the two-loop's 2m dots, statistics, scalars.
+    int phases = 2 * spec.options().history() + 3;
+    IterativeDataSet<LoopToken> loop = env.fromCollection(seeds).name("Tokens")
+        .iterate(spec.maxSupersteps() * phases + 2);
+    DataSet<LoopToken> control = loop.filter(new IsControl(true)).name("Control");
+    DataSet<LoopToken> nodes = loop.filter(new IsControl(false)).name("Node tokens");
+    DataSet<Tuple2<Integer, double[]>> partials = nodes
+        .partitionCustom(new ByNode(), new NodeKey()).name("Route to the node's subtask")
+        .mapPartition(new NodeWorker(spec.objective(), spec.workDirectory()))
+        .withBroadcastSet(control, NodeWorker.CONTROL).name("Nodes: run the phase");
+    DataSet<Tuple2<Integer, double[]>> tick = control.map(new Tick()).name("Tick");
+    DataSet<LoopToken> next = partials.union(tick)
+        .reduceGroup(new PhaseCoordinator(spec.objective(), spec.options(), spec.workDirectory()))
+        .withBroadcastSet(control, NodeWorker.CONTROL).setParallelism(1)
+        .name("Coordinator: reduce in node order, advance");
+    DataSet<LoopToken> result = loop.closeWith(nodes.union(next),
+        next.filter(new Running()).name("Running?"));
+    result.output(new DiscardingOutputFormat<>()).name("End");
+  }
+
+  /** The name under which the final blocks are written into the work directory. */
+  public static String finalVector() {
+    return "x-final";
+  }
+
+  /** The file the final state is written to. */
+  public static Path finalState(String workDirectory) {
+    return Paths.get(workDirectory, "flink-final-state.json");
+  }
+
+  /** The file progress rows are appended to. */
+  public static Path progressFile(String workDirectory) {
+    return Paths.get(workDirectory, "flink-progress.csv");
+  }
+
+  static LbfgsState parse(String json) {
+    try {
+      return StateJson.mapper().readValue(json, LbfgsState.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String json(LbfgsState state) {
+    try {
+      return StateJson.mapper().writeValueAsString(state);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The objective, built once per TaskManager JVM on the prepared data file. */
+  static PartitionedObjective objective(ObjectiveSpec spec) {
+    return ObjectiveCache.get(spec, () -> {
+      try (InputStream in = new BufferedInputStream(
+          Files.newInputStream(Paths.get(spec.dataPath())), 1 << 16)) {
+        return DatasetFile.read(in);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read prepared data " + spec.dataPath(), e);
+      }
+    });
+  }
+
+  private static final class IsControl implements FilterFunction<LoopToken> {
+    private final boolean control;
+
+    IsControl(boolean control) {
+      this.control = control;
+    }
+
+    @Override
+    public boolean filter(LoopToken t) {
+      return t.isControl() == control;
+    }
+  }
+
+  /** Node n to subtask n mod parallelism, in every superstep. */
+  private static final class ByNode implements Partitioner<Integer> {
+    @Override
+    public int partition(Integer node, int partitions) {
+      return node % partitions;
+    }
+  }
+
+  private static final class NodeKey implements KeySelector<LoopToken, Integer> {
+    @Override
+    public Integer getKey(LoopToken t) {
+      return t.node;
+    }
+  }
+
+  private static final class Tick implements MapFunction<LoopToken, Tuple2<Integer, double[]>> {
+    @Override
+    public Tuple2<Integer, double[]> map(LoopToken t) {
+      return Tuple2.of(LoopToken.CONTROL, new double[0]);
+    }
+  }
+
+  private static final class Running implements FilterFunction<LoopToken> {
+    @Override
+    public boolean filter(LoopToken t) {
+      return t.phase() != IterationPhase.DONE;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package org.lbfgsbeam.pipelines.flink;
+
+/**
+ * What the nodes do in one superstep of the Flink bulk iteration. One L-BFGS {@link
+ * org.lbfgsbeam.core.optim.Superstep} takes as many bulk supersteps as it has global reductions in
+ * sequence; a node runs on through phases that need no reduction in between (a steepest-descent
+ * superstep goes from {@link #PREPARE} straight to its trial's statistics).
+ *
+ * <table>
+ *   <caption>Phases, what a node does and what it sends to the coordinator</caption>
+ *   <tr><th>phase</th><th>node</th><th>partial reduced by the coordinator</th></tr>
+ *   <tr><td>PREPARE</td><td>drop dead vectors, reset, commit; q = &minus;g (two-loop)</td>
+ *       <td>vector-free: the new Gram entries; two-loop: s<sub>h&minus;1</sub>&middot;q; otherwise
+ *       runs on into TRIAL</td></tr>
+ *   <tr><td>FIRST_LOOP i</td><td>q &minus;= &alpha;<sub>i</sub>y<sub>i</sub>; at i = 0 also
+ *       q &larr; &gamma;q</td><td>s<sub>i&minus;1</sub>&middot;q, or y<sub>0</sub>&middot;q at i = 0</td></tr>
+ *   <tr><td>SECOND_LOOP i</td><td>q += (&alpha;<sub>i</sub> &minus; &beta;<sub>i</sub>)s<sub>i</sub></td>
+ *       <td>y<sub>i+1</sub>&middot;q; after the last pair runs on into TRIAL</td></tr>
+ *   <tr><td>TRIAL</td><td>the direction, x<sub>t</sub> = x + t&middot;d and its margins</td>
+ *       <td>the objective's partial statistics (none without a trial)</td></tr>
+ *   <tr><td>GRADIENT</td><td>g<sub>t</sub> from the combined statistics</td>
+ *       <td>share of f and the line-search scalars; the coordinator then advances</td></tr>
+ *   <tr><td>WRITE</td><td>write the node's x block</td><td>nothing; the coordinator writes the state</td></tr>
+ *   <tr><td>DONE</td><td colspan="2">the loop's termination criterion is empty</td></tr>
+ * </table>
+ */
+public enum IterationPhase {
+  PREPARE,
+  FIRST_LOOP,
+  SECOND_LOOP,
+  TRIAL,
+  GRADIENT,
+  WRITE,
+  DONE
+}

@@ -1,0 +1,61 @@
+package org.lbfgsbeam.pipelines.flink;
+
+/**
+ * An element of the bulk iteration's partial solution, a few bytes each: one token per node (node
+ * &ge; 0, every other field empty) that routes the superstep's work to the subtask holding that node's
+ * vectors, and one control token (node &minus;1) with the coordinator's state and what the last
+ * global reduction produced. The vectors themselves never travel; see {@link NodeWorker}.
+ *
+ * <p>A Flink POJO: public fields, a public no-argument constructor.
+ */
+public class LoopToken {
+  /** The control token's node id. */
+  public static final int CONTROL = -1;
+
+  /** The node, or {@link #CONTROL}. */
+  public int node;
+  /** The coordinator's {@link org.lbfgsbeam.core.optim.LbfgsState} as JSON (control only). */
+  public String state;
+  /** The {@link IterationPhase} the nodes run next (control only). */
+  public int phase;
+  /** The two-loop recursion's index i of that phase (control only). */
+  public int index;
+  /** The vector-free superstep's new Gram entries, once reduced (control only). */
+  public double[] gramDots;
+  /** The objective's combined statistics, packed as {@code NodeOps.combine} packs them. */
+  public double[] combined;
+  /** The two-loop recursion's last reduced dot product. */
+  public double dot;
+
+  public LoopToken() {}
+
+  static LoopToken node(int node) {
+    LoopToken t = new LoopToken();
+    t.node = node;
+    return t;
+  }
+
+  static LoopToken control(String state, IterationPhase phase) {
+    LoopToken t = new LoopToken();
+    t.node = CONTROL;
+    t.state = state;
+    t.phase = phase.ordinal();
+    return t;
+  }
+
+  /** A control token for the next phase of the same superstep, carrying the Gram entries along. */
+  LoopToken next(IterationPhase phase, int index) {
+    LoopToken t = control(state, phase);
+    t.index = index;
+    t.gramDots = gramDots;
+    return t;
+  }
+
+  boolean isControl() {
+    return node == CONTROL;
+  }
+
+  IterationPhase phase() {
+    return IterationPhase.values()[phase];
+  }
+}

@@ -1,0 +1,199 @@
+package org.lbfgsbeam.pipelines.flink;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.common.functions.RichMapPartitionFunction;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.util.Collector;
+import org.lbfgsbeam.core.objective.PartitionedObjective;
+import org.lbfgsbeam.core.optim.LbfgsState;
+import org.lbfgsbeam.core.optim.Superstep;
+import org.lbfgsbeam.core.optim.Superstep.Direction;
+import org.lbfgsbeam.core.partition.BlockKernels;
+import org.lbfgsbeam.transforms.BeamSuperstepExecutor;
+import org.lbfgsbeam.transforms.BlockFiles;
+import org.lbfgsbeam.transforms.NamedBlocks;
+import org.lbfgsbeam.transforms.NodeOps;
+import org.lbfgsbeam.transforms.ObjectiveSpec;
+
+/**
+ * The nodes' side of the bulk iteration: the vectors of every node routed to this subtask (x, g, d, the
+ * (s, y) pairs, the gradients the line search still refers to) live here, in the operator, for the
+ * whole job. The node tokens are partitioned by node id before this operator, so node n reaches the
+ * same subtask in every superstep and nothing of size n crosses the network: each phase ({@link
+ * IterationPhase}) sends only a node's partial of the next global reduction. This is the paper's
+ * memory layout, (2m+2)&middot;n&middot;8/P bytes of optimiser state per node, held where the node
+ * runs.
+ *
+ * <p>Every per-node step is a {@link NodeOps} function, the same as in the Beam supersteps and in the
+ * order of the in-process executor, so the job gives their bits. A restarted attempt starts again from
+ * superstep 0 with a fresh operator, so no state outlives a failure.
+ */
+final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Integer, double[]>> {
+  static final String CONTROL = "control";
+
+  private final ObjectiveSpec spec;
+  private final String workDirectory;
+  private transient Map<Integer, NamedBlocks> held;
+  private transient PartitionedObjective objective;
+
+  NodeWorker(ObjectiveSpec spec, String workDirectory) {
+    this.spec = spec;
+    this.workDirectory = workDirectory;
+  }
+
+  @Override
+  public void mapPartition(Iterable<LoopToken> tokens, Collector<Tuple2<Integer, double[]>> out)
+      throws IOException {
+    if (held == null) {
+      held = new HashMap<>();
+      objective = FlinkLbfgsJob2.objective(spec);
+    }
+    List<LoopToken> control = getRuntimeContext().getBroadcastVariable(CONTROL);
+    LoopToken c = control.get(0);
+    LbfgsState state = FlinkLbfgsJob2.parse(c.state);
+    Superstep step = state.pending();
+    for (LoopToken token : tokens) {
+      int node = token.node;
+      NamedBlocks b = held.get(node);
+      if (b == null) {
+        if (step == null || step.number() != 0 || c.phase() != IterationPhase.PREPARE) {
+          throw new IllegalStateException("node " + node + " reached subtask "
+              + getRuntimeContext().getIndexOfThisSubtask() + " in phase " + c.phase()
+              + " of superstep " + (step == null ? "-" : step.number())
+              + ", but its vectors are not held here");
+        }
+        b = NamedBlocks.empty().with("x", new double[objective.partitioning().blockSize(node)]);
+      }
+      double[][] partial = new double[1][];
+      b = run(c, state, step, node, b, partial);
+      held.put(node, b);
+      if (partial[0] != null) {
+        out.collect(Tuple2.of(node, partial[0]));
+      }
+    }
+  }
+
+  private NamedBlocks run(LoopToken c, LbfgsState state, Superstep step, int node, NamedBlocks b,
+      double[][] partial) throws IOException {
+    switch (c.phase()) {
+      case PREPARE -> {
+        b = prepare(state, step, b);
+        if (step.direction() == Direction.VECTOR_FREE) {
+          partial[0] = NodeOps.gramPartials(b, step);
+          return b;
+        }
+        int h = step.pairIdsAfter().length;
+        if (step.direction() == Direction.TWO_LOOP && h > 0) {
+          partial[0] = dot(b, "s:", step.pairIdsAfter()[h - 1]);
+          return b;
+        }
+        if (step.direction() == Direction.TWO_LOOP) {
+          b = scaleQ(b, step.gamma());
+        }
+        return trial(c, step, node, b, partial);
+      }
+      case FIRST_LOOP -> {
+        int i = c.index;
+        long[] pairs = step.pairIdsAfter();
+        double curvature = step.pairCurvaturesAfter()[i];
+        b = b.with("q", NodeOps.twoLoopUpdate(b.get("q"), b.get("y:" + pairs[i]), c.dot, 0,
+            curvature, true)).with("alphaDot:" + i, new double[] {c.dot});
+        if (i > 0) {
+          partial[0] = dot(b, "s:", pairs[i - 1]);
+        } else {
+          b = scaleQ(b, step.gamma());
+          partial[0] = dot(b, "y:", pairs[0]);
+        }
+        return b;
+      }
+      case SECOND_LOOP -> {
+        int i = c.index;
+        long[] pairs = step.pairIdsAfter();
+        double curvature = step.pairCurvaturesAfter()[i];
+        b = b.with("q", NodeOps.twoLoopUpdate(b.get("q"), b.get("s:" + pairs[i]),
+            b.get("alphaDot:" + i)[0], c.dot, curvature, false));
+        if (i + 1 < pairs.length) {
+          partial[0] = dot(b, "y:", pairs[i + 1]);
+          return b;
+        }
+        return trial(c, step, node, b, partial);
+      }
+      case TRIAL -> {
+        return trial(c, step, node, b, partial);
+      }
+      case GRADIENT -> {
+        double[][] gt = new double[1][];
+        partial[0] = NodeOps.gradient(b, objective, node, c.combined, step.trialStep(),
+            step.direction() != Direction.NONE, gt);
+        return b.without("xt").without("z").with("g:" + step.trialId(), gt[0]);
+      }
+      case WRITE -> {
+        BlockFiles.write(workDirectory, FlinkLbfgsJob2.finalVector(), node, b.get("x"));
+        return b;
+      }
+      default -> throw new IllegalStateException("nodes do not run phase " + c.phase());
+    }
+  }
+
+  /** Drops vectors the state no longer refers to, then resets and commits as the superstep says. */
+  private static NamedBlocks prepare(LbfgsState state, Superstep step, NamedBlocks held) {
+    Set<String> live = new HashSet<>();
+    for (String v : BeamSuperstepExecutor.liveVectors(state)) {
+      live.add(v.replaceFirst("-", ":"));
+    }
+    NamedBlocks b = NamedBlocks.empty();
+    for (var e : held.asMap().entrySet()) {
+      String name = e.getKey();
+      if (name.equals("x") || name.equals("d") || live.contains(name)) {
+        b = b.with(name, e.getValue());
+      }
+    }
+    if (step.gId() >= 0) {
+      b = b.with("g", b.get("g:" + step.gId()));
+    }
+    if (step.commit() != null) {
+      b = NodeOps.commit(b.with("ge", b.get("g:" + step.commit().evaluationId())), step.commit());
+    }
+    if (step.direction() == Direction.TWO_LOOP) {
+      b = b.with("q", BlockKernels.steepest(b.get("g"), 1));
+    }
+    return b;
+  }
+
+  /** The direction, then (when the superstep has one) the trial point, its margins and statistics. */
+  private NamedBlocks trial(LoopToken c, Superstep step, int node, NamedBlocks b,
+      double[][] partial) {
+    switch (step.direction()) {
+      case STEEPEST -> b = NodeOps.steepest(b, step.gamma());
+      case VECTOR_FREE -> b = NodeOps.vectorFreeDirection(b, step, c.gramDots);
+      case TWO_LOOP -> {
+        b = b.with("d", b.get("q")).without("q");
+        for (int i = 0; i < step.history(); i++) {
+          b = b.without("alphaDot:" + i);
+        }
+      }
+      default -> { }
+    }
+    if (step.hasTrial()) {
+      b = NodeOps.trialMargins(b, objective, node, step.trialStep(),
+          step.direction() != Direction.NONE);
+      partial[0] = objective.partialStatistics(node, b.get("z"));
+    }
+    return b;
+  }
+
+  private static NamedBlocks scaleQ(NamedBlocks b, double gamma) {
+    double[] q = b.get("q").clone();
+    BlockKernels.scale(gamma, q);
+    return b.with("q", q);
+  }
+
+  private static double[] dot(NamedBlocks b, String vector, long pair) {
+    return new double[] {BlockKernels.dot(b.get(vector + pair), b.get("q"))};
+  }
+}

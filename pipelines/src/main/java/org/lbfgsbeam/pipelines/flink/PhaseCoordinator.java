@@ -1,0 +1,154 @@
+package org.lbfgsbeam.pipelines.flink;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+import org.apache.flink.api.common.functions.RichGroupReduceFunction;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.util.Collector;
+import org.lbfgsbeam.core.objective.PartitionedObjective;
+import org.lbfgsbeam.core.optim.LbfgsCoordinator;
+import org.lbfgsbeam.core.optim.LbfgsOptions;
+import org.lbfgsbeam.core.optim.LbfgsState;
+import org.lbfgsbeam.core.optim.Superstep;
+import org.lbfgsbeam.core.optim.Superstep.Direction;
+import org.lbfgsbeam.core.optim.SuperstepResult;
+import org.lbfgsbeam.core.partition.BlockKernels;
+import org.lbfgsbeam.transforms.NodeOps;
+import org.lbfgsbeam.transforms.ObjectiveSpec;
+
+/**
+ * The coordinator's side of the bulk iteration, at parallelism 1: each bulk superstep it reduces the
+ * nodes' partials in node order (never in arrival order) and emits the next control token: the next
+ * phase of the same L-BFGS superstep with the reduced value, or, once the superstep's scalars are in,
+ * the core's {@link LbfgsCoordinator#advance} and the next superstep's first phase. It also appends a
+ * progress row per iteration for the driver to tail and exposes objective and gradient norm as Flink
+ * gauges.
+ */
+final class PhaseCoordinator
+    extends RichGroupReduceFunction<Tuple2<Integer, double[]>, LoopToken> {
+  private final ObjectiveSpec spec;
+  private final LbfgsOptions options;
+  private final String workDirectory;
+  private transient volatile double objectiveGauge = Double.NaN;
+  private transient volatile double gradientGauge = Double.NaN;
+  private transient boolean gaugesRegistered;
+
+  PhaseCoordinator(ObjectiveSpec spec, LbfgsOptions options, String workDirectory) {
+    this.spec = spec;
+    this.options = options;
+    this.workDirectory = workDirectory;
+  }
+
+  @Override
+  public void open(org.apache.flink.configuration.Configuration parameters) {
+    if (!gaugesRegistered) {
+      var group = getRuntimeContext().getMetricGroup();
+      group.gauge("objective", (org.apache.flink.metrics.Gauge<Double>) () -> objectiveGauge);
+      group.gauge("gradientNorm", (org.apache.flink.metrics.Gauge<Double>) () -> gradientGauge);
+      gaugesRegistered = true;
+    }
+  }
+
+  @Override
+  public void reduce(Iterable<Tuple2<Integer, double[]>> in, Collector<LoopToken> out)
+      throws IOException {
+    List<LoopToken> control = getRuntimeContext().getBroadcastVariable(NodeWorker.CONTROL);
+    LoopToken c = control.get(0);
+    TreeMap<Integer, double[]> byNode = new TreeMap<>();
+    for (Tuple2<Integer, double[]> p : in) {
+      if (p.f0 >= 0 && byNode.put(p.f0, p.f1) != null) {
+        throw new IllegalStateException("node " + p.f0 + " sent two partials in phase " + c.phase());
+      }
+    }
+    double[][] partials = byNode.values().toArray(new double[0][]);
+    LbfgsState state = FlinkLbfgsJob2.parse(c.state);
+    Superstep step = state.pending();
+    switch (c.phase()) {
+      case PREPARE -> {
+        int h = step == null ? 0 : step.pairIdsAfter().length;
+        if (step.direction() == Direction.VECTOR_FREE) {
+          LoopToken next = c.next(IterationPhase.TRIAL, 0);
+          next.gramDots = BlockKernels.sumInBlockOrder(partials);
+          out.collect(next);
+        } else if (step.direction() == Direction.TWO_LOOP && h > 0) {
+          out.collect(withDot(c.next(IterationPhase.FIRST_LOOP, h - 1), partials));
+        } else {
+          afterTrial(c, state, partials, out); // the nodes ran on into the trial
+        }
+      }
+      case FIRST_LOOP -> out.collect(withDot(c.index > 0
+          ? c.next(IterationPhase.FIRST_LOOP, c.index - 1)
+          : c.next(IterationPhase.SECOND_LOOP, 0), partials));
+      case SECOND_LOOP -> {
+        if (c.index + 1 < step.pairIdsAfter().length) {
+          out.collect(withDot(c.next(IterationPhase.SECOND_LOOP, c.index + 1), partials));
+        } else {
+          afterTrial(c, state, partials, out);
+        }
+      }
+      case TRIAL -> afterTrial(c, state, partials, out);
+      case GRADIENT -> {
+        SuperstepResult result = NodeOps.decodeResult(step.number(), NodeOps.result(c.combined[0],
+            partials, step.trialId(), step.trialStep(), c.gramDots));
+        advance(state, result, out);
+      }
+      case WRITE -> {
+        Path file = FlinkLbfgsJob2.finalState(workDirectory);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, c.state, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        out.collect(c.next(IterationPhase.DONE, 0));
+      }
+      default -> throw new IllegalStateException("the coordinator does not run phase " + c.phase());
+    }
+  }
+
+  /** The trial's statistics are in: combine them for the gradient phase (or end a trial-less step). */
+  private void afterTrial(LoopToken c, LbfgsState state, double[][] partials,
+      Collector<LoopToken> out) throws IOException {
+    Superstep step = state.pending();
+    if (!step.hasTrial()) {
+      advance(state, new SuperstepResult(step.number(), null, Double.NaN, Double.NaN, c.gramDots),
+          out);
+      return;
+    }
+    PartitionedObjective objective = FlinkLbfgsJob2.objective(spec);
+    LoopToken next = c.next(IterationPhase.GRADIENT, 0);
+    next.combined = NodeOps.combine(objective, partials);
+    out.collect(next);
+  }
+
+  private void advance(LbfgsState state, SuperstepResult result, Collector<LoopToken> out)
+      throws IOException {
+    LbfgsState next = new LbfgsCoordinator(options).advance(state, result);
+    objectiveGauge = next.value();
+    gradientGauge = next.gradientMaxAbs();
+    Path progress = FlinkLbfgsJob2.progressFile(workDirectory);
+    if (state.pending().number() == 0) {
+      Files.deleteIfExists(progress); // a restarted attempt starts the rows again
+    }
+    if (next.evaluations() == 1 && state.evaluations() == 0
+        || next.iteration() > state.iteration()) {
+      String row = String.format(Locale.ROOT, "%d,%d,%s,%s,%s,%d%n", next.iteration(),
+          next.evaluations(), Double.toString(next.value()), Double.toString(next.gradientMaxAbs()),
+          Double.toString(next.iteration() == 0 ? 0 : next.lastStep()), System.currentTimeMillis());
+      Files.writeString(progress, row, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    }
+    String json = FlinkLbfgsJob2.json(next);
+    out.collect(LoopToken.control(json, next.finished() ? IterationPhase.WRITE
+        : IterationPhase.PREPARE));
+  }
+
+  private static LoopToken withDot(LoopToken t, double[][] partials) {
+    t.dot = BlockKernels.sumInBlockOrder(partials)[0];
+    return t;
+  }
+}
