@@ -57,6 +57,7 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
     LoopToken c = control.get(0);
     LbfgsState state = FlinkLbfgsJob2.parse(c.state);
     Superstep step = state.pending();
+    long started = System.nanoTime();
     for (LoopToken token : tokens) {
       int node = token.node;
       NamedBlocks b = held.get(node);
@@ -76,7 +77,13 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
         out.collect(Tuple2.of(node, partial[0]));
       }
     }
+    if (TRACE) {
+      System.err.printf("worker %d phase %s compute %.1f ms%n",
+          getRuntimeContext().getIndexOfThisSubtask(), c.phase(), (System.nanoTime() - started) / 1e6);
+    }
   }
+
+  private static final boolean TRACE = System.getenv("LBFGS_FLINK_TRACE") != null;
 
   private NamedBlocks run(LoopToken c, LbfgsState state, Superstep step, int node, NamedBlocks b,
       double[][] partial) throws IOException {

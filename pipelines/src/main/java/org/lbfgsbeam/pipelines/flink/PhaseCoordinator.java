@@ -39,6 +39,8 @@ final class PhaseCoordinator
   private transient volatile double objectiveGauge = Double.NaN;
   private transient volatile double gradientGauge = Double.NaN;
   private transient boolean gaugesRegistered;
+  private transient long last;
+  private static final boolean TRACE = System.getenv("LBFGS_FLINK_TRACE") != null;
 
   PhaseCoordinator(ObjectiveSpec spec, LbfgsOptions options, String workDirectory) {
     this.spec = spec;
@@ -68,6 +70,11 @@ final class PhaseCoordinator
       }
     }
     double[][] partials = byNode.values().toArray(new double[0][]);
+    if (TRACE) {
+      long now = System.nanoTime();
+      System.err.printf("coordinator phase %s wall %.1f ms%n", c.phase(), (now - last) / 1e6);
+      last = now;
+    }
     LbfgsState state = FlinkLbfgsJob2.parse(c.state);
     Superstep step = state.pending();
     switch (c.phase()) {
