@@ -16,13 +16,13 @@ import org.apache.flink.api.java.ExecutionEnvironment;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.lbfgsbeam.core.optim.LbfgsState;
-import org.lbfgsbeam.pipelines.flink.FlinkLbfgsJob2;
+import org.lbfgsbeam.pipelines.flink.FlinkLbfgsJob;
 import org.lbfgsbeam.transforms.BlockFiles;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
 
 /**
  * The Flink side of {@code train}: {@code --runner flink} submits the whole run as one bulk-iteration
- * job ({@link FlinkLbfgsJob2}) to an embedded mini-cluster or to {@code --flink-master host:port}, tails
+ * job ({@link FlinkLbfgsJob}) to an embedded mini-cluster or to {@code --flink-master host:port}, tails
  * its progress rows, and reads back the final state and blocks; {@code --runner beam-flink} gives the
  * Beam superstep pipelines FlinkRunner options.
  */
@@ -37,11 +37,11 @@ final class FlinkRun {
     ObjectMapper json = StateJson.mapper();
     String work = workDirectory.toAbsolutePath().toString();
     int maxSupersteps = o.optimizer().maxEvaluations() + o.optimizer().maxIterations() + 2;
-    FlinkLbfgsJob2.Spec job = new FlinkLbfgsJob2.Spec(spec, o.optimizer(),
+    FlinkLbfgsJob.Spec job = new FlinkLbfgsJob.Spec(spec, o.optimizer(),
         json.writeValueAsString(start), work, maxSupersteps);
     ExecutionEnvironment env = environment(o);
-    FlinkLbfgsJob2.plan(env, job);
-    Path progressFile = FlinkLbfgsJob2.progressFile(work);
+    FlinkLbfgsJob.plan(env, job);
+    Path progressFile = FlinkLbfgsJob.progressFile(work);
     Files.deleteIfExists(progressFile);
     long started = System.currentTimeMillis();
     JobClient client = env.executeAsync("lbfgs-beam train " + o.data().getFileName());
@@ -54,10 +54,10 @@ final class FlinkRun {
     done.get(); // rethrows the job's failure
     printNew(progressFile, rows, started, progress);
     trace.addAll(rows.values());
-    LbfgsState state = json.readValue(FlinkLbfgsJob2.finalState(work).toFile(), LbfgsState.class);
+    LbfgsState state = json.readValue(FlinkLbfgsJob.finalState(work).toFile(), LbfgsState.class);
     double[][] weights = new double[spec.blocks()][];
     for (int b = 0; b < weights.length; b++) {
-      weights[b] = BlockFiles.read(work, FlinkLbfgsJob2.finalVector(), b);
+      weights[b] = BlockFiles.read(work, FlinkLbfgsJob.finalVector(), b);
     }
     return new Outcome(state, weights);
   }

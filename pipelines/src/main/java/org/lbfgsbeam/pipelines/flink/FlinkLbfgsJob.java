@@ -1,165 +1,94 @@
 package org.lbfgsbeam.pipelines.flink;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-import java.util.TreeMap;
 import org.apache.flink.api.common.functions.FilterFunction;
-import org.apache.flink.api.common.functions.RichFlatMapFunction;
-import org.apache.flink.api.common.functions.RichGroupReduceFunction;
-import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.Partitioner;
 import org.apache.flink.api.java.DataSet;
 import org.apache.flink.api.java.ExecutionEnvironment;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.io.DiscardingOutputFormat;
 import org.apache.flink.api.java.operators.IterativeDataSet;
 import org.apache.flink.api.java.tuple.Tuple2;
-import org.apache.flink.util.Collector;
 import org.lbfgsbeam.core.data.DatasetFile;
-import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
-import org.lbfgsbeam.core.optim.LbfgsCoordinator;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
 import org.lbfgsbeam.core.optim.LbfgsState;
-import org.lbfgsbeam.core.optim.Superstep;
-import org.lbfgsbeam.core.optim.Superstep.Direction;
-import org.lbfgsbeam.core.optim.SuperstepResult;
-import org.lbfgsbeam.core.partition.BlockKernels;
 import org.lbfgsbeam.pipelines.StateJson;
-import org.lbfgsbeam.transforms.BeamSuperstepExecutor;
-import org.lbfgsbeam.transforms.BlockFiles;
-import org.lbfgsbeam.transforms.NamedBlocks;
-import org.lbfgsbeam.transforms.NodeOps;
 import org.lbfgsbeam.transforms.ObjectiveCache;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
 
 /**
- * A whole L-BFGS run as ONE Flink job: a DataSet bulk iteration ({@link IterativeDataSet}) whose partial
- * solution is the P node records and the coordinator's record. Each superstep of the iteration is one
- * {@link Superstep} of the core's coordinator, with the same per-node steps ({@link NodeOps}) as the
- * Beam pipelines:
- * <ol>
- *   <li>the control record is broadcast to every node ({@code withBroadcastSet});</li>
- *   <li>prepare (LOCAL): drop vectors the state no longer needs, reset, commit;</li>
- *   <li>direction: vector-free (one reduce of Gram partials, broadcast) or the two-loop recursion (m
- *       chained dot reductions per loop, each broadcast to a LOCAL axpy; stages beyond the current
- *       history pass through) or &minus;&gamma;g;</li>
- *   <li>trial (LOCAL) and the objective's margins; the statistics reduced in node order and
- *       broadcast; the gradient (LOCAL); the scalars reduced in node order;</li>
- *   <li>the coordinator ({@link LbfgsCoordinator#advance}) in a reduce of parallelism 1 emits the
- *       next control record; the loop closes with a criterion that is empty once it has stopped.</li>
- * </ol>
- * The training data is read once, outside the loop, and broadcast into it: a loop-invariant input.
- * Every reduce sorts the partials by node before adding, so the job gives the same bits as the
- * in-process and Beam runners for the same partition count. Progress rows are appended to a file the
- * driver tails; objective and gradient norm are also Flink metrics (gauges) of the coordinator.
+ * A whole L-BFGS run as ONE Flink job: a DataSet bulk iteration ({@link IterativeDataSet}) whose
+ * partial solution is P node tokens and one control token ({@link LoopToken}), a few bytes each. The
+ * vectors stay where their node runs:
+ * <pre>
+ *   tokens ─┬─ nodes ── partitionCustom(node) ── NodeWorker (holds the node's vectors) ─┐ partials
+ *           └─ control ── broadcast ──────────────────┘                                    │
+ *                          └── tick ───────────── ∪ ── PhaseCoordinator (parallelism 1) ──┘─ next control
+ * </pre>
+ * One bulk superstep is one {@link IterationPhase}: the workers run the phase on their nodes and send
+ * one partial per node of the next global reduction (Gram entries, a two-loop dot, the objective's
+ * statistics, the line-search scalars); the coordinator reduces them in node order and broadcasts the
+ * result with the next phase. A vector-free L-BFGS superstep takes three bulk supersteps (Gram entries,
+ * statistics, scalars). The training data is read once per TaskManager JVM from the prepared data file
+ * (a path every TaskManager can read), not shipped through the job. The loop closes when the
+ * coordinator's control token reaches {@link IterationPhase#DONE}, after the workers have written the
+ * final x blocks and the coordinator the final state into the work directory.
+ *
+ * <p>The per-node steps are {@link org.lbfgsbeam.transforms.NodeOps}, in the in-process executor's
+ * order, and every reduction adds partials in node order, so the job gives the same bits as the other
+ * runners for the same partition count.
  */
 public final class FlinkLbfgsJob {
-  static final String CONTROL = "control";
-  static final String DATA = "data";
-  static final String COMBINED = "combined";
-  static final String GRAM = "gram";
-  static final String DOT = "dot";
-
   private FlinkLbfgsJob() {}
 
   /**
    * What the job needs.
    *
-   * @param objective the objective (its data path is read by a worker)
+   * @param objective the objective (its data path is read by every TaskManager)
    * @param options the optimiser's options
    * @param initialStateJson the coordinator's state to start from
    * @param workDirectory where the job writes its final blocks, state and progress rows
-   * @param maxSupersteps the iteration's bound (the coordinator stops first)
+   * @param maxSupersteps the bound on L-BFGS supersteps (the coordinator stops first)
    */
   public record Spec(ObjectiveSpec objective, LbfgsOptions options, String initialStateJson,
       String workDirectory, int maxSupersteps) implements java.io.Serializable {}
 
   /** Builds the job's plan on {@code env}; run it with {@code env.execute}. */
   public static void plan(ExecutionEnvironment env, Spec spec) {
-    env.getConfig().registerTypeWithKryoSerializer(NamedBlocks.class,
-        NamedBlocksKryoSerializer.class);
-    int blocks = spec.objective().blocks();
-    DataSet<SparseDataset> data = env.fromElements(spec.objective().dataPath())
-        .map(new LoadData()).name("Read training data");
-    List<IterationRecord> seeds = new ArrayList<>();
-    seeds.add(IterationRecord.control(spec.initialStateJson()));
-    for (int b = 0; b < blocks; b++) {
-      seeds.add(IterationRecord.node(b, NamedBlocks.empty()));
+    List<LoopToken> seeds = new ArrayList<>();
+    seeds.add(LoopToken.control(spec.initialStateJson(), IterationPhase.PREPARE));
+    for (int b = 0; b < spec.objective().blocks(); b++) {
+      seeds.add(LoopToken.node(b));
     }
-    DataSet<IterationRecord> initial = env.fromCollection(seeds).name("Nodes").rebalance()
-        .map(new StartPoint(spec.objective())).withBroadcastSet(data, DATA).name("x0 = 0");
-
-    IterativeDataSet<IterationRecord> loop = initial.iterate(spec.maxSupersteps());
-    DataSet<IterationRecord> control = loop.filter(new IsControl(true)).name("Control");
-    DataSet<IterationRecord> nodes = loop.filter(new IsControl(false)).name("Node blocks");
-
-    DataSet<IterationRecord> prepared = nodes.map(new Prepare()).withBroadcastSet(control, CONTROL)
-        .name("Prune, reset, commit");
-    // Vector-free: one batched reduction of the new Gram entries.
-    DataSet<double[]> gramDots = prepared.flatMap(new GramPartials())
-        .withBroadcastSet(control, CONTROL).name("Gram partials")
-        .reduceGroup(new SumInNodeOrder()).name("Sum Gram entries");
-    // Two-loop: 2m chained global dot products.
-    // Built only for that method: 4m+1 operators the vector-free plan does not need.
-    DataSet<IterationRecord> q = prepared;
-    if (spec.options().directionMethod() == org.lbfgsbeam.core.optim.DirectionMethod.TWO_LOOP) {
-      int m = spec.options().history();
-      for (int i = m - 1; i >= 0; i--) {
-        q = twoLoopStage(q, control, i, true);
-      }
-      q = q.map(new ScaleQ()).withBroadcastSet(control, CONTROL).name("q *= gamma");
-      for (int i = 0; i < m; i++) {
-        q = twoLoopStage(q, control, i, false);
-      }
-    }
-    // Direction, trial point and margins in one operator: every operator boundary here serialises
-    // whole node records (operators reading broadcast sets are not chained).
-    DataSet<IterationRecord> evaluated = q.map(new DirectionAndTrial(spec.objective()))
-        .withBroadcastSet(control, CONTROL).withBroadcastSet(gramDots, GRAM)
-        .withBroadcastSet(data, DATA).name("Direction, trial point and margins");
-    DataSet<double[]> combined = evaluated.flatMap(new Statistics(spec.objective()))
-        .withBroadcastSet(data, DATA).name("Partial statistics")
-        .reduceGroup(new CombineStatistics(spec.objective())).withBroadcastSet(data, DATA)
-        .name("Combine statistics");
-    DataSet<IterationRecord> gradients = evaluated.map(new Gradient(spec.objective()))
-        .withBroadcastSet(control, CONTROL).withBroadcastSet(combined, COMBINED)
-        .withBroadcastSet(data, DATA).name("Gradient");
-    DataSet<Tuple2<Integer, double[]>> scalars = gradients.flatMap(new Scalars())
-        .name("Line-search scalars");
+    // Bulk supersteps per L-BFGS superstep: at most the two-loop's 2m dots, statistics, scalars.
+    int phases = 2 * spec.options().history() + 3;
+    IterativeDataSet<LoopToken> loop = env.fromCollection(seeds).name("Tokens")
+        .iterate(spec.maxSupersteps() * phases + 2);
+    DataSet<LoopToken> control = loop.filter(new IsControl(true)).name("Control");
+    DataSet<LoopToken> nodes = loop.filter(new IsControl(false)).name("Node tokens");
+    DataSet<Tuple2<Integer, double[]>> partials = nodes
+        .partitionCustom(new ByNode(), new NodeKey()).name("Route to the node's subtask")
+        .mapPartition(new NodeWorker(spec.objective(), spec.workDirectory()))
+        .withBroadcastSet(control, NodeWorker.CONTROL).name("Nodes: run the phase");
     DataSet<Tuple2<Integer, double[]>> tick = control.map(new Tick()).name("Tick");
-    DataSet<IterationRecord> nextControl = scalars.union(tick)
-        .reduceGroup(new Coordinate(spec.options(), spec.workDirectory()))
-        .withBroadcastSet(control, CONTROL).withBroadcastSet(combined, COMBINED)
-        .withBroadcastSet(gramDots, GRAM).name("Coordinator");
-    // The next superstep's Prepare drops what the gradient step leaves behind (g, scalars).
-    DataSet<IterationRecord> result = loop.closeWith(gradients.union(nextControl),
-        nextControl.filter(new Running()).name("Running?"));
-    result.flatMap(new WriteFinal(spec.workDirectory())).name("Write final blocks and state")
-        .output(new DiscardingOutputFormat<>());
-  }
-
-  private static DataSet<IterationRecord> twoLoopStage(DataSet<IterationRecord> q,
-      DataSet<IterationRecord> control, int i, boolean firstLoop) {
-    String name = (firstLoop ? "alpha" : "beta") + i;
-    DataSet<double[]> dot = q.flatMap(new TwoLoopDot(i, firstLoop))
-        .withBroadcastSet(control, CONTROL).name(name + " partial")
-        .reduceGroup(new SumInNodeOrder()).name(name + " sum");
-    return q.map(new TwoLoopUpdate(i, firstLoop)).withBroadcastSet(control, CONTROL)
-        .withBroadcastSet(dot, DOT).name(firstLoop ? "q -= alpha" + i + " y" : "q += (alpha" + i
-            + " - beta) s");
+    DataSet<LoopToken> next = partials.union(tick)
+        .reduceGroup(new PhaseCoordinator(spec.objective(), spec.options(), spec.workDirectory()))
+        .withBroadcastSet(control, NodeWorker.CONTROL).setParallelism(1)
+        .name("Coordinator: reduce in node order, advance");
+    DataSet<LoopToken> result = loop.closeWith(nodes.union(next),
+        next.filter(new Running()).name("Running?"));
+    result.output(new DiscardingOutputFormat<>()).name("End");
   }
 
   /** The name under which the final blocks are written into the work directory. */
@@ -177,52 +106,35 @@ public final class FlinkLbfgsJob {
     return Paths.get(workDirectory, "flink-progress.csv");
   }
 
-  // ---------------------------------------------------------------- functions
-
-  static LbfgsState state(List<IterationRecord> control) {
+  static LbfgsState parse(String json) {
     try {
-      return StateJson.mapper().readValue(control.get(0).control, LbfgsState.class);
+      return StateJson.mapper().readValue(json, LbfgsState.class);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  static LbfgsState state(org.apache.flink.api.common.functions.RuntimeContext ctx) {
-    return state(ctx.<IterationRecord>getBroadcastVariable(CONTROL));
+  static String json(LbfgsState state) {
+    try {
+      return StateJson.mapper().writeValueAsString(state);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
-  static PartitionedObjective objective(org.apache.flink.api.common.functions.RuntimeContext ctx,
-      ObjectiveSpec spec) {
-    return ObjectiveCache.get(spec, () -> ctx.<SparseDataset>getBroadcastVariable(DATA).get(0));
-  }
-
-  private static final class LoadData implements MapFunction<String, SparseDataset> {
-    @Override
-    public SparseDataset map(String path) throws IOException {
-      try (InputStream in = new BufferedInputStream(Files.newInputStream(Paths.get(path)), 1 << 16)) {
+  /** The objective, built once per TaskManager JVM on the prepared data file. */
+  static PartitionedObjective objective(ObjectiveSpec spec) {
+    return ObjectiveCache.get(spec, () -> {
+      try (InputStream in = new BufferedInputStream(
+          Files.newInputStream(Paths.get(spec.dataPath())), 1 << 16)) {
         return DatasetFile.read(in);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read prepared data " + spec.dataPath(), e);
       }
-    }
+    });
   }
 
-  private static final class StartPoint extends RichMapFunction<IterationRecord, IterationRecord> {
-    private final ObjectiveSpec spec;
-
-    StartPoint(ObjectiveSpec spec) {
-      this.spec = spec;
-    }
-
-    @Override
-    public IterationRecord map(IterationRecord r) {
-      if (r.isControl()) {
-        return r;
-      }
-      int size = objective(getRuntimeContext(), spec).partitioning().blockSize(r.node);
-      return IterationRecord.node(r.node, NamedBlocks.empty().with("x", new double[size]));
-    }
-  }
-
-  private static final class IsControl implements FilterFunction<IterationRecord> {
+  private static final class IsControl implements FilterFunction<LoopToken> {
     private final boolean control;
 
     IsControl(boolean control) {
@@ -230,345 +142,37 @@ public final class FlinkLbfgsJob {
     }
 
     @Override
-    public boolean filter(IterationRecord r) {
-      return r.isControl() == control;
+    public boolean filter(LoopToken t) {
+      return t.isControl() == control;
     }
   }
 
-  /** Drops vectors the state does not refer to, then resets and commits as the pending step says. */
-  private static final class Prepare extends RichMapFunction<IterationRecord, IterationRecord> {
+  /** Node n to subtask n mod parallelism, in every superstep. */
+  private static final class ByNode implements Partitioner<Integer> {
     @Override
-    public IterationRecord map(IterationRecord r) {
-      LbfgsState state = state(getRuntimeContext());
-      Superstep step = state.pending();
-      Set<String> live = new HashSet<>();
-      for (String v : BeamSuperstepExecutor.liveVectors(state)) {
-        live.add(v.replaceFirst("-", ":"));
-      }
-      NamedBlocks b = NamedBlocks.empty();
-      for (var e : r.blocks.asMap().entrySet()) {
-        String name = e.getKey();
-        boolean keep = name.equals("x") || name.equals("d") || live.contains(name);
-        if (keep) {
-          b = b.with(name, e.getValue());
-        }
-      }
-      if (step.gId() >= 0) {
-        b = b.with("g", b.get("g:" + step.gId()));
-      }
-      if (step.commit() != null) {
-        b = NodeOps.commit(b.with("ge", b.get("g:" + step.commit().evaluationId())), step.commit());
-      }
-      if (step.direction() == Direction.TWO_LOOP) {
-        b = b.with("q", BlockKernels.steepest(b.get("g"), 1));
-      }
-      return IterationRecord.node(r.node, b);
+    public int partition(Integer node, int partitions) {
+      return node % partitions;
     }
   }
 
-  private static final class GramPartials
-      extends RichFlatMapFunction<IterationRecord, Tuple2<Integer, double[]>> {
+  private static final class NodeKey implements KeySelector<LoopToken, Integer> {
     @Override
-    public void flatMap(IterationRecord r, Collector<Tuple2<Integer, double[]>> out) {
-      Superstep step = state(getRuntimeContext()).pending();
-      if (step.direction() == Direction.VECTOR_FREE) {
-        out.collect(Tuple2.of(r.node, NodeOps.gramPartials(r.blocks, step)));
-      }
+    public Integer getKey(LoopToken t) {
+      return t.node;
     }
   }
 
-  /** Keeps the partials by node and adds them in node order (the paper's SUM, reproducible). */
-  private static final class SumInNodeOrder
-      extends RichGroupReduceFunction<Tuple2<Integer, double[]>, double[]> {
+  private static final class Tick implements MapFunction<LoopToken, Tuple2<Integer, double[]>> {
     @Override
-    public void reduce(Iterable<Tuple2<Integer, double[]>> partials, Collector<double[]> out) {
-      TreeMap<Integer, double[]> byNode = new TreeMap<>();
-      for (Tuple2<Integer, double[]> p : partials) {
-        if (byNode.put(p.f0, p.f1) != null) {
-          throw new IllegalStateException("node " + p.f0 + " contributed two partials");
-        }
-      }
-      if (!byNode.isEmpty()) {
-        out.collect(BlockKernels.sumInBlockOrder(byNode.values().toArray(new double[0][])));
-      }
+    public Tuple2<Integer, double[]> map(LoopToken t) {
+      return Tuple2.of(LoopToken.CONTROL, new double[0]);
     }
   }
 
-  /** The node's partial s<sub>i</sub>&middot;q (first loop) or y<sub>i</sub>&middot;q (second loop). */
-  private static final class TwoLoopDot
-      extends RichFlatMapFunction<IterationRecord, Tuple2<Integer, double[]>> {
-    private final int i;
-    private final boolean firstLoop;
-
-    TwoLoopDot(int i, boolean firstLoop) {
-      this.i = i;
-      this.firstLoop = firstLoop;
-    }
-
+  private static final class Running implements FilterFunction<LoopToken> {
     @Override
-    public void flatMap(IterationRecord r, Collector<Tuple2<Integer, double[]>> out) {
-      Superstep step = state(getRuntimeContext()).pending();
-      long[] pairs = step.pairIdsAfter();
-      if (step.direction() != Direction.TWO_LOOP || i >= pairs.length) {
-        return;
-      }
-      double[] v = r.blocks.get((firstLoop ? "s:" : "y:") + pairs[i]);
-      out.collect(Tuple2.of(r.node, new double[] {BlockKernels.dot(v, r.blocks.get("q"))}));
-    }
-  }
-
-  private static final class TwoLoopUpdate extends RichMapFunction<IterationRecord, IterationRecord> {
-    private final int i;
-    private final boolean firstLoop;
-
-    TwoLoopUpdate(int i, boolean firstLoop) {
-      this.i = i;
-      this.firstLoop = firstLoop;
-    }
-
-    @Override
-    public IterationRecord map(IterationRecord r) {
-      Superstep step = state(getRuntimeContext()).pending();
-      long[] pairs = step.pairIdsAfter();
-      if (step.direction() != Direction.TWO_LOOP || i >= pairs.length) {
-        return r;
-      }
-      double dot = getRuntimeContext().<double[]>getBroadcastVariable(DOT).get(0)[0];
-      double curvature = step.pairCurvaturesAfter()[i];
-      NamedBlocks b = r.blocks;
-      double[] q;
-      if (firstLoop) {
-        q = NodeOps.twoLoopUpdate(b.get("q"), b.get("y:" + pairs[i]), dot, 0, curvature, true);
-        b = b.with("alphaDot:" + i, new double[] {dot});
-      } else {
-        q = NodeOps.twoLoopUpdate(b.get("q"), b.get("s:" + pairs[i]), b.get("alphaDot:" + i)[0],
-            dot, curvature, false);
-      }
-      return IterationRecord.node(r.node, b.with("q", q));
-    }
-  }
-
-  private static final class ScaleQ extends RichMapFunction<IterationRecord, IterationRecord> {
-    @Override
-    public IterationRecord map(IterationRecord r) {
-      Superstep step = state(getRuntimeContext()).pending();
-      if (step.direction() != Direction.TWO_LOOP) {
-        return r;
-      }
-      double[] q = r.blocks.get("q").clone();
-      BlockKernels.scale(step.gamma(), q);
-      return IterationRecord.node(r.node, r.blocks.with("q", q));
-    }
-  }
-
-  /** The direction (&minus;&gamma;g, vector-free or the two-loop's q), then x<sub>t</sub> and its margins. */
-  private static final class DirectionAndTrial
-      extends RichMapFunction<IterationRecord, IterationRecord> {
-    private final ObjectiveSpec spec;
-
-    DirectionAndTrial(ObjectiveSpec spec) {
-      this.spec = spec;
-    }
-
-    @Override
-    public IterationRecord map(IterationRecord r) {
-      Superstep step = state(getRuntimeContext()).pending();
-      NamedBlocks b = r.blocks;
-      switch (step.direction()) {
-        case STEEPEST -> b = NodeOps.steepest(b, step.gamma());
-        case VECTOR_FREE -> b = NodeOps.vectorFreeDirection(b, step,
-            getRuntimeContext().<double[]>getBroadcastVariable(GRAM).get(0));
-        case TWO_LOOP -> {
-          b = b.with("d", b.get("q")).without("q");
-          for (int i = 0; i < step.history(); i++) {
-            b = b.without("alphaDot:" + i);
-          }
-        }
-        default -> { }
-      }
-      if (step.hasTrial()) {
-        b = NodeOps.trialMargins(b, objective(getRuntimeContext(), spec), r.node, step.trialStep(),
-            step.direction() != Direction.NONE);
-      }
-      return IterationRecord.node(r.node, b);
-    }
-  }
-
-  private static final class Statistics
-      extends RichFlatMapFunction<IterationRecord, Tuple2<Integer, double[]>> {
-    private final ObjectiveSpec spec;
-
-    Statistics(ObjectiveSpec spec) {
-      this.spec = spec;
-    }
-
-    @Override
-    public void flatMap(IterationRecord r, Collector<Tuple2<Integer, double[]>> out) {
-      double[] z = r.blocks.getOrNull("z");
-      if (z != null) {
-        out.collect(Tuple2.of(r.node,
-            objective(getRuntimeContext(), spec).partialStatistics(r.node, z)));
-      }
-    }
-  }
-
-  private static final class CombineStatistics
-      extends RichGroupReduceFunction<Tuple2<Integer, double[]>, double[]> {
-    private final ObjectiveSpec spec;
-
-    CombineStatistics(ObjectiveSpec spec) {
-      this.spec = spec;
-    }
-
-    @Override
-    public void reduce(Iterable<Tuple2<Integer, double[]>> partials, Collector<double[]> out) {
-      TreeMap<Integer, double[]> byNode = new TreeMap<>();
-      for (Tuple2<Integer, double[]> p : partials) {
-        byNode.put(p.f0, p.f1);
-      }
-      if (!byNode.isEmpty()) {
-        out.collect(NodeOps.combine(objective(getRuntimeContext(), spec),
-            byNode.values().toArray(new double[0][])));
-      }
-    }
-  }
-
-  private static final class Gradient extends RichMapFunction<IterationRecord, IterationRecord> {
-    private final ObjectiveSpec spec;
-
-    Gradient(ObjectiveSpec spec) {
-      this.spec = spec;
-    }
-
-    @Override
-    public IterationRecord map(IterationRecord r) {
-      Superstep step = state(getRuntimeContext()).pending();
-      if (!step.hasTrial()) {
-        return r;
-      }
-      double[] combined = getRuntimeContext().<double[]>getBroadcastVariable(COMBINED).get(0);
-      double[][] gt = new double[1][];
-      double[] scalars = NodeOps.gradient(r.blocks, objective(getRuntimeContext(), spec), r.node,
-          combined, step.trialStep(), step.direction() != Direction.NONE, gt);
-      return IterationRecord.node(r.node, r.blocks.without("xt").without("z")
-          .with("g:" + step.trialId(), gt[0]).with("scalars", scalars));
-    }
-  }
-
-  private static final class Scalars
-      implements org.apache.flink.api.common.functions.FlatMapFunction<IterationRecord,
-          Tuple2<Integer, double[]>> {
-    @Override
-    public void flatMap(IterationRecord r, Collector<Tuple2<Integer, double[]>> out) {
-      double[] s = r.blocks.getOrNull("scalars");
-      if (s != null) {
-        out.collect(Tuple2.of(r.node, s));
-      }
-    }
-  }
-
-  private static final class Tick implements MapFunction<IterationRecord, Tuple2<Integer, double[]>> {
-    @Override
-    public Tuple2<Integer, double[]> map(IterationRecord r) {
-      return Tuple2.of(IterationRecord.CONTROL, new double[0]);
-    }
-  }
-
-  /** The coordinator: the superstep's result from the reduced scalars, then the next state. */
-  private static final class Coordinate
-      extends RichGroupReduceFunction<Tuple2<Integer, double[]>, IterationRecord> {
-    private final LbfgsOptions options;
-    private final String workDirectory;
-    private transient volatile double objectiveGauge = Double.NaN;
-    private transient volatile double gradientGauge = Double.NaN;
-    private transient boolean gaugesRegistered;
-
-    Coordinate(LbfgsOptions options, String workDirectory) {
-      this.options = options;
-      this.workDirectory = workDirectory;
-    }
-
-    @Override
-    public void open(org.apache.flink.configuration.Configuration parameters) {
-      if (!gaugesRegistered) {
-        objectiveGauge = Double.NaN;
-        gradientGauge = Double.NaN;
-        var group = getRuntimeContext().getMetricGroup();
-        group.gauge("objective", (org.apache.flink.metrics.Gauge<Double>) () -> objectiveGauge);
-        group.gauge("gradientNorm", (org.apache.flink.metrics.Gauge<Double>) () -> gradientGauge);
-        gaugesRegistered = true;
-      }
-    }
-
-    @Override
-    public void reduce(Iterable<Tuple2<Integer, double[]>> in, Collector<IterationRecord> out)
-        throws IOException {
-      LbfgsState state = state(getRuntimeContext());
-      Superstep step = state.pending();
-      TreeMap<Integer, double[]> byNode = new TreeMap<>();
-      for (Tuple2<Integer, double[]> p : in) {
-        if (p.f0 >= 0) {
-          byNode.put(p.f0, p.f1);
-        }
-      }
-      SuperstepResult result;
-      if (step.hasTrial()) {
-        double[] combined = getRuntimeContext().<double[]>getBroadcastVariable(COMBINED).get(0);
-        List<double[]> gram = getRuntimeContext().getBroadcastVariable(GRAM);
-        result = NodeOps.decodeResult(step.number(), NodeOps.result(combined[0],
-            byNode.values().toArray(new double[0][]), step.trialId(), step.trialStep(),
-            gram.isEmpty() ? null : gram.get(0)));
-      } else {
-        result = new SuperstepResult(step.number(), null, Double.NaN, Double.NaN, null);
-      }
-      LbfgsState next = new LbfgsCoordinator(options).advance(state, result);
-      objectiveGauge = next.value();
-      gradientGauge = next.gradientMaxAbs();
-      Path progress = progressFile(workDirectory);
-      if (step.number() == 0) {
-        Files.deleteIfExists(progress); // a restarted attempt starts the rows again
-      }
-      if (next.evaluations() == 1 && state.evaluations() == 0
-          || next.iteration() > state.iteration()) {
-        String row = String.format(Locale.ROOT, "%d,%d,%s,%s,%s,%d%n", next.iteration(),
-            next.evaluations(), Double.toString(next.value()),
-            Double.toString(next.gradientMaxAbs()),
-            Double.toString(next.iteration() == 0 ? 0 : next.lastStep()), System.currentTimeMillis());
-        Files.writeString(progress, row, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND);
-      }
-      ObjectMapper json = StateJson.mapper();
-      out.collect(IterationRecord.control(json.writeValueAsString(next)));
-    }
-  }
-
-  private static final class Running implements FilterFunction<IterationRecord> {
-    @Override
-    public boolean filter(IterationRecord r) {
-      return !state(List.of(r)).finished();
-    }
-  }
-
-  /** After the loop: each node writes its x block, the control record the final state. */
-  private static final class WriteFinal
-      implements org.apache.flink.api.common.functions.FlatMapFunction<IterationRecord, Integer> {
-    private final String workDirectory;
-
-    WriteFinal(String workDirectory) {
-      this.workDirectory = workDirectory;
-    }
-
-    @Override
-    public void flatMap(IterationRecord r, Collector<Integer> out) throws IOException {
-      if (r.isControl()) {
-        Path file = finalState(workDirectory);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, r.control, StandardCharsets.UTF_8);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      } else {
-        BlockFiles.write(workDirectory, finalVector(), r.node, r.blocks.get("x"));
-      }
+    public boolean filter(LoopToken t) {
+      return t.phase() != IterationPhase.DONE;
     }
   }
 }

@@ -51,11 +51,11 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
       throws IOException {
     if (held == null) {
       held = new HashMap<>();
-      objective = FlinkLbfgsJob2.objective(spec);
+      objective = FlinkLbfgsJob.objective(spec);
     }
     List<LoopToken> control = getRuntimeContext().getBroadcastVariable(CONTROL);
     LoopToken c = control.get(0);
-    LbfgsState state = FlinkLbfgsJob2.parse(c.state);
+    LbfgsState state = FlinkLbfgsJob.parse(c.state);
     Superstep step = state.pending();
     long started = System.nanoTime();
     for (LoopToken token : tokens) {
@@ -140,7 +140,7 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
         return b.without("xt").without("z").with("g:" + step.trialId(), gt[0]);
       }
       case WRITE -> {
-        BlockFiles.write(workDirectory, FlinkLbfgsJob2.finalVector(), node, b.get("x"));
+        BlockFiles.write(workDirectory, FlinkLbfgsJob.finalVector(), node, b.get("x"));
         return b;
       }
       default -> throw new IllegalStateException("nodes do not run phase " + c.phase());

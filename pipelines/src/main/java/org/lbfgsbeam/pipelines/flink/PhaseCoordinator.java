@@ -75,7 +75,7 @@ final class PhaseCoordinator
       System.err.printf("coordinator phase %s wall %.1f ms%n", c.phase(), (now - last) / 1e6);
       last = now;
     }
-    LbfgsState state = FlinkLbfgsJob2.parse(c.state);
+    LbfgsState state = FlinkLbfgsJob.parse(c.state);
     Superstep step = state.pending();
     switch (c.phase()) {
       case PREPARE -> {
@@ -107,7 +107,7 @@ final class PhaseCoordinator
         advance(state, result, out);
       }
       case WRITE -> {
-        Path file = FlinkLbfgsJob2.finalState(workDirectory);
+        Path file = FlinkLbfgsJob.finalState(workDirectory);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, c.state, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -126,7 +126,7 @@ final class PhaseCoordinator
           out);
       return;
     }
-    PartitionedObjective objective = FlinkLbfgsJob2.objective(spec);
+    PartitionedObjective objective = FlinkLbfgsJob.objective(spec);
     LoopToken next = c.next(IterationPhase.GRADIENT, 0);
     next.combined = NodeOps.combine(objective, partials);
     out.collect(next);
@@ -137,7 +137,7 @@ final class PhaseCoordinator
     LbfgsState next = new LbfgsCoordinator(options).advance(state, result);
     objectiveGauge = next.value();
     gradientGauge = next.gradientMaxAbs();
-    Path progress = FlinkLbfgsJob2.progressFile(workDirectory);
+    Path progress = FlinkLbfgsJob.progressFile(workDirectory);
     if (state.pending().number() == 0) {
       Files.deleteIfExists(progress); // a restarted attempt starts the rows again
     }
@@ -149,7 +149,7 @@ final class PhaseCoordinator
       Files.writeString(progress, row, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
     }
-    String json = FlinkLbfgsJob2.json(next);
+    String json = FlinkLbfgsJob.json(next);
     out.collect(LoopToken.control(json, next.finished() ? IterationPhase.WRITE
         : IterationPhase.PREPARE));
   }
