@@ -39,8 +39,8 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * One bulk superstep is one {@link IterationPhase}: the workers run the phase on their nodes and send
  * one partial per node of the next global reduction (Gram entries, a two-loop dot, the objective's
  * statistics, the line-search scalars); the coordinator reduces them in node order and broadcasts the
- * result with the next phase. A vector-free L-BFGS superstep takes three bulk supersteps (Gram entries,
- * statistics, scalars). The training data is read once per TaskManager JVM from the prepared data file
+ * result with the next phase. A vector-free L-BFGS superstep takes four bulk supersteps (Gram entries,
+ * statistics, slope, scalars), three when the line search cannot keep its trial. The training data is read once per TaskManager JVM from the prepared data file
  * (a path every TaskManager can read), not shipped through the job. The loop closes when the
  * coordinator's control token reaches {@link IterationPhase#DONE}, after the workers have written the
  * final x blocks and the coordinator the final state into the work directory.
@@ -71,8 +71,9 @@ public final class FlinkLbfgsJob {
     for (int b = 0; b < spec.objective().blocks(); b++) {
       seeds.add(LoopToken.node(b));
     }
-    // Bulk supersteps per L-BFGS superstep: at most the two-loop's 2m dots, statistics, scalars.
-    int phases = 2 * spec.options().history() + 3;
+    // Bulk supersteps per L-BFGS superstep: at most the two-loop's 2m dots, statistics, slope,
+    // scalars.
+    int phases = 2 * spec.options().history() + 4;
     IterativeDataSet<LoopToken> loop = env.fromCollection(seeds).name("Tokens")
         .iterate(spec.maxSupersteps() * phases + 2);
     DataSet<LoopToken> control = loop.filter(new IsControl(true)).name("Control");

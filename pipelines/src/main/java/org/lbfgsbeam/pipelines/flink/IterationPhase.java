@@ -16,9 +16,14 @@ package org.lbfgsbeam.pipelines.flink;
  *       q &larr; &gamma;q</td><td>s<sub>i&minus;1</sub>&middot;q, or y<sub>0</sub>&middot;q at i = 0</td></tr>
  *   <tr><td>SECOND_LOOP i</td><td>q += (&alpha;<sub>i</sub> &minus; &beta;<sub>i</sub>)s<sub>i</sub></td>
  *       <td>y<sub>i+1</sub>&middot;q; after the last pair runs on into TRIAL</td></tr>
- *   <tr><td>TRIAL</td><td>the direction, x<sub>t</sub> = x + t&middot;d and its margins</td>
+ *   <tr><td>TRIAL</td><td>the direction and, when it is new and the objective's margins are linear,
+ *       its margins zd (a data pass); x<sub>t</sub> = x + t&middot;d and its margins, from the cached
+ *       zx + t&middot;zd when they are linear (no data pass)</td>
  *       <td>the objective's partial statistics (none without a trial)</td></tr>
- *   <tr><td>GRADIENT</td><td>g<sub>t</sub> from the combined statistics</td>
+ *   <tr><td>SLOPE</td><td>(cached trials) the node's part of f and of &nabla;f(x<sub>t</sub>)&middot;d
+ *       from the combined statistics, no data pass</td><td>f and the slope; the coordinator advances
+ *       at once when the line search cannot keep the trial (no gradient pass)</td></tr>
+ *   <tr><td>GRADIENT</td><td>g<sub>t</sub> from the combined statistics (a data pass)</td>
  *       <td>share of f and the line-search scalars; the coordinator then advances</td></tr>
  *   <tr><td>WRITE</td><td>write the node's x block</td><td>nothing; the coordinator writes the state</td></tr>
  *   <tr><td>DONE</td><td colspan="2">the loop's termination criterion is empty</td></tr>
@@ -29,6 +34,7 @@ public enum IterationPhase {
   FIRST_LOOP,
   SECOND_LOOP,
   TRIAL,
+  SLOPE,
   GRADIENT,
   WRITE,
   DONE

@@ -24,6 +24,8 @@ public class LoopToken {
   public double[] gramDots;
   /** The objective's combined statistics, packed as {@code NodeOps.combine} packs them. */
   public double[] combined;
+  /** A cached trial's reduced [f, slope, g&middot;d, max|d|] ({@code NodeOps.reduceSlope}). */
+  public double[] slope;
   /** The two-loop recursion's last reduced dot product. */
   public double dot;
 

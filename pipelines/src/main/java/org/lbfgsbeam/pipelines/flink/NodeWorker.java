@@ -9,6 +9,7 @@ import java.util.Set;
 import org.apache.flink.api.common.functions.RichMapPartitionFunction;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.util.Collector;
+import org.lbfgsbeam.core.exec.TrialKernels;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.optim.LbfgsState;
 import org.lbfgsbeam.core.optim.Superstep;
@@ -23,7 +24,8 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
 /**
  * The nodes' side of the bulk iteration: the vectors of every node routed to this subtask (x, g, d, the
  * (s, y) pairs, the gradients the line search still refers to) live here, in the operator, for the
- * whole job. The node tokens are partitioned by node id before this operator, so node n reaches the
+ * whole job, and for an objective with linear margins also the margins of x and of d (zx, zd), so
+ * that a line-search trial costs no pass over the data. The node tokens are partitioned by node id before this operator, so node n reaches the
  * same subtask in every superstep and nothing of size n crosses the network: each phase ({@link
  * IterationPhase}) sends only a node's partial of the next global reduction. This is the paper's
  * memory layout, (2m+2)&middot;n&middot;8/P bytes of optimiser state per node, held where the node
@@ -133,7 +135,15 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
       case TRIAL -> {
         return trial(c, step, node, b, partial);
       }
+      case SLOPE -> {
+        partial[0] = NodeOps.slopePartials(b, objective, node, c.combined);
+        return b;
+      }
       case GRADIENT -> {
+        if (TrialKernels.cached(step, objective.linearMargins())
+            && !NodeOps.needsGradient(step, c.slope)) {
+          return b.without("xt").without("z");
+        }
         double[][] gt = new double[1][];
         partial[0] = NodeOps.gradient(b, objective, node, c.combined, step.trialStep(),
             step.direction() != Direction.NONE, gt);
@@ -156,7 +166,8 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
     NamedBlocks b = NamedBlocks.empty();
     for (var e : held.asMap().entrySet()) {
       String name = e.getKey();
-      if (name.equals("x") || name.equals("d") || live.contains(name)) {
+      if (name.equals("x") || name.equals("d") || name.equals("zx") || name.equals("zd")
+          || live.contains(name)) {
         b = b.with(name, e.getValue());
       }
     }
@@ -186,9 +197,11 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
       }
       default -> { }
     }
+    if (step.formsDirection() && objective.linearMargins()) {
+      b = NodeOps.directionMargins(b, objective, node);
+    }
     if (step.hasTrial()) {
-      b = NodeOps.trialMargins(b, objective, node, step.trialStep(),
-          step.direction() != Direction.NONE);
+      b = NodeOps.trial(b, objective, node, step);
       partial[0] = objective.partialStatistics(node, b.get("z"));
     }
     return b;

@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.functions.RichGroupReduceFunction;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.util.Collector;
+import org.lbfgsbeam.core.exec.TrialKernels;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.optim.LbfgsCoordinator;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
@@ -101,10 +102,24 @@ final class PhaseCoordinator
         }
       }
       case TRIAL -> afterTrial(c, state, partials, out);
+      case SLOPE -> {
+        double[] slope = NodeOps.reduceSlope(c.combined, partials);
+        if (NodeOps.needsGradient(step, slope)) {
+          LoopToken next = c.next(IterationPhase.GRADIENT, 0);
+          next.combined = c.combined;
+          next.slope = slope;
+          out.collect(next);
+        } else { // the line search cannot keep this trial: no gradient pass
+          advance(state, NodeOps.decodeResult(step.number(),
+              NodeOps.cachedResult(step, slope, new double[0][], c.gramDots)), out);
+        }
+      }
       case GRADIENT -> {
-        SuperstepResult result = NodeOps.decodeResult(step.number(), NodeOps.result(c.combined[0],
-            partials, step.trialId(), step.trialStep(), c.gramDots));
-        advance(state, result, out);
+        boolean linear = FlinkLbfgsJob.objective(spec).linearMargins();
+        double[] encoded = TrialKernels.cached(step, linear)
+            ? NodeOps.cachedResult(step, c.slope, partials, c.gramDots)
+            : NodeOps.fullResult(step, c.combined[0], partials, c.gramDots, linear);
+        advance(state, NodeOps.decodeResult(step.number(), encoded), out);
       }
       case WRITE -> {
         Path file = FlinkLbfgsJob.finalState(workDirectory);
@@ -127,7 +142,8 @@ final class PhaseCoordinator
       return;
     }
     PartitionedObjective objective = FlinkLbfgsJob.objective(spec);
-    LoopToken next = c.next(IterationPhase.GRADIENT, 0);
+    boolean cached = TrialKernels.cached(step, objective.linearMargins());
+    LoopToken next = c.next(cached ? IterationPhase.SLOPE : IterationPhase.GRADIENT, 0);
     next.combined = NodeOps.combine(objective, partials);
     out.collect(next);
   }
