@@ -27,8 +27,16 @@ final class BreezeStopReason extends AbstractAppender {
     super("lbfgs-peer-breeze", null, null, true, Property.EMPTY_ARRAY);
   }
 
-  /** Attaches a capturing appender to log4j2's {@code breeze.optimize} logger. */
-  static BreezeStopReason install() {
+  private static BreezeStopReason installed;
+
+  /**
+   * Attaches a capturing appender to log4j2's {@code breeze.optimize} logger, once per JVM (log4j2
+   * keeps the first logger configuration of a name).
+   */
+  static synchronized BreezeStopReason install() {
+    if (installed != null) {
+      return installed;
+    }
     BreezeStopReason appender = new BreezeStopReason();
     appender.start();
     LoggerContext context = (LoggerContext) LogManager.getContext(false);
@@ -37,6 +45,7 @@ final class BreezeStopReason extends AbstractAppender {
     logger.addAppender(appender, Level.INFO, null);
     config.addLogger(LOGGER, logger);
     context.updateLoggers();
+    installed = appender;
     return appender;
   }
 

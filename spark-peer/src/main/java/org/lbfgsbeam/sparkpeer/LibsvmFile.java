@@ -21,8 +21,11 @@ import java.util.Arrays;
  *   <li>{@code #} starts a comment; blank lines are skipped.
  * </ul>
  * Rows are stored compressed (CSR): row i holds {@code columns/values[rowOffsets[i], rowOffsets[i+1])}.
+ * Serializable only to be broadcast to Spark's tasks within one run, never stored.
  */
-final class LibsvmFile {
+final class LibsvmFile implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
   final int numFeatures;
   final int[] classLabels;
   final int[] classes;

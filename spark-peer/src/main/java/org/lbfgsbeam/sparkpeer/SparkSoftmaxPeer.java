@@ -8,7 +8,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
@@ -226,20 +229,34 @@ public final class SparkSoftmaxPeer {
     }
   }
 
-  /** (label, features) rows in {@code partitions} partitions; label = class index 0..K-1. */
+  /**
+   * (label, features) rows in {@code partitions} partitions of consecutive examples; label = class
+   * index 0..K-1. The rows are built inside the tasks from a broadcast of the parsed file: rows
+   * parallelized from a driver-side list would live in the RDD's partition objects, which every
+   * task of every later job (each evaluation) ships again, cached or not.
+   */
   static Dataset<Row> dataFrame(SparkSession spark, LibsvmFile data, int partitions) {
-    List<Row> rows = new ArrayList<>(data.numExamples());
-    for (int i = 0; i < data.numExamples(); i++) {
-      int from = data.rowOffsets[i];
-      int to = data.rowOffsets[i + 1];
-      rows.add(RowFactory.create((double) data.classes[i], Vectors.sparse(data.numFeatures,
-          Arrays.copyOfRange(data.columns, from, to), Arrays.copyOfRange(data.values, from, to))));
-    }
+    JavaSparkContext context = new JavaSparkContext(spark.sparkContext());
+    Broadcast<LibsvmFile> file = context.broadcast(data);
+    long n = data.numExamples();
+    List<Integer> ids = IntStream.range(0, partitions).boxed().toList();
+    JavaRDD<Row> rows = context.parallelize(ids, partitions).flatMap(p ->
+        rows(file.value(), (int) (p * n / partitions), (int) ((p + 1) * n / partitions)).iterator());
     StructType schema = new StructType(new StructField[] {
         new StructField("label", DataTypes.DoubleType, false, Metadata.empty()),
         new StructField("features", SQLDataTypes.VectorType(), false, Metadata.empty())});
-    return spark.createDataFrame(
-        new JavaSparkContext(spark.sparkContext()).parallelize(rows, partitions), schema);
+    return spark.createDataFrame(rows, schema);
+  }
+
+  private static List<Row> rows(LibsvmFile data, int from, int to) {
+    List<Row> rows = new ArrayList<>(to - from);
+    for (int i = from; i < to; i++) {
+      int start = data.rowOffsets[i];
+      int end = data.rowOffsets[i + 1];
+      rows.add(RowFactory.create((double) data.classes[i], Vectors.sparse(data.numFeatures,
+          Arrays.copyOfRange(data.columns, start, end), Arrays.copyOfRange(data.values, start, end))));
+    }
+    return rows;
   }
 
   static String humanLine(Result r) {
