@@ -29,6 +29,7 @@ import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.util.Collector;
 import org.lbfgsbeam.core.data.DatasetFile;
 import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.core.exec.TrialKernels;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.optim.LbfgsCoordinator;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
@@ -56,8 +57,11 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  *   <li>direction: vector-free (one reduce of Gram partials, broadcast) or the two-loop recursion (m
  *       chained dot reductions per loop, each broadcast to a LOCAL axpy; stages beyond the current
  *       history pass through) or &minus;&gamma;g;</li>
- *   <li>trial (LOCAL) and the objective's margins; the statistics reduced in node order and
- *       broadcast; the gradient (LOCAL); the scalars reduced in node order;</li>
+ *   <li>trial (LOCAL) and the objective's margins (for linear margins: zd = margins(d) once per
+ *       direction, and trials from the cached zx + t&middot;zd); the statistics reduced in node order
+ *       and broadcast; for a cached trial its slope partials reduced in node order and broadcast, and
+ *       the gradient (LOCAL) only where {@link NodeOps#needsGradient} holds; else the gradient; the
+ *       scalars reduced in node order;</li>
  *   <li>the coordinator ({@link LbfgsCoordinator#advance}) in a reduce of parallelism 1 emits the
  *       next control record; the loop closes with a criterion that is empty once it has stopped.</li>
  * </ol>
@@ -72,6 +76,7 @@ public final class FlinkLbfgsJob {
   static final String COMBINED = "combined";
   static final String GRAM = "gram";
   static final String DOT = "dot";
+  static final String SLOPE = "slope";
 
   private FlinkLbfgsJob() {}
 
@@ -134,16 +139,22 @@ public final class FlinkLbfgsJob {
         .withBroadcastSet(data, DATA).name("Partial statistics")
         .reduceGroup(new CombineStatistics(spec.objective())).withBroadcastSet(data, DATA)
         .name("Combine statistics");
+    // Cached trials: share of f, slope and g.d per node, reduced in node order (no data pass).
+    DataSet<double[]> slope = evaluated.flatMap(new SlopePartials(spec.objective()))
+        .withBroadcastSet(control, CONTROL).withBroadcastSet(combined, COMBINED)
+        .withBroadcastSet(data, DATA).name("Slope partials")
+        .reduceGroup(new ReduceSlope()).withBroadcastSet(combined, COMBINED).name("Reduce slope");
     DataSet<IterationRecord> gradients = evaluated.map(new Gradient(spec.objective()))
         .withBroadcastSet(control, CONTROL).withBroadcastSet(combined, COMBINED)
-        .withBroadcastSet(data, DATA).name("Gradient");
+        .withBroadcastSet(slope, SLOPE).withBroadcastSet(data, DATA).name("Gradient");
     DataSet<Tuple2<Integer, double[]>> scalars = gradients.flatMap(new Scalars())
         .name("Line-search scalars");
     DataSet<Tuple2<Integer, double[]>> tick = control.map(new Tick()).name("Tick");
     DataSet<IterationRecord> nextControl = scalars.union(tick)
-        .reduceGroup(new Coordinate(spec.options(), spec.workDirectory()))
+        .reduceGroup(new Coordinate(spec.options(), spec.workDirectory(),
+            spec.objective().linearMargins()))
         .withBroadcastSet(control, CONTROL).withBroadcastSet(combined, COMBINED)
-        .withBroadcastSet(gramDots, GRAM).name("Coordinator");
+        .withBroadcastSet(gramDots, GRAM).withBroadcastSet(slope, SLOPE).name("Coordinator");
     // The next superstep's Prepare drops what the gradient step leaves behind (g, scalars).
     DataSet<IterationRecord> result = loop.closeWith(gradients.union(nextControl),
         nextControl.filter(new Running()).name("Running?"));
@@ -248,7 +259,8 @@ public final class FlinkLbfgsJob {
       NamedBlocks b = NamedBlocks.empty();
       for (var e : r.blocks.asMap().entrySet()) {
         String name = e.getKey();
-        boolean keep = name.equals("x") || name.equals("d") || live.contains(name);
+        boolean keep = name.equals("x") || name.equals("d") || name.equals("zx")
+            || name.equals("zd") || live.contains(name);
         if (keep) {
           b = b.with(name, e.getValue());
         }
@@ -361,7 +373,10 @@ public final class FlinkLbfgsJob {
     }
   }
 
-  /** The direction (&minus;&gamma;g, vector-free or the two-loop's q), then x<sub>t</sub> and its margins. */
+  /**
+   * The direction (&minus;&gamma;g, vector-free or the two-loop's q) and, for linear margins, its
+   * margins zd; then x<sub>t</sub> and its margins (cached or a data pass).
+   */
   private static final class DirectionAndTrial
       extends RichMapFunction<IterationRecord, IterationRecord> {
     private final ObjectiveSpec spec;
@@ -386,9 +401,12 @@ public final class FlinkLbfgsJob {
         }
         default -> { }
       }
+      PartitionedObjective objective = objective(getRuntimeContext(), spec);
+      if (step.formsDirection() && objective.linearMargins()) {
+        b = NodeOps.directionMargins(b, objective, r.node);
+      }
       if (step.hasTrial()) {
-        b = NodeOps.trialMargins(b, objective(getRuntimeContext(), spec), r.node, step.trialStep(),
-            step.direction() != Direction.NONE);
+        b = NodeOps.trial(b, objective, r.node, step);
       }
       return IterationRecord.node(r.node, b);
     }
@@ -433,6 +451,43 @@ public final class FlinkLbfgsJob {
     }
   }
 
+  /** A cached trial's per-node share of f, slope and g&middot;d ({@link NodeOps#slopePartials}). */
+  private static final class SlopePartials
+      extends RichFlatMapFunction<IterationRecord, Tuple2<Integer, double[]>> {
+    private final ObjectiveSpec spec;
+
+    SlopePartials(ObjectiveSpec spec) {
+      this.spec = spec;
+    }
+
+    @Override
+    public void flatMap(IterationRecord r, Collector<Tuple2<Integer, double[]>> out) {
+      Superstep step = state(getRuntimeContext()).pending();
+      PartitionedObjective objective = objective(getRuntimeContext(), spec);
+      if (TrialKernels.cached(step, objective.linearMargins())) {
+        double[] combined = getRuntimeContext().<double[]>getBroadcastVariable(COMBINED).get(0);
+        out.collect(Tuple2.of(r.node, NodeOps.slopePartials(r.blocks, objective, r.node,
+            combined)));
+      }
+    }
+  }
+
+  /** [f, slope, g&middot;d, max|d|] from the slope partials in node order. */
+  private static final class ReduceSlope
+      extends RichGroupReduceFunction<Tuple2<Integer, double[]>, double[]> {
+    @Override
+    public void reduce(Iterable<Tuple2<Integer, double[]>> partials, Collector<double[]> out) {
+      TreeMap<Integer, double[]> byNode = new TreeMap<>();
+      for (Tuple2<Integer, double[]> p : partials) {
+        byNode.put(p.f0, p.f1);
+      }
+      if (!byNode.isEmpty()) {
+        double[] combined = getRuntimeContext().<double[]>getBroadcastVariable(COMBINED).get(0);
+        out.collect(NodeOps.reduceSlope(combined, byNode.values().toArray(new double[0][])));
+      }
+    }
+  }
+
   private static final class Gradient extends RichMapFunction<IterationRecord, IterationRecord> {
     private final ObjectiveSpec spec;
 
@@ -445,6 +500,10 @@ public final class FlinkLbfgsJob {
       Superstep step = state(getRuntimeContext()).pending();
       if (!step.hasTrial()) {
         return r;
+      }
+      List<double[]> slope = getRuntimeContext().getBroadcastVariable(SLOPE);
+      if (!slope.isEmpty() && !NodeOps.needsGradient(step, slope.get(0))) {
+        return IterationRecord.node(r.node, r.blocks.without("xt").without("z"));
       }
       double[] combined = getRuntimeContext().<double[]>getBroadcastVariable(COMBINED).get(0);
       double[][] gt = new double[1][];
@@ -479,13 +538,15 @@ public final class FlinkLbfgsJob {
       extends RichGroupReduceFunction<Tuple2<Integer, double[]>, IterationRecord> {
     private final LbfgsOptions options;
     private final String workDirectory;
+    private final boolean linearMargins;
     private transient volatile double objectiveGauge = Double.NaN;
     private transient volatile double gradientGauge = Double.NaN;
     private transient boolean gaugesRegistered;
 
-    Coordinate(LbfgsOptions options, String workDirectory) {
+    Coordinate(LbfgsOptions options, String workDirectory, boolean linearMargins) {
       this.options = options;
       this.workDirectory = workDirectory;
+      this.linearMargins = linearMargins;
     }
 
     @Override
@@ -515,9 +576,13 @@ public final class FlinkLbfgsJob {
       if (step.hasTrial()) {
         double[] combined = getRuntimeContext().<double[]>getBroadcastVariable(COMBINED).get(0);
         List<double[]> gram = getRuntimeContext().getBroadcastVariable(GRAM);
-        result = NodeOps.decodeResult(step.number(), NodeOps.result(combined[0],
-            byNode.values().toArray(new double[0][]), step.trialId(), step.trialStep(),
-            gram.isEmpty() ? null : gram.get(0)));
+        double[] gramDots = gram.isEmpty() ? null : gram.get(0);
+        double[][] scalars = byNode.values().toArray(new double[0][]);
+        double[] encoded = TrialKernels.cached(step, linearMargins)
+            ? NodeOps.cachedResult(step,
+                getRuntimeContext().<double[]>getBroadcastVariable(SLOPE).get(0), scalars, gramDots)
+            : NodeOps.fullResult(step, combined[0], scalars, gramDots, linearMargins);
+        result = NodeOps.decodeResult(step.number(), encoded);
       } else {
         result = new SuperstepResult(step.number(), null, Double.NaN, Double.NaN, null);
       }
