@@ -346,7 +346,7 @@ final class TrainCommand {
     s.put("gradientNorm", state.gradientMaxAbs());
     s.put("iterations", state.iteration());
     s.put("evaluations", state.evaluations());
-    s.put("dataPasses", state.evaluations());
+    s.put("dataPasses", state.dataPasses()); // as LbfgsCoordinator.dataPasses counts them
     s.put("stopReason", state.stopReason().name());
     s.put("stopMessage", state.stopReason().message());
     s.put("converged", state.stopReason().converged());
