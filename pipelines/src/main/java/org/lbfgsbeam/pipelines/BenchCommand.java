@@ -15,12 +15,26 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * {@code bench}: trains the same set with the same options on several runners, one after another in
- * this JVM, and prints a table of what each took: supersteps, wall time, time per superstep, and the
- * wall time and evaluations until f first reached f*(1+1e-6) (f* from {@code --reference}). Every
- * number comes from the runs' own summary.json and trace.csv.
+ * {@code bench}: trains the same set with the same options on several runners, one after another,
+ * and prints a table of what each took: supersteps, wall time, time per superstep and per
+ * evaluation, the wall time and evaluations until f first reached f*(1+1e-6) (f* from {@code
+ * --reference}), and the peak resident memory of the process that ran it. Every number comes from
+ * the runs' own summary.json and trace.csv.
+ *
+ * <p>With {@code --fork} (the default) each train runs in a child JVM of this jar, so its peak RSS
+ * (VmHWM, which train writes to summary.json) is its own; the child is started with {@code -jar}
+ * when this class comes from a jar, because the jar's manifest carries the {@code Add-Opens} that
+ * Flink needs and a {@code -cp} launch would drop them, and gets this JVM's {@code -Xmx} and
+ * {@code --add-opens}/{@code --add-exports} options. {@code --no-fork} runs them in this JVM, as
+ * before, where the high-water mark only bounds a run's peak from above.
+ *
+ * <p>Runner {@code spark} is the Spark MLlib peer (module {@code spark-peer}, built with {@code
+ * -Pspark}, docs/spark-peer.md), always a child JVM started from its own jar; its summary.json
+ * gives evaluations, seconds, time and evaluations to the target, final f and peak RSS.
  */
 final class BenchCommand {
+  static final String DEFAULT_SPARK_JAR = "spark-peer/target/lbfgs-spark-peer.jar";
+
   static final String HELP = String.join("\n",
       "usage: bench --data FILE --lambda L --reference F [options]",
       "",
@@ -30,70 +44,225 @@ final class BenchCommand {
       "  --lambda L                L2 regularisation (required)",
       "  --reference F             f*, the optimum (e.g. from shared/data/REFERENCE.md) (required)",
       "  --runners LIST            comma-separated runners; a runner may be suffixed @host:port to",
-      "                            run on a cluster; 'kernel' times the bare loss+gradient loop",
+      "                            run on a cluster; 'kernel' times the bare loss+gradient loop;",
+      "                            'spark' runs Spark MLlib's LogisticRegression (the spark-peer jar)",
       "                            (default kernel,local,direct,beam-flink,flink)",
       "  --partitions P            (default 4)",
-      "  --threads N               (default 2)",
-      "  --history M               (default 5)",
+      "  --threads N               (default 2; spark: local[N])",
+      "  --history M               (default 5; spark keeps its own 10)",
       "  --max-iterations N        per run (default 500)",
       "  --gradient-tolerance T    (default 1e-7)",
       "  --output DIR              where the runs are kept (default: a temporary directory)",
-      "  --help                    this text");
+      "  --fork                    run each train in a child JVM of this jar (the default)",
+      "  --no-fork                 run each train in this JVM",
+      "  --spark-peer-jar PATH     the Spark peer (default " + DEFAULT_SPARK_JAR + ")",
+      "  --spark-tolerance T       Spark's tol (default 1e-9)",
+      "  --help                    this text",
+      "",
+      "peak RSS (GB, 10^9 bytes) is VmHWM of /proc/PID/status: of the child JVM for a forked run",
+      "and for spark; with --no-fork, of this JVM at the end of the run, shown as '<= x' as it",
+      "includes every earlier run; for kernel, of this JVM after the kernel loop ('<= x' when",
+      "in-process runs came before it).");
 
   private static final Set<String> VALUED = Set.of("data", "lambda", "reference", "runners",
-      "partitions", "threads", "history", "max-iterations", "gradient-tolerance", "output");
+      "partitions", "threads", "history", "max-iterations", "gradient-tolerance", "output",
+      "spark-peer-jar", "spark-tolerance");
+
+  private static final String[] HEADER = {"runner", "supersteps", "evaluations", "seconds",
+      "s / superstep", "s / evaluation", "s to f*(1+1e-6)", "evaluations to f*(1+1e-6)", "final f",
+      "peak RSS (GB)"};
 
   private BenchCommand() {}
 
   static void run(List<String> args, PrintStream out, PrintStream err) throws IOException {
-    CommandLine cl = CommandLine.parse(args, VALUED, Set.of("help"));
+    CommandLine cl = CommandLine.parse(args, VALUED, Set.of("help", "fork", "no-fork"));
     String data = cl.required("data");
     String lambda = Double.toString(cl.number("lambda", Double.NaN));
     double reference = cl.number("reference", Double.NaN);
     if (!(reference > 0)) {
       throw new CommandLine.UsageException("--reference must be positive, but was: " + reference);
     }
+    if (cl.has("fork") && cl.has("no-fork")) {
+      throw new CommandLine.UsageException("--fork and --no-fork exclude each other");
+    }
+    boolean fork = !cl.has("no-fork");
+    String[] entries = cl.string("runners", "kernel,local,direct,beam-flink,flink").split(",");
+    Path sparkJar = Paths.get(cl.string("spark-peer-jar", DEFAULT_SPARK_JAR));
+    if (List.of(entries).contains("spark")) {
+      checkSparkJar(sparkJar);
+    }
+    String threads = cl.string("threads", "2");
+    String maxIterations = cl.string("max-iterations", "500");
     Path dir = cl.has("output") ? Paths.get(cl.required("output"))
         : Files.createTempDirectory("lbfgs-bench");
-    out.println("| runner | supersteps | evaluations | seconds | s / superstep | s / evaluation"
-        + " | s to f*(1+1e-6) | evaluations to f*(1+1e-6) | final f |");
-    out.println("|---|---|---|---|---|---|---|---|---|");
+    out.println("| " + String.join(" | ", HEADER) + " |");
+    out.println("|" + "---|".repeat(HEADER.length));
     // Rows are printed as each run ends, so a long benchmark keeps what it has measured.
     java.util.function.Consumer<String[]> rows = row -> {
       out.println("| " + String.join(" | ", row) + " |");
       out.flush();
     };
-    for (String entry : cl.string("runners", "kernel,local,direct,beam-flink,flink").split(",")) {
+    boolean ranInProcess = false;
+    for (String entry : entries) {
       if (entry.equals("kernel")) {
-        rows.accept(kernelFloor(Paths.get(data), Double.parseDouble(lambda),
-            Integer.parseInt(cl.string("partitions", "4")),
-            Integer.parseInt(cl.string("threads", "2"))));
+        String[] row = kernelFloor(Paths.get(data), Double.parseDouble(lambda),
+            Integer.parseInt(cl.string("partitions", "4")), Integer.parseInt(threads));
+        row[row.length - 1] = gigabytes(TrainCommand.peakRssBytes(), ranInProcess);
+        rows.accept(row);
+        continue;
+      }
+      Path runDir = dir.resolve(entry.replaceAll("[^A-Za-z0-9.-]", "_"));
+      if (entry.equals("spark")) {
+        String label = "spark (local[" + threads + "])";
+        err.println("bench: " + label);
+        List<String> command = new ArrayList<>(List.of(javaBinary()));
+        command.addAll(jvmOptions());
+        // What Spark 4's own launcher adds: the vector API for its Java BLAS.
+        command.add("--add-modules=jdk.incubator.vector");
+        command.addAll(List.of("-jar", sparkJar.toString(), "--data", data, "--lambda", lambda,
+            "--reference", Double.toString(reference), "--threads", threads,
+            "--max-iterations", maxIterations,
+            "--tolerance", Double.toString(cl.number("spark-tolerance", 1e-9)),
+            "--output", runDir.toString()));
+        int status = runChild(command, err);
+        rows.accept(status == 0 ? sparkRow(label, runDir) : failed(label, status));
         continue;
       }
       String[] parts = entry.split("@", 2);
       String runner = parts[0];
       String master = parts.length > 1 ? parts[1] : "[local]";
       String label = runner + (parts.length > 1 ? " (cluster " + master + ")" : "");
-      Path runDir = dir.resolve(entry.replaceAll("[^A-Za-z0-9.-]", "_"));
       List<String> train = new ArrayList<>(List.of("train", "--data", data, "--lambda", lambda,
           "--runner", runner, "--flink-master", master,
-          "--partitions", cl.string("partitions", "4"), "--threads", cl.string("threads", "2"),
+          "--partitions", cl.string("partitions", "4"), "--threads", threads,
           "--history", cl.string("history", "5"),
-          "--max-iterations", cl.string("max-iterations", "500"),
+          "--max-iterations", maxIterations,
           "--gradient-tolerance", cl.string("gradient-tolerance", "1e-7"),
           "--progress-tolerance", "0", "--output", runDir.toString(), "--overwrite"));
       err.println("bench: " + label);
-      ByteArrayOutputStream sink = new ByteArrayOutputStream();
-      int status = Main.run(train, new PrintStream(sink, true, StandardCharsets.UTF_8), err);
-      if (status != 0) {
-        rows.accept(new String[] {label, "failed (exit " + status + ")", "", "", "", "", "", "", ""});
-        continue;
+      int status;
+      if (fork) {
+        status = runChild(trainCommand(train), err);
+      } else {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        status = Main.run(train, new PrintStream(sink, true, StandardCharsets.UTF_8), err);
+        ranInProcess = true;
       }
-      rows.accept(row(label, runDir, reference));
+      rows.accept(status == 0 ? row(label, runDir, reference, !fork) : failed(label, status));
     }
   }
 
-  private static String[] row(String label, Path runDir, double reference) throws IOException {
+  /** A usage error naming the jar and how to build it, when the Spark peer is not there. */
+  static void checkSparkJar(Path jar) {
+    if (!Files.isRegularFile(jar)) {
+      throw new CommandLine.UsageException("runner spark needs the Spark peer jar "
+          + jar.toAbsolutePath().normalize() + ", which does not exist: build it with"
+          + " mvn -Pspark -pl spark-peer -am package (or give --spark-peer-jar PATH)");
+    }
+  }
+
+  private static String[] failed(String label, int status) {
+    String[] row = new String[HEADER.length];
+    java.util.Arrays.fill(row, "");
+    row[0] = label;
+    row[1] = "failed (exit " + status + ")";
+    return row;
+  }
+
+  /** The row of a Spark peer run, from its summary.json (spark-peer's SparkSoftmaxPeer). */
+  static String[] sparkRow(String label, Path runDir) throws IOException {
+    JsonNode s = new ObjectMapper().readTree(runDir.resolve("summary.json").toFile());
+    int evaluations = s.get("evaluations").asInt();
+    double seconds = s.get("seconds").asDouble();
+    boolean reached = !s.path("secondsToTarget").isNull() && !s.path("secondsToTarget").isMissingNode();
+    return new String[] {label, "", Integer.toString(evaluations),
+        String.format(Locale.ROOT, "%.2f", seconds), "",
+        String.format(Locale.ROOT, "%.3f", seconds / Math.max(1, evaluations)),
+        reached ? String.format(Locale.ROOT, "%.2f", s.get("secondsToTarget").asDouble())
+            : "not reached",
+        reached ? s.get("evaluationsToTarget").asText() : "",
+        s.get("finalObjective").asText(), gigabytes(s.path("peakRssBytes").asLong(-1), false)};
+  }
+
+  /** The command that runs {@code train} in a child JVM like this one. */
+  static List<String> trainCommand(List<String> train) {
+    List<String> command = new ArrayList<>(List.of(javaBinary()));
+    command.addAll(jvmOptions());
+    Path jar = ownJar();
+    if (jar != null) {
+      command.addAll(List.of("-jar", jar.toString()));
+    } else { // classes on a class path (tests, an IDE)
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+          Main.class.getName()));
+    }
+    command.addAll(train);
+    return command;
+  }
+
+  /** The jar this class was loaded from, or null when it comes from a directory. */
+  private static Path ownJar() {
+    try {
+      java.security.CodeSource source = BenchCommand.class.getProtectionDomain().getCodeSource();
+      if (source != null) {
+        Path p = Paths.get(source.getLocation().toURI());
+        if (Files.isRegularFile(p)) {
+          return p;
+        }
+      }
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      // fall back to the class path
+    }
+    return null;
+  }
+
+  private static String javaBinary() {
+    return ProcessHandle.current().info().command()
+        .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+  }
+
+  /** This JVM's heap limit and module openings, for a child JVM. */
+  static List<String> jvmOptions() {
+    List<String> input = java.lang.management.ManagementFactory.getRuntimeMXBean()
+        .getInputArguments();
+    List<String> options = new ArrayList<>();
+    for (int i = 0; i < input.size(); i++) {
+      String a = input.get(i);
+      if (a.startsWith("-Xmx") || a.startsWith("--add-opens=") || a.startsWith("--add-exports=")) {
+        options.add(a);
+      } else if ((a.equals("--add-opens") || a.equals("--add-exports")) && i + 1 < input.size()) {
+        options.add(a);
+        options.add(input.get(++i));
+      }
+    }
+    return options;
+  }
+
+  /** Runs a child process, copying its output to {@code err}; returns its exit status. */
+  private static int runChild(List<String> command, PrintStream err) throws IOException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(
+        process.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        err.println(line);
+      }
+      return process.waitFor();
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for " + command.get(0), e);
+    }
+  }
+
+  /** Bytes as GB (10^9), prefixed "<= " when the number only bounds the run's peak from above. */
+  static String gigabytes(long bytes, boolean upperBound) {
+    if (bytes < 0) {
+      return "";
+    }
+    return (upperBound ? "<= " : "") + String.format(Locale.ROOT, "%.2f", bytes / 1e9);
+  }
+
+  private static String[] row(String label, Path runDir, double reference, boolean inProcess)
+      throws IOException {
     JsonNode s = new ObjectMapper().readTree(runDir.resolve("summary.json").toFile());
     int supersteps = s.get("supersteps").asInt();
     double seconds = s.get("seconds").asDouble();
@@ -112,7 +281,8 @@ final class BenchCommand {
         String.format(Locale.ROOT, "%.2f", seconds),
         String.format(Locale.ROOT, "%.3f", seconds / Math.max(1, supersteps)),
         String.format(Locale.ROOT, "%.3f", seconds / s.get("evaluations").asInt()), toTarget,
-        evaluationsToTarget, s.get("objective").asText()};
+        evaluationsToTarget, s.get("objective").asText(),
+        gigabytes(s.path("peakRssBytes").asLong(-1), inProcess)};
   }
 
   /**
@@ -157,7 +327,7 @@ final class BenchCommand {
       double[] timed = java.util.Arrays.copyOfRange(times, 3, times.length);
       java.util.Arrays.sort(timed);
       return new String[] {"kernel floor (" + threads + " threads)", "", "1", "", "",
-          String.format(Locale.ROOT, "%.3f", timed[timed.length / 2]), "", "", ""};
+          String.format(Locale.ROOT, "%.3f", timed[timed.length / 2]), "", "", "", ""};
     } finally {
       pool.shutdownNow();
     }

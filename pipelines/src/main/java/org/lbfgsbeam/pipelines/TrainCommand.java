@@ -346,7 +346,7 @@ final class TrainCommand {
     s.put("gradientNorm", state.gradientMaxAbs());
     s.put("iterations", state.iteration());
     s.put("evaluations", state.evaluations());
-    s.put("dataPasses", state.evaluations());
+    s.put("dataPasses", state.dataPasses()); // as LbfgsCoordinator.dataPasses counts them
     s.put("stopReason", state.stopReason().name());
     s.put("stopMessage", state.stopReason().message());
     s.put("converged", state.stopReason().converged());
@@ -368,7 +368,25 @@ final class TrainCommand {
     s.put("optimizerBytesPerWorker",
         (2L * o.optimizer().history() + 2) * partitioning.maxBlockSize() * 8L);
     s.put("data", o.data().toAbsolutePath().normalize().toString());
+    s.put("peakRssBytes", peakRssBytes());
     return s;
+  }
+
+  /**
+   * This process's peak resident set size so far, VmHWM of /proc/self/status (Linux), in bytes; -1
+   * where there is none. bench runs train in a child JVM to read one run's peak from summary.json.
+   */
+  static long peakRssBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) { // "VmHWM:   123456 kB"
+          return 1024 * Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
   }
 
   private static void writeTrace(Path file, List<TraceRow> trace, boolean withValidation)

@@ -16,7 +16,6 @@ import org.lbfgsbeam.core.optim.GramMatrix;
 import org.lbfgsbeam.core.optim.LbfgsState;
 import org.lbfgsbeam.core.optim.Superstep;
 import org.lbfgsbeam.core.optim.SuperstepResult;
-import org.lbfgsbeam.core.optim.TrialPoint;
 import org.lbfgsbeam.core.optim.VectorFreeDirection;
 import org.lbfgsbeam.core.partition.BlockKernels;
 
@@ -24,6 +23,11 @@ import org.lbfgsbeam.core.partition.BlockKernels;
  * Runs supersteps in this JVM: every block operation of the distributed dataflow, done block by block
  * (on a thread pool), with every global reduction combined in block order. It gives the same bits as
  * the Beam and Flink executors for the same partition count, without their start-up costs.
+ *
+ * <p>For an objective with {@link PartitionedObjective#linearMargins() linear margins} it also keeps
+ * the margins of the current point (z<sub>x</sub>, by point id) and of the current direction
+ * (z<sub>d</sub>, by direction id) and evaluates line-search trials from them ({@link TrialKernels}),
+ * as {@link Superstep} describes.
  */
 public final class LocalExecutor implements SuperstepExecutor {
   private final PartitionedObjective objective;
@@ -34,6 +38,9 @@ public final class LocalExecutor implements SuperstepExecutor {
   private final Map<Long, double[][]> directions = new HashMap<>();
   private final Map<Long, double[][]> steps = new HashMap<>();
   private final Map<Long, double[][]> gradientChanges = new HashMap<>();
+  private final Map<Long, double[][]> pointMargins = new HashMap<>();
+  private final Map<Long, double[][]> directionMargins = new HashMap<>();
+  private final boolean linearMargins;
 
   /**
    * @param x0 the start point, one array per block in the objective's partitioning (copied)
@@ -43,6 +50,7 @@ public final class LocalExecutor implements SuperstepExecutor {
     Checks.checkArgument(threads >= 1, "threads must be positive, but was: %s", threads);
     this.objective = objective;
     this.blocks = objective.partitioning().blocks();
+    this.linearMargins = objective.linearMargins();
     Checks.checkArgument(x0.length == blocks, "start point has %s blocks, but the partitioning has %s",
         x0.length, blocks);
     double[][] copy = new double[blocks][];
@@ -70,12 +78,26 @@ public final class LocalExecutor implements SuperstepExecutor {
     return require(gradients, id, "gradient");
   }
 
+  /** The margins of point {@code id} (not copied; objectives with linear margins only). */
+  public double[][] pointMargins(long id) {
+    return require(pointMargins, id, "margins of point");
+  }
+
+  /** The margins of direction {@code id} (not copied; objectives with linear margins only). */
+  public double[][] directionMargins(long id) {
+    return require(directionMargins, id, "margins of direction");
+  }
+
   @Override
   public SuperstepResult execute(Superstep step) throws Exception {
     long[] pairIds = step.resetHistory() ? new long[0] : step.pairIds();
     double[][] x = point(step.xId());
     double[][] g = step.gId() < 0 ? null : gradient(step.gId());
     double[][] d = step.dId() < 0 ? null : require(directions, step.dId(), "direction");
+    double[][] zx = linearMargins && step.direction() != Superstep.Direction.NONE
+        ? require(pointMargins, step.xId(), "margins of point") : null;
+    double[][] zd = zx != null && d != null
+        ? require(directionMargins, step.dId(), "margins of direction") : null;
     Superstep.Commit commit = step.commit();
     if (commit != null) {
       double t = commit.step();
@@ -85,6 +107,12 @@ public final class LocalExecutor implements SuperstepExecutor {
       double[][] dOld = d;
       x = map(b -> BlockKernels.trialPoint(xOld[b], t, dOld[b]));
       points.put(commit.evaluationId(), x);
+      if (zx != null) {
+        double[][] zxOld = zx;
+        double[][] zdOld = zd;
+        zx = map(b -> BlockKernels.trialPoint(zxOld[b], t, zdOld[b]));
+        pointMargins.put(commit.evaluationId(), zx);
+      }
       if (commit.push()) {
         steps.put(commit.evaluationId(), map(b -> BlockKernels.step(t, dOld[b])));
         gradientChanges.put(commit.evaluationId(), map(b -> BlockKernels.difference(ge[b], gOld[b])));
@@ -111,6 +139,11 @@ public final class LocalExecutor implements SuperstepExecutor {
     }
     if (step.formsDirection()) {
       directions.put(step.number(), d);
+      if (linearMargins) {
+        double[][] dNew = d;
+        zd = map(b -> objective.margins(b, dNew[b])); // a pass over the data
+        directionMargins.put(step.number(), zd);
+      }
     }
     if (!step.hasTrial()) {
       return new SuperstepResult(step.number(), null, Double.NaN, Double.NaN, gramDots);
@@ -119,29 +152,50 @@ public final class LocalExecutor implements SuperstepExecutor {
     double[][] xNow = x;
     double[][] dNow = step.direction() == Superstep.Direction.NONE ? null : d;
     double[][] xt = map(b -> BlockKernels.trialPoint(xNow[b], t, dNow == null ? null : dNow[b]));
-    double[][] margins = map(b -> objective.margins(b, xt[b]));
+    boolean cached = TrialKernels.cached(step, linearMargins);
+    double[][] margins;
+    if (cached) {
+      double[][] zxNow = zx;
+      double[][] zdNow = zd;
+      margins = map(b -> BlockKernels.trialPoint(zxNow[b], t, zdNow[b]));
+    } else {
+      margins = map(b -> objective.margins(b, xt[b])); // a pass over the data
+      if (linearMargins) {
+        pointMargins.put(step.xId(), margins); // the start point: z_x = margins(x_0)
+      }
+    }
     double[][] stats = map(b -> objective.partialStatistics(b, margins[b]));
     CombinedStatistics combined = objective.combine(stats);
+    double[] slope = null;
+    if (cached) {
+      double[][] zdNow = zd;
+      double[][] partials = map(b -> TrialKernels.slopePartials(objective, b, xt[b], margins[b],
+          zdNow[b], combined.broadcast(), gNow[b], dNow[b]));
+      slope = TrialKernels.reduceSlopePartials(combined.dataLoss(), partials);
+      if (!step.needsGradient(slope[TrialKernels.VALUE], slope[TrialKernels.SLOPE],
+          slope[TrialKernels.INITIAL_SLOPE])) {
+        return TrialKernels.cachedResult(step, slope, null, gramDots);
+      }
+    }
     double[][] gt = new double[blocks][];
     double[] shares = new double[blocks];
     run(b -> {
       gt[b] = new double[xt[b].length];
       shares[b] = objective.gradient(b, xt[b], margins[b], combined.broadcast(), gt[b]);
       return null;
-    });
-    double f = combined.dataLoss();
-    for (double s : shares) {
-      f += s;
-    }
+    }); // a pass over the data
     gradients.put(step.trialId(), gt);
     double[][] ls = map(b -> BlockKernels.lineSearchPartials(gNow == null ? null : gNow[b],
         dNow == null ? null : dNow[b], t, gt[b]));
     double[] r = BlockKernels.combineLineSearchPartials(ls);
-    TrialPoint trial = TrialPoint.of(step.trialId(), t, f, r[BlockKernels.SLOPE],
-        r[BlockKernels.CURVATURE], r[BlockKernels.Y_NORM_SQUARED],
-        r[BlockKernels.GRADIENT_MAX_ABS], r[BlockKernels.GRADIENT_SUM_ABS]);
-    return new SuperstepResult(step.number(), trial, r[BlockKernels.INITIAL_SLOPE],
-        r[BlockKernels.DIRECTION_MAX_ABS], gramDots);
+    if (cached) {
+      return TrialKernels.cachedResult(step, slope, r, gramDots);
+    }
+    double f = combined.dataLoss();
+    for (double s : shares) {
+      f += s;
+    }
+    return TrialKernels.fullResult(step, f, r, gramDots, linearMargins);
   }
 
   /**
@@ -210,7 +264,9 @@ public final class LocalExecutor implements SuperstepExecutor {
     }
     gradients.keySet().retainAll(liveGradients);
     points.keySet().retainAll(Set.of(state.xId()));
+    pointMargins.keySet().retainAll(Set.of(state.xId()));
     directions.keySet().retainAll(Set.of(state.dId()));
+    directionMargins.keySet().retainAll(Set.of(state.dId()));
     Set<Long> livePairs = new HashSet<>();
     for (long id : state.pairIds()) {
       livePairs.add(id);

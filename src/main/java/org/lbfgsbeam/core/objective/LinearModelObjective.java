@@ -215,6 +215,43 @@ public final class LinearModelObjective implements PartitionedObjective {
     return 0.5 * lambda * share;
   }
 
+  /** The partial margins X<sub>b</sub> w<sub>b</sub> are linear in w. */
+  @Override
+  public boolean linearMargins() {
+    return true;
+  }
+
+  /** (&lambda;/2)&Vert;w<sub>b</sub>&Vert;&sup2;, summed as {@link #gradient} sums it. */
+  @Override
+  public double valueShare(int block, double[] w, double[] margins, double[] r) {
+    double share = 0;
+    for (int j = 0; j < w.length; j++) {
+      share += w[j] * w[j];
+    }
+    return 0.5 * lambda * share;
+  }
+
+  /**
+   * The block's part of &nabla;f(w)&middot;d from the block's partial margins of d (double[N]):
+   * (1/N) &Sigma;<sub>i</sub> r<sub>i</sub> (X<sub>b</sub>d<sub>b</sub>)<sub>i</sub> + &lambda;
+   * w<sub>b</sub>&middot;d<sub>b</sub>, with r the broadcast residuals; summed over the blocks this is
+   * (1/N) r&middot;Xd + &lambda; w&middot;d = &nabla;f&middot;d. No pass over the data.
+   */
+  @Override
+  public double directionalDerivative(int block, double[] w, double[] margins, double[] zd,
+      double[] r, double[] d) {
+    int n = data.numExamples();
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += r[i] * zd[i];
+    }
+    double wd = 0;
+    for (int j = 0; j < w.length; j++) {
+      wd += w[j] * d[j];
+    }
+    return sum / n + lambda * wd;
+  }
+
   /** log(1 + e<sup>u</sup>) without overflow: max(u, 0) + log1p(e<sup>&minus;|u|</sup>). */
   static double softplus(double u) {
     return Math.max(u, 0) + Math.log1p(Math.exp(-Math.abs(u)));

@@ -17,6 +17,13 @@ import org.lbfgsbeam.core.partition.Partitioning;
  * </ol>
  * Then f = dataLoss + share<sub>0</sub> + share<sub>1</sub> + &hellip; (added in block order).
  *
+ * <p><b>Linear margins.</b> When {@link #linearMargins()} holds, margins(b, w + t&middot;d) =
+ * margins(b, w) + t&middot;margins(b, d) in exact arithmetic, so an executor keeps the margins of the
+ * current point (z<sub>x</sub>) and of the direction (z<sub>d</sub>) and evaluates a line-search trial
+ * from them without a pass over the data; {@link #valueShare} and {@link #directionalDerivative} then
+ * give f and the slope &nabla;f&middot;d there, also without a data pass, so that the gradient pass runs
+ * only for trials the line search may keep.
+ *
  * <p>Implementations hold the training data and must be safe to call from several threads for
  * different blocks at once.
  */
@@ -39,4 +46,40 @@ public interface PartitionedObjective {
    */
   double gradient(int block, double[] weights, double[] margins, double[] broadcast,
       double[] gradient);
+
+  /**
+   * Whether margins(block, w) is linear in w (a matrix times w<sub>b</sub>), so that trial margins may be
+   * formed as z<sub>x</sub> + t&middot;z<sub>d</sub> from cached margins. False unless overridden.
+   */
+  default boolean linearMargins() {
+    return false;
+  }
+
+  /**
+   * The block's share of f, the value {@link #gradient} returns, without forming the gradient. The
+   * default runs {@link #gradient} into a scratch block; implementations override it with the same
+   * arithmetic (the same bits) and no pass over the data.
+   */
+  default double valueShare(int block, double[] weights, double[] margins, double[] broadcast) {
+    return gradient(block, weights, margins, broadcast, new double[weights.length]);
+  }
+
+  /**
+   * The block's part of the directional derivative &nabla;f(w)&middot;d (the parts summed in block
+   * order give the whole), from the margins of w and of d and the broadcast of w's combine, WITHOUT a
+   * pass over the data: the data term (1/N)&Sigma;<sub>i</sub> &part;&ell;<sub>i</sub>/&part;z &middot;
+   * z<sup>d</sup> plus &lambda; w<sub>b</sub>&middot;d<sub>b</sub>. Only for {@link #linearMargins()}
+   * objectives, for which margins(b, d) is the derivative of the margins along d.
+   *
+   * @param weights w<sub>b</sub>
+   * @param margins margins(b, w) (or the cached z<sub>x</sub> + t&middot;z<sub>d</sub>)
+   * @param marginsOfDirection margins(b, d)
+   * @param broadcast what {@link #combine} broadcast for w
+   * @param direction d<sub>b</sub>
+   */
+  default double directionalDerivative(int block, double[] weights, double[] margins,
+      double[] marginsOfDirection, double[] broadcast, double[] direction) {
+    throw new UnsupportedOperationException(getClass().getSimpleName()
+        + " has no margins linear in w, so no directional derivative from cached margins");
+  }
 }

@@ -168,6 +168,55 @@ public final class SoftmaxObjective implements PartitionedObjective {
     return 0.5 * lambda * share;
   }
 
+  /** Margins z = X W<sub>b</sub><sup>T</sup> are linear in W. */
+  @Override
+  public boolean linearMargins() {
+    return true;
+  }
+
+  /** (&lambda;/2)&Vert;W<sub>b</sub>&Vert;<sup>2</sup>, summed as {@link #gradient} sums it. */
+  @Override
+  public double valueShare(int block, double[] w, double[] z, double[] logZ) {
+    double share = 0;
+    for (int q = 0; q < w.length; q++) {
+      share += w[q] * w[q];
+    }
+    return 0.5 * lambda * share;
+  }
+
+  /**
+   * The block's part of &nabla;f(W)&middot;D with z<sup>d</sup> = margins of D (N&times;K<sub>b</sub>):
+   * (1/N) &Sigma;<sub>i</sub> &Sigma;<sub>c in b</sub> (p<sub>ic</sub> &minus; [y<sub>i</sub> = c])
+   * z<sup>d</sup><sub>ic</sub> + &lambda; W<sub>b</sub>&middot;D<sub>b</sub>, with
+   * p<sub>ic</sub> = exp(z<sub>ic</sub> &minus; log Z<sub>i</sub>) from the broadcast normalisers. No pass
+   * over the data: N&middot;K<sub>b</sub> exponentials and a dot product of the block.
+   */
+  @Override
+  public double directionalDerivative(int block, double[] w, double[] z, double[] zd,
+      double[] logZ, double[] d) {
+    int kb = partitioning.unitCount(block);
+    int k0 = partitioning.firstUnit(block);
+    int n = data.numExamples();
+    int[] labels = data.labels();
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      int zi = i * kb;
+      int y = labels[i] - k0;
+      for (int c = 0; c < kb; c++) {
+        double coef = Math.exp(z[zi + c] - logZ[i]);
+        if (c == y) {
+          coef -= 1;
+        }
+        sum += coef * zd[zi + c];
+      }
+    }
+    double wd = 0;
+    for (int q = 0; q < w.length; q++) {
+      wd += w[q] * d[q];
+    }
+    return sum / n + lambda * wd;
+  }
+
   /**
    * W[k][j] from a block in this objective's layout.
    */

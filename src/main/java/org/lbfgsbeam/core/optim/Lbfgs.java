@@ -46,8 +46,8 @@ public final class Lbfgs {
     double[] flatX = concatenate(x);
     Checks.checkState(BlockKernels.allFinite(flatX), "non-finite weights at the end of the run");
     return new LbfgsResult(flatX, end.value(), gradient == null ? null : concatenate(gradient),
-        end.gradientMaxAbs(), end.iteration(), end.evaluations(), end.skippedUpdates(),
-        end.stopReason());
+        end.gradientMaxAbs(), end.iteration(), end.evaluations(), end.dataPasses(),
+        end.skippedUpdates(), end.stopReason());
   }
 
   /** The blocks laid end to end, in block order. */

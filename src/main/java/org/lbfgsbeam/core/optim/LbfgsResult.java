@@ -10,8 +10,9 @@ package org.lbfgsbeam.core.optim;
  * @param gradientMaxAbs max|&nabla;f(x)|
  * @param iterations completed iterations
  * @param evaluations objective evaluations, the start point included
+ * @param dataPasses passes over the training data ({@link LbfgsCoordinator#dataPasses})
  * @param skippedUpdates (s, y) pairs skipped because s&middot;y &le; 1e-10
  * @param stopReason why the run ended
  */
 public record LbfgsResult(double[] x, double value, double[] gradient, double gradientMaxAbs,
-    int iterations, int evaluations, int skippedUpdates, StopReason stopReason) {}
+    int iterations, int evaluations, int dataPasses, int skippedUpdates, StopReason stopReason) {}

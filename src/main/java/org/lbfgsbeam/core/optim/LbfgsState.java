@@ -8,7 +8,12 @@ import java.io.Serializable;
  * It is small (no vector of size n) and is what a driver saves to resume a run.
  *
  * @param iteration completed iterations (line searches)
- * @param evaluations objective evaluations so far, the start point included
+ * @param evaluations objective evaluations so far, the start point included: every trial whose f was
+ *     reduced, with or without its gradient, and every forced re-evaluation of a trial
+ * @param dataPasses passes over the training data so far, as {@link LbfgsCoordinator#dataPasses}
+ *     counts them from the supersteps issued and their results
+ * @param linearMargins whether the executor keeps margins (its objective's margins are linear in w),
+ *     as the start point's result said; false before it
  * @param value f at the current point
  * @param gradientMaxAbs max|g| at the current point
  * @param gradientSumAbs &Sigma;|g| at the current point
@@ -30,11 +35,12 @@ import java.io.Serializable;
  * @param stopReason why the run stops (set as soon as it is decided, possibly with a final commit
  *     still pending), or null
  */
-public record LbfgsState(int iteration, int evaluations, double value, double gradientMaxAbs,
-    double gradientSumAbs, double previousValue, double lastStep, long xId, long gId, long dId,
-    long[] pairIds, double[] pairCurvatures, double gamma, GramMatrix gram, double directionMaxAbs,
-    StrongWolfeLineSearch lineSearch, int skippedUpdates, int lineSearchFailures, long nextSuperstep,
-    Superstep pending, StopReason stopReason) implements Serializable {
+public record LbfgsState(int iteration, int evaluations, int dataPasses, boolean linearMargins,
+    double value, double gradientMaxAbs, double gradientSumAbs, double previousValue,
+    double lastStep, long xId, long gId, long dId, long[] pairIds, double[] pairCurvatures,
+    double gamma, GramMatrix gram, double directionMaxAbs, StrongWolfeLineSearch lineSearch,
+    int skippedUpdates, int lineSearchFailures, long nextSuperstep, Superstep pending,
+    StopReason stopReason) implements Serializable {
 
   /** Whether the run has stopped and nothing is pending. */
   public boolean finished() {
@@ -42,9 +48,9 @@ public record LbfgsState(int iteration, int evaluations, double value, double gr
   }
 
   LbfgsState with(Superstep next, StopReason reason) {
-    return new LbfgsState(iteration, evaluations, value, gradientMaxAbs, gradientSumAbs,
-        previousValue, lastStep, xId, gId, dId, pairIds, pairCurvatures, gamma, gram,
-        directionMaxAbs, lineSearch, skippedUpdates, lineSearchFailures,
-        next == null ? nextSuperstep : next.number() + 1, next, reason);
+    return new LbfgsState(iteration, evaluations, dataPasses, linearMargins, value,
+        gradientMaxAbs, gradientSumAbs, previousValue, lastStep, xId, gId, dId, pairIds,
+        pairCurvatures, gamma, gram, directionMaxAbs, lineSearch, skippedUpdates,
+        lineSearchFailures, next == null ? nextSuperstep : next.number() + 1, next, reason);
   }
 }

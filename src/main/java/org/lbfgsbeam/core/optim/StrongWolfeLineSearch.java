@@ -27,6 +27,10 @@ import java.io.Serializable;
  * the bracket when two trials in a row land too close to an end. The search ends on strong Wolfe, when
  * the bracket is narrower than progressTolerance/max|d|, or after maxEvaluations trials; it then
  * returns the LO end. When that end is the start point the search failed ({@link #failed()}).
+ *
+ * <p>It reads only the step, f, the slope and finiteness of a trial, so trials evaluated without their
+ * gradient ({@link TrialPoint#hasGradient()} false) serve as well; a trial accepted on strong Wolfe
+ * always has its gradient ({@link #gradientRule()}), the LO end returned otherwise may not.
  */
 public record StrongWolfeLineSearch(double c1, double c2, int maxEvaluations,
     double progressTolerance, TrialPoint start, double directionMaxAbs, int evaluations,
@@ -96,12 +100,31 @@ public record StrongWolfeLineSearch(double c1, double c2, int maxEvaluations,
     return zooming ? zoom(trial, n) : bracket(trial, n);
   }
 
+  /**
+   * The rule under which a trial evaluated from cached margins gets its gradient: the strong Wolfe
+   * conditions of this search, so that every trial it accepts has one.
+   */
+  public Superstep.GradientRule gradientRule() {
+    return new Superstep.GradientRule(start.value(), start.slope(), c1, c2);
+  }
+
+  /** Sufficient decrease (Armijo): f(t) &le; f(0) + c<sub>1</sub>t&phi;'(0). */
+  public static boolean sufficientDecrease(double value0, double slope0, double c1, double step,
+      double value) {
+    return value <= value0 + c1 * step * slope0;
+  }
+
+  /** The strong curvature condition: |&phi;'(t)| &le; &minus;c<sub>2</sub>&phi;'(0). */
+  public static boolean curvature(double slope0, double c2, double slope) {
+    return Math.abs(slope) <= -c2 * slope0;
+  }
+
   private boolean sufficientDecrease(TrialPoint p) {
-    return p.value() <= start.value() + c1 * p.step() * start.slope();
+    return sufficientDecrease(start.value(), start.slope(), c1, p.step(), p.value());
   }
 
   private boolean curvature(TrialPoint p) {
-    return Math.abs(p.slope()) <= -c2 * start.slope();
+    return curvature(start.slope(), c2, p.slope());
   }
 
   private StrongWolfeLineSearch bracket(TrialPoint t, int n) {

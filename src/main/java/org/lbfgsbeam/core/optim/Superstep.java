@@ -25,6 +25,22 @@ import java.util.Arrays;
  *       scalars of a {@link TrialPoint} together with g&middot;d and max|d|.</li>
  * </ol>
  *
+ * <p><b>Cached margins.</b> When the objective's margins are linear in w
+ * ({@code PartitionedObjective.linearMargins()}), each partition also keeps z<sub>x</sub> (the margins
+ * of x) and z<sub>d</sub> (those of d), and the steps above become:
+ * <ol>
+ *   <li>commit: also z<sub>x</sub> &larr; z<sub>x</sub> + t&middot;z<sub>d</sub> (the kernel that forms
+ *       the trial's margins, so the committed margins are the accepted trial's bits);</li>
+ *   <li>direction: when a direction is formed, z<sub>d</sub> = margins(d): one pass over the data;</li>
+ *   <li>trial with direction {@link Direction#NONE} (the start point): as above, one margins pass and one
+ *       gradient pass, and z<sub>x</sub> = the margins of x;</li>
+ *   <li>any other trial: margins z<sub>x</sub> + t&middot;z<sub>d</sub> (no data pass); their statistics
+ *       combined in block order; per block its share of f, its part of &nabla;f(x<sub>t</sub>)&middot;d
+ *       ({@code directionalDerivative}), of g&middot;d and max|d|, reduced in block order (a second
+ *       reduction, no data pass); then, only if {@link #needsGradient} says so for the reduced f,
+ *       slope and g&middot;d, the gradient pass and the reduction of the remaining scalars.</li>
+ * </ol>
+ *
  * @param number the superstep's number in the run, from 0
  * @param xId the current point's id before the commit
  * @param gId the current gradient's evaluation id before the commit
@@ -40,11 +56,13 @@ import java.util.Arrays;
  * @param gram the Gram matrix before the reset and commit (vector-free only, else null)
  * @param trialStep the step of the trial evaluation, or NaN for none
  * @param trialId the id of the trial evaluation
+ * @param gradientRule when a trial evaluated from cached margins needs its gradient pass; null: always
+ *     (the start point, a forced re-evaluation, objectives without linear margins)
  */
 public record Superstep(long number, long xId, long gId, long dId, long[] pairIds,
     double[] pairCurvatures, int history, boolean resetHistory, Commit commit, Direction direction,
-    double gamma, double newCurvature, GramMatrix gram, double trialStep, long trialId)
-    implements Serializable {
+    double gamma, double newCurvature, GramMatrix gram, double trialStep, long trialId,
+    GradientRule gradientRule) implements Serializable {
 
   /** How the direction is formed in a superstep. */
   public enum Direction {
@@ -64,6 +82,47 @@ public record Superstep(long number, long xId, long gId, long dId, long[] pairId
    * Move to evaluation {@code evaluationId} at step {@code step}; push the pair when {@code push}.
    */
   public record Commit(long evaluationId, double step, boolean push) implements Serializable {}
+
+  /**
+   * Which trials need the gradient pass: those the line search could accept, by the strong Wolfe
+   * conditions with the line search's own arithmetic ({@link StrongWolfeLineSearch#sufficientDecrease},
+   * {@link StrongWolfeLineSearch#curvature}): f(t) &le; f<sub>0</sub> + c<sub>1</sub>t&phi;'(0) and
+   * |&phi;'(t)| &le; &minus;c<sub>2</sub>&phi;'(0). Every trial the line search accepts has its
+   * gradient; a trial it only falls back to (its best point when the budget or the bracket runs out)
+   * is re-evaluated with the gradient before the coordinator moves to it.
+   *
+   * @param value0 f at the line search's start point
+   * @param slope0 &phi;'(0) = g&middot;d; NaN in a superstep that forms the direction, where it is that
+   *     superstep's own reduced g&middot;d
+   * @param c1 sufficient-decrease constant
+   * @param c2 curvature constant
+   */
+  public record GradientRule(double value0, double slope0, double c1, double c2)
+      implements Serializable {
+
+    /**
+     * Whether a trial at {@code step} with f = {@code value} and &phi;' = {@code slope} satisfies the
+     * strong Wolfe conditions for &phi;'(0) = {@code slope0}.
+     */
+    public boolean admits(double step, double value, double slope, double slope0) {
+      return StrongWolfeLineSearch.sufficientDecrease(value0, slope0, c1, step, value)
+          && StrongWolfeLineSearch.curvature(slope0, c2, slope);
+    }
+  }
+
+  /**
+   * Whether the trial's gradient pass runs, from the trial's reduced f, slope &phi;'(t) and this
+   * superstep's reduced g&middot;d: always without a {@link #gradientRule()}, else by the rule (with
+   * &phi;'(0) = {@code initialSlope} when this superstep forms the direction). A pure function of
+   * reduced scalars, so every partition and every executor takes the same decision.
+   */
+  public boolean needsGradient(double value, double slope, double initialSlope) {
+    if (gradientRule == null) {
+      return true;
+    }
+    double slope0 = formsDirection() ? initialSlope : gradientRule.slope0();
+    return gradientRule.admits(trialStep, value, slope, slope0);
+  }
 
   /** Whether this superstep evaluates a trial point. */
   public boolean hasTrial() {
@@ -128,6 +187,7 @@ public record Superstep(long number, long xId, long gId, long dId, long[] pairId
         && direction == other.direction && Double.compare(gamma, other.gamma) == 0
         && Double.compare(newCurvature, other.newCurvature) == 0
         && Double.compare(trialStep, other.trialStep) == 0 && trialId == other.trialId
+        && java.util.Objects.equals(gradientRule, other.gradientRule)
         && (gram == null ? other.gram == null
             : other.gram != null && gram.pairs() == other.gram.pairs()
                 && Arrays.equals(gram.entries(), other.gram.entries()));
@@ -142,6 +202,7 @@ public record Superstep(long number, long xId, long gId, long dId, long[] pairId
   public String toString() {
     return "Superstep{" + number + ", x" + xId + ", g" + gId + ", d" + dId + ", pairs="
         + Arrays.toString(pairIds) + ", reset=" + resetHistory + ", commit=" + commit + ", "
-        + direction + ", gamma=" + gamma + ", t=" + trialStep + ", trial=" + trialId + "}";
+        + direction + ", gamma=" + gamma + ", t=" + trialStep + ", trial=" + trialId
+        + (gradientRule == null ? "" : ", " + gradientRule) + "}";
   }
 }

@@ -405,7 +405,7 @@ class LbfgsCoordinatorTest {
   void nonFiniteDirectionStops() {
     LbfgsCoordinator c = new LbfgsCoordinator(LbfgsOptions.defaults());
     LbfgsState s = c.advance(c.start(), new SuperstepResult(0,
-        new TrialPoint(0, 0, 1, 0, 0, 0, 1, 1, true), Double.NaN, Double.NaN, null));
+        new TrialPoint(0, 0, 1, 0, 0, 0, 1, 1, true, true), Double.NaN, Double.NaN, null));
     assertEquals(Direction.STEEPEST, s.pending().direction());
     s = c.advance(s, new SuperstepResult(1, TrialPoint.of(1, 1, 0.5, -0.5, 0.5, 1, 0.5, 0.5),
         Double.NaN, 1, null));
@@ -461,7 +461,7 @@ class LbfgsCoordinatorTest {
         : LbfgsOptions.CURVATURE_THRESHOLD;
     LbfgsCoordinator c = new LbfgsCoordinator(LbfgsOptions.defaults());
     LbfgsState s = c.advance(c.start(), new SuperstepResult(0,
-        new TrialPoint(0, 0, 1, 0, 0, 0, 1, 1, true), Double.NaN, Double.NaN, null));
+        new TrialPoint(0, 0, 1, 0, 0, 0, 1, 1, true, true), Double.NaN, Double.NaN, null));
     assertEquals(1, s.pending().trialStep(), 0, "first step min(1, 1/||g||_1)");
     // f: 1 -> 0.5 (sufficient decrease), slope -1 -> -0.5 (curvature): accepted at once
     s = c.advance(s, new SuperstepResult(1, TrialPoint.of(1, 1, 0.5, -0.5, curvature, 4e-10, 0.5,

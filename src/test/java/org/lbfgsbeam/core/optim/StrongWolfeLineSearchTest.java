@@ -46,7 +46,7 @@ class StrongWolfeLineSearchTest {
   }
 
   private static TrialPoint startPoint(double value, double slope) {
-    return new TrialPoint(0, 0, value, slope, 0, 0, 1, 1, true);
+    return new TrialPoint(0, 0, value, slope, 0, 0, 1, 1, true, true);
   }
 
   /**

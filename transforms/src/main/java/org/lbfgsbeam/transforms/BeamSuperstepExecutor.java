@@ -96,6 +96,8 @@ public final class BeamSuperstepExecutor implements SuperstepExecutor {
     live.add("x-" + state.xId());
     live.add("g-" + state.gId());
     live.add("d-" + state.dId());
+    live.add("zx-" + state.xId());
+    live.add("zd-" + state.dId());
     for (long id : state.pairIds()) {
       live.add("s-" + id);
       live.add("y-" + id);
@@ -123,7 +125,7 @@ public final class BeamSuperstepExecutor implements SuperstepExecutor {
     try (var stream = java.nio.file.Files.list(dir)) {
       stream.filter(java.nio.file.Files::isDirectory)
           .map(p -> p.getFileName().toString())
-          .filter(n -> n.matches("[xgdsy]-\\d+"))
+          .filter(n -> n.matches("(zx|zd|[xgdsy])-\\d+"))
           .forEach(names::add);
     }
     return names;

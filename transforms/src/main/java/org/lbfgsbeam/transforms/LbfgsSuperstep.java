@@ -22,6 +22,7 @@ import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.lbfgsbeam.core.Checks;
+import org.lbfgsbeam.core.exec.TrialKernels;
 import org.lbfgsbeam.core.objective.CombinedStatistics;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.optim.GramMatrix;
@@ -46,6 +47,13 @@ import org.lbfgsbeam.core.partition.BlockKernels;
  *       partial statistics; their combine in node order, broadcast; the per-block gradient; one last
  *       SUM of the line-search scalars, written as the superstep's result.</li>
  * </ol>
+ * For an objective with linear margins ({@link ObjectiveSpec#linearMargins()}) the margins of x and of
+ * d are stored too ({@code zx-<id>}, {@code zd-<id>}): the commit moves zx with x, a new direction gets
+ * its margins (one pass over the data), and a later trial's margins are zx + t&middot;zd (LOCAL, no
+ * data pass). Such a trial adds a stage after the combine: the per-block share of f, slope and
+ * g&middot;d, SUMmed in node order and broadcast; the gradient blocks run only where the superstep's
+ * gradient rule admits the trial ({@link NodeOps#needsGradient}), and the result is formed from both
+ * reductions ({@link NodeOps} lists the steps).
  * Every new vector is written under its own id ({@link BlockFiles}), so nothing read is overwritten.
  * The arithmetic is the core's {@link BlockKernels} and objective, called exactly as
  * {@code LocalExecutor} calls them, so both give the same bits.
@@ -80,6 +88,9 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     return new LbfgsSuperstep(step, stateDirectory, spec);
   }
 
+  /** The reduced [f, slope, g&middot;d, max|d|] of a cached trial, joined to each node's blocks. */
+  private static final String SLOPE = "slope";
+
   /** The name of the stored result of superstep {@code number}. */
   public static String resultName(long number) {
     return "result-" + number;
@@ -106,6 +117,14 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     if (needsOldDirection) {
       inputs.put("d", nodes.apply("Read d", ReadVector.of(dir, "d-" + step.dId())));
     }
+    boolean linear = objective.linearMargins();
+    boolean cached = TrialKernels.cached(step, linear);
+    if (linear && (commit != null || cached)) {
+      inputs.put("zx", nodes.apply("Read margins of x", ReadVector.of(dir, "zx-" + step.xId())));
+    }
+    if (linear && needsOldDirection) {
+      inputs.put("zd", nodes.apply("Read margins of d", ReadVector.of(dir, "zd-" + step.dId())));
+    }
     if (commit != null) {
       inputs.put("ge", nodes.apply("Read accepted gradient",
           ReadVector.of(dir, "g-" + commit.evaluationId())));
@@ -130,6 +149,9 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
       state = state.apply("Commit", ParDo.of(new CommitFn(commit.step(), push,
           commit.evaluationId()))).setCoder(namedCoder());
       write(state, "x", "x-" + commit.evaluationId());
+      if (linear) {
+        write(state, "zx", "zx-" + commit.evaluationId());
+      }
       if (push) {
         write(state, "s:" + commit.evaluationId(), "s-" + commit.evaluationId());
         write(state, "y:" + commit.evaluationId(), "y-" + commit.evaluationId());
@@ -157,42 +179,72 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     }
     if (step.formsDirection()) {
       write(state, "d", "d-" + step.number());
+      if (linear) {
+        state = state.apply("Margins of d", ParDo.of(new DirectionMarginsFn(objective)))
+            .setCoder(namedCoder());
+        write(state, "zd", "zd-" + step.number());
+      }
     }
 
     // 4. The trial evaluation.
     if (step.hasTrial()) {
-      boolean withDirection = step.direction() != Direction.NONE;
       TupleTag<KV<Integer, NamedBlocks>> evaluatedTag = new TupleTag<>() {};
       TupleTag<KV<Integer, double[]>> statsTag = new TupleTag<>() {};
-      PCollectionTuple margins = state.apply("Trial point and margins",
-          ParDo.of(new MarginsFn(objective, step.trialStep(), withDirection, statsTag))
+      PCollectionTuple margins = state.apply(cached ? "Trial point and cached margins"
+              : "Trial point and margins",
+          ParDo.of(new MarginsFn(objective, step, statsTag))
               .withOutputTags(evaluatedTag, TupleTagList.of(statsTag)));
       PCollection<KV<Integer, NamedBlocks>> evaluated = margins.get(evaluatedTag)
           .setCoder(namedCoder());
+      if (linear && step.direction() == Direction.NONE) {
+        write(evaluated, "zx", "zx-" + step.xId());
+      }
       PCollectionView<double[]> combined = margins.get(statsTag).setCoder(partialCoder())
           .apply("Collect statistics", Combine.globally(BlocksInNodeOrder.collect()))
           .setCoder(BlocksInNodeOrder.MatrixCoder.of())
           .apply("Combine statistics", ParDo.of(new CombineStatisticsFn(objective)))
           .setCoder(DoubleArrayCoder.of())
           .apply("Broadcast statistics", org.apache.beam.sdk.transforms.View.asSingleton());
+      // A cached trial: its slope partials, SUMmed in node order; the gradient blocks get the reduced
+      // slope by a JOIN (each node keyed a copy), not as a side input: a side input computed from
+      // another consumer of their main input livelocks the DirectRunner now and then.
+      PCollectionView<double[]> slope = null;
+      if (cached) {
+        PCollection<double[]> reduced = evaluated
+            .apply("Slope partials", ParDo.of(new SlopePartialsFn(objective, combined))
+                .withSideInputs(combined))
+            .setCoder(partialCoder())
+            .apply("Collect slope partials", Combine.globally(BlocksInNodeOrder.collect()))
+            .setCoder(BlocksInNodeOrder.MatrixCoder.of())
+            .apply("Reduce slope", ParDo.of(new ReduceSlopeFn(combined)).withSideInputs(combined))
+            .setCoder(DoubleArrayCoder.of());
+        slope = reduced.apply("Broadcast slope", org.apache.beam.sdk.transforms.View.asSingleton());
+        Map<String, PCollection<KV<Integer, double[]>>> keyed = new LinkedHashMap<>();
+        keyed.put(SLOPE, reduced.apply("Slope to every node", ParDo.of(new ToNodesFn(blocks)))
+            .setCoder(partialCoder()));
+        evaluated = begin.apply("Join slope", JoinVectors.into(evaluated, keyed));
+      }
       TupleTag<KV<Integer, double[]>> gradientTag = new TupleTag<>() {};
       TupleTag<KV<Integer, double[]>> scalarsTag = new TupleTag<>() {};
-      PCollectionTuple gradients = evaluated.apply("Gradient",
-          ParDo.of(new GradientFn(objective, step.trialStep(), withDirection, combined, scalarsTag))
+      PCollectionTuple gradients = evaluated.apply(cached ? "Gradient where kept" : "Gradient",
+          ParDo.of(new GradientFn(objective, step, combined, cached, scalarsTag))
               .withSideInputs(combined)
               .withOutputTags(gradientTag, TupleTagList.of(scalarsTag)));
       gradients.get(gradientTag).setCoder(partialCoder())
           .apply("Store trial gradient", WriteVector.to(dir, "g-" + step.trialId()));
       List<PCollectionView<?>> sides = new ArrayList<>();
       sides.add(combined);
+      if (slope != null) {
+        sides.add(slope);
+      }
       if (gramDots != null) {
         sides.add(gramDots);
       }
       gradients.get(scalarsTag).setCoder(partialCoder())
           .apply("Collect scalars", Combine.globally(BlocksInNodeOrder.collect()))
           .setCoder(BlocksInNodeOrder.MatrixCoder.of())
-          .apply("Store result", ParDo.of(new ResultFn(dir, step.number(), step.trialId(),
-              step.trialStep(), combined, gramDots)).withSideInputs(sides));
+          .apply("Store result", ParDo.of(new ResultFn(dir, step, linear, combined, slope,
+              gramDots)).withSideInputs(sides));
     }
     return PDone.in(begin.getPipeline());
   }
@@ -437,18 +489,29 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     }
   }
 
-  /** x<sub>t</sub> = x + t&middot;d, the block's margins and partial statistics. */
+  /** zd = margins(d), a pass over the data. */
+  private static final class DirectionMarginsFn
+      extends ObjectiveFn<KV<Integer, NamedBlocks>, KV<Integer, NamedBlocks>> {
+    DirectionMarginsFn(ObjectiveSpec spec) {
+      super(spec);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, NamedBlocks> e,
+        OutputReceiver<KV<Integer, NamedBlocks>> out) {
+      out.output(KV.of(e.getKey(), NodeOps.directionMargins(e.getValue(), objective, e.getKey())));
+    }
+  }
+
+  /** x<sub>t</sub> = x + t&middot;d, the block's margins (cached or a data pass) and statistics. */
   private static final class MarginsFn
       extends ObjectiveFn<KV<Integer, NamedBlocks>, KV<Integer, NamedBlocks>> {
-    private final double t;
-    private final boolean withDirection;
+    private final Superstep step;
     private final TupleTag<KV<Integer, double[]>> statsTag;
 
-    MarginsFn(ObjectiveSpec spec, double t, boolean withDirection,
-        TupleTag<KV<Integer, double[]>> statsTag) {
+    MarginsFn(ObjectiveSpec spec, Superstep step, TupleTag<KV<Integer, double[]>> statsTag) {
       super(spec);
-      this.t = t;
-      this.withDirection = withDirection;
+      this.step = step;
       this.statsTag = statsTag;
     }
 
@@ -456,9 +519,57 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     public void process(ProcessContext c) {
       int node = c.element().getKey();
       NamedBlocks b = c.element().getValue();
-      NamedBlocks evaluated = NodeOps.trialMargins(b, objective, node, t, withDirection);
+      NamedBlocks evaluated = NodeOps.trial(b, objective, node, step);
       c.output(statsTag, KV.of(node, objective.partialStatistics(node, evaluated.get("z"))));
       c.output(KV.of(node, evaluated));
+    }
+  }
+
+  /** The block's share of f, parts of the slope and of g&middot;d, and max|d| (no data pass). */
+  private static final class SlopePartialsFn
+      extends ObjectiveFn<KV<Integer, NamedBlocks>, KV<Integer, double[]>> {
+    private final PCollectionView<double[]> combined;
+
+    SlopePartialsFn(ObjectiveSpec spec, PCollectionView<double[]> combined) {
+      super(spec);
+      this.combined = combined;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      int node = c.element().getKey();
+      c.output(KV.of(node, NodeOps.slopePartials(c.element().getValue(), objective, node,
+          c.sideInput(combined))));
+    }
+  }
+
+  /** [f, slope, g&middot;d, max|d|] from all nodes' slope partials in node order. */
+  private static final class ReduceSlopeFn extends DoFn<double[][], double[]> {
+    private final PCollectionView<double[]> combined;
+
+    ReduceSlopeFn(PCollectionView<double[]> combined) {
+      this.combined = combined;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(NodeOps.reduceSlope(c.sideInput(combined), c.element()));
+    }
+  }
+
+  /** One copy of a value per node, keyed by node_id (a broadcast as a joinable vector). */
+  private static final class ToNodesFn extends DoFn<double[], KV<Integer, double[]>> {
+    private final int nodes;
+
+    ToNodesFn(int nodes) {
+      this.nodes = nodes;
+    }
+
+    @ProcessElement
+    public void process(@Element double[] value, OutputReceiver<KV<Integer, double[]>> out) {
+      for (int node = 0; node < nodes; node++) {
+        out.output(KV.of(node, value));
+      }
     }
   }
 
@@ -474,20 +585,23 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     }
   }
 
-  /** The block's gradient (stored) and its scalars: [share of f, line-search partials...]. */
+  /**
+   * The block's gradient (stored) and its scalars: [share of f, line-search partials...]; for a cached
+   * trial only where the reduced slope says the gradient may be kept, else nothing.
+   */
   private static final class GradientFn
       extends ObjectiveFn<KV<Integer, NamedBlocks>, KV<Integer, double[]>> {
-    private final double t;
-    private final boolean withDirection;
+    private final Superstep step;
     private final PCollectionView<double[]> combined;
+    private final boolean cached;
     private final TupleTag<KV<Integer, double[]>> scalarsTag;
 
-    GradientFn(ObjectiveSpec spec, double t, boolean withDirection,
-        PCollectionView<double[]> combined, TupleTag<KV<Integer, double[]>> scalarsTag) {
+    GradientFn(ObjectiveSpec spec, Superstep step, PCollectionView<double[]> combined,
+        boolean cached, TupleTag<KV<Integer, double[]>> scalarsTag) {
       super(spec);
-      this.t = t;
-      this.withDirection = withDirection;
+      this.step = step;
       this.combined = combined;
+      this.cached = cached;
       this.scalarsTag = scalarsTag;
     }
 
@@ -495,38 +609,43 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     public void process(ProcessContext c) {
       int node = c.element().getKey();
       NamedBlocks b = c.element().getValue();
+      if (cached && !NodeOps.needsGradient(step, b.get(SLOPE))) {
+        return;
+      }
       double[][] gt = new double[1][];
-      double[] scalars = NodeOps.gradient(b, objective, node, c.sideInput(combined), t,
-          withDirection, gt);
+      double[] scalars = NodeOps.gradient(b, objective, node, c.sideInput(combined),
+          step.trialStep(), step.direction() != Direction.NONE, gt);
       c.output(scalarsTag, KV.of(node, scalars));
       c.output(KV.of(node, gt[0]));
     }
   }
 
-  /** f = data loss + shares in node order; the line-search scalars; stored as the result. */
+  /** The superstep's result from the reduced scalars, stored as one block. */
   private static final class ResultFn extends DoFn<double[][], Void> {
     private final String dir;
-    private final long number;
-    private final long trialId;
-    private final double t;
+    private final Superstep step;
+    private final boolean linearMargins;
     private final PCollectionView<double[]> combined;
+    private final PCollectionView<double[]> slope;
     private final PCollectionView<double[]> gramDots;
 
-    ResultFn(String dir, long number, long trialId, double t, PCollectionView<double[]> combined,
-        PCollectionView<double[]> gramDots) {
+    ResultFn(String dir, Superstep step, boolean linearMargins, PCollectionView<double[]> combined,
+        PCollectionView<double[]> slope, PCollectionView<double[]> gramDots) {
       this.dir = dir;
-      this.number = number;
-      this.trialId = trialId;
-      this.t = t;
+      this.step = step;
+      this.linearMargins = linearMargins;
       this.combined = combined;
+      this.slope = slope;
       this.gramDots = gramDots;
     }
 
     @ProcessElement
     public void process(ProcessContext c) throws IOException {
       double[] dots = gramDots == null ? null : c.sideInput(gramDots);
-      BlockFiles.write(dir, resultName(number), 0,
-          NodeOps.result(c.sideInput(combined)[0], c.element(), trialId, t, dots));
+      double[] encoded = slope == null
+          ? NodeOps.fullResult(step, c.sideInput(combined)[0], c.element(), dots, linearMargins)
+          : NodeOps.cachedResult(step, c.sideInput(slope), c.element(), dots);
+      BlockFiles.write(dir, resultName(step.number()), 0, encoded);
     }
   }
 }

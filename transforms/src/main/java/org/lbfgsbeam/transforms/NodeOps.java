@@ -1,5 +1,6 @@
 package org.lbfgsbeam.transforms;
 
+import org.lbfgsbeam.core.exec.TrialKernels;
 import org.lbfgsbeam.core.objective.CombinedStatistics;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.optim.GramMatrix;
@@ -11,23 +12,55 @@ import org.lbfgsbeam.core.partition.BlockKernels;
  * The per-node steps of a superstep on a node's {@link NamedBlocks}, shared by the Beam superstep
  * ({@link LbfgsSuperstep}) and the Flink bulk iteration so that both compute the same bits. Names:
  * {@code x}, {@code g} (current gradient), {@code d}, {@code ge} (the accepted trial's gradient),
- * {@code s:<id>}, {@code y:<id>}, {@code xt} (trial point), {@code z} (margins).
+ * {@code s:<id>}, {@code y:<id>}, {@code xt} (trial point), {@code z} (its margins), and for an
+ * objective with linear margins {@code zx} (margins of x) and {@code zd} (margins of d).
+ *
+ * <p>A superstep, node by node, with "reduce" a reduction of all nodes' partials in node order
+ * (linear = {@code objective.linearMargins()}; cached = {@link TrialKernels#cached}):
+ * <ol>
+ *   <li>join x, g, d (when committing or continuing a line search), ge (when committing), the pairs
+ *       the direction needs, and when linear zx (when committing or cached) and zd (when d is read);</li>
+ *   <li>{@link #commit} (also zx &larr; zx + t&middot;zd);</li>
+ *   <li>the direction ({@link #steepest}, {@link #vectorFreeDirection} after the reduce of
+ *       {@link #gramPartials}, or the two-loop recursion); when linear and a direction was formed,
+ *       {@link #directionMargins} (zd = margins(d), a data pass);</li>
+ *   <li>{@link #trial} (xt and z; a margins pass only when not cached; zx = z at the start point when
+ *       linear); {@code objective.partialStatistics(node, z)}, reduce with {@link #combine},
+ *       broadcast;</li>
+ *   <li>not cached: {@link #gradient} per node, reduce its scalars with {@link #fullResult};</li>
+ *   <li>cached: {@link #slopePartials} per node, reduce with {@link #reduceSlope}, broadcast; then on
+ *       every node, only if {@link #needsGradient}: {@link #gradient} (store g<sub>t</sub>); reduce
+ *       the scalars (none when skipped) with {@link #cachedResult}.</li>
+ * </ol>
  */
 public final class NodeOps {
   private NodeOps() {}
 
-  /** x &larr; x + t&middot;d; when pushing, s:e = t&middot;d and y:e = g<sub>e</sub> &minus; g; g &larr; g<sub>e</sub>. */
+  /**
+   * x &larr; x + t&middot;d (and zx &larr; zx + t&middot;zd when the node holds zx); when pushing,
+   * s:e = t&middot;d and y:e = g<sub>e</sub> &minus; g; g &larr; g<sub>e</sub>; d and zd are dropped.
+   */
   public static NamedBlocks commit(NamedBlocks b, Superstep.Commit commit) {
     double t = commit.step();
     double[] d = b.get("d");
     double[] ge = b.get("ge");
     NamedBlocks next = b.with("x", BlockKernels.trialPoint(b.get("x"), t, d));
+    double[] zx = b.getOrNull("zx");
+    if (zx != null) {
+      next = next.with("zx", BlockKernels.trialPoint(zx, t, b.get("zd")));
+    }
     if (commit.push()) {
       long id = commit.evaluationId();
       next = next.with("s:" + id, BlockKernels.step(t, d))
           .with("y:" + id, BlockKernels.difference(ge, b.get("g")));
     }
-    return next.with("g", ge).without("ge").without("d");
+    return next.with("g", ge).without("ge").without("d").without("zd");
+  }
+
+  /** zd = margins(d): a pass over the data, once per direction, for an objective with linear margins. */
+  public static NamedBlocks directionMargins(NamedBlocks b, PartitionedObjective objective,
+      int node) {
+    return b.with("zd", objective.margins(node, b.get("d")));
   }
 
   /** d = &minus;&gamma;g. */
@@ -72,6 +105,23 @@ public final class NodeOps {
     return out;
   }
 
+  /**
+   * The trial point xt and its margins z of {@code step}: from the cached zx and zd when
+   * {@link TrialKernels#cached} (no data pass), else by {@link #trialMargins} (a margins pass), and then
+   * for an objective with linear margins (the start point) also zx = z.
+   */
+  public static NamedBlocks trial(NamedBlocks b, PartitionedObjective objective, int node,
+      Superstep step) {
+    double t = step.trialStep();
+    if (TrialKernels.cached(step, objective.linearMargins())) {
+      return b.with("xt", BlockKernels.trialPoint(b.get("x"), t, b.get("d")))
+          .with("z", BlockKernels.trialPoint(b.get("zx"), t, b.get("zd")));
+    }
+    NamedBlocks out = trialMargins(b, objective, node, t,
+        step.direction() != Superstep.Direction.NONE);
+    return objective.linearMargins() ? out.with("zx", out.get("z")) : out;
+  }
+
   /** x<sub>t</sub> = x + t&middot;d and the margins; returns the blocks with xt and z added. */
   public static NamedBlocks trialMargins(NamedBlocks b, PartitionedObjective objective, int node,
       double t, boolean withDirection) {
@@ -107,17 +157,82 @@ public final class NodeOps {
     return scalars;
   }
 
-  /** The encoded superstep result from the data loss and all nodes' scalars in node order. */
+  /**
+   * The node's scalars of a cached trial ({@link TrialKernels#slopePartials}): [share of f, part of
+   * &nabla;f(x<sub>t</sub>)&middot;d, part of g&middot;d, max|d|], from xt, z, zd, g, d and the
+   * broadcast [data loss, broadcast&hellip;] of {@link #combine}.
+   */
+  public static double[] slopePartials(NamedBlocks b, PartitionedObjective objective, int node,
+      double[] packedCombined) {
+    double[] broadcast = java.util.Arrays.copyOfRange(packedCombined, 1, packedCombined.length);
+    return TrialKernels.slopePartials(objective, node, b.get("xt"), b.get("z"), b.get("zd"),
+        broadcast, b.get("g"), b.get("d"));
+  }
+
+  /** [f, &phi;'(t), g&middot;d, max|d|] from {@link #combine}'s output and all nodes' slope partials. */
+  public static double[] reduceSlope(double[] packedCombined, double[][] slopePartials) {
+    return TrialKernels.reduceSlopePartials(packedCombined[0], slopePartials);
+  }
+
+  /** Whether the cached trial's gradient pass runs, from the broadcast {@link #reduceSlope}. */
+  public static boolean needsGradient(Superstep step, double[] reducedSlope) {
+    return step.needsGradient(reducedSlope[TrialKernels.VALUE], reducedSlope[TrialKernels.SLOPE],
+        reducedSlope[TrialKernels.INITIAL_SLOPE]);
+  }
+
+  /**
+   * The encoded result of a trial on the full path, from the data loss and all nodes'
+   * {@link #gradient} scalars in node order.
+   *
+   * @param linearMargins the objective's {@code linearMargins()} (the coordinator reads it at the start
+   *     point)
+   */
+  public static double[] fullResult(Superstep step, double dataLoss, double[][] scalars,
+      double[] gramDots, boolean linearMargins) {
+    double f = dataLoss;
+    for (double[] s : scalars) {
+      f += s[0];
+    }
+    return SuperstepResultCodec.encode(TrialKernels.fullResult(step, f, lineSearch(scalars),
+        gramDots, linearMargins));
+  }
+
+  /**
+   * The encoded result of a cached trial, from the broadcast {@link #reduceSlope} and all nodes'
+   * {@link #gradient} scalars in node order (none when the gradient pass did not run).
+   */
+  public static double[] cachedResult(Superstep step, double[] reducedSlope, double[][] scalars,
+      double[] gramDots) {
+    double[] ls = scalars.length == 0 ? null : lineSearch(scalars);
+    return SuperstepResultCodec.encode(TrialKernels.cachedResult(step, reducedSlope, ls,
+        gramDots));
+  }
+
+  /**
+   * The encoded result of a full-path trial of an executor that keeps no margins (as
+   * {@link #fullResult} with linearMargins false).
+   */
   public static double[] result(double dataLoss, double[][] scalars, long trialId, double t,
       double[] gramDots) {
     double f = dataLoss;
+    for (double[] s : scalars) {
+      f += s[0];
+    }
+    double[] r = lineSearch(scalars);
+    return SuperstepResultCodec.encode(new org.lbfgsbeam.core.optim.SuperstepResult(-1,
+        org.lbfgsbeam.core.optim.TrialPoint.of(trialId, t, f, r[BlockKernels.SLOPE],
+            r[BlockKernels.CURVATURE], r[BlockKernels.Y_NORM_SQUARED],
+            r[BlockKernels.GRADIENT_MAX_ABS], r[BlockKernels.GRADIENT_SUM_ABS]),
+        r[BlockKernels.INITIAL_SLOPE], r[BlockKernels.DIRECTION_MAX_ABS], gramDots, false));
+  }
+
+  /** The line-search partials of all nodes' {@link #gradient} scalars, combined in node order. */
+  private static double[] lineSearch(double[][] scalars) {
     double[][] ls = new double[scalars.length][];
     for (int b = 0; b < scalars.length; b++) {
-      f += scalars[b][0];
       ls[b] = java.util.Arrays.copyOfRange(scalars[b], 1, scalars[b].length);
     }
-    return SuperstepResultCodec.encode(trialId, t, f, BlockKernels.combineLineSearchPartials(ls),
-        gramDots);
+    return BlockKernels.combineLineSearchPartials(ls);
   }
 
   /** Decodes {@link #result}. */

@@ -40,13 +40,17 @@ public final class ObjectiveCache {
 
   /** Builds the objective of {@code spec} on {@code data}. */
   public static PartitionedObjective build(ObjectiveSpec spec, SparseDataset data) {
-    return switch (spec.model()) {
+    PartitionedObjective objective = switch (spec.model()) {
       case SOFTMAX -> new SoftmaxObjective(data, spec.lambda(), spec.blocks());
       case LOGISTIC -> new LinearModelObjective(data, LinearModelObjective.Loss.LOGISTIC,
           spec.lambda(), spec.blocks());
       case LEAST_SQUARES -> new LinearModelObjective(data, LinearModelObjective.Loss.SQUARED,
           spec.lambda(), spec.blocks());
     };
+    if (objective.linearMargins() != spec.linearMargins()) {
+      throw new IllegalStateException("ObjectiveSpec.linearMargins() disagrees with " + objective);
+    }
+    return objective;
   }
 
   /** The prepared data at {@code path}, read once per JVM. */

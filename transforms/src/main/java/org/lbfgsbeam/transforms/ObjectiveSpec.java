@@ -34,4 +34,14 @@ public record ObjectiveSpec(Model model, double lambda, int blocks, String dataP
     Checks.checkArgument(blocks >= 1, "partitions must be positive, but was: %s", blocks);
     Checks.checkArgument(dataPath != null && !dataPath.isEmpty(), "data path must be set");
   }
+
+  /**
+   * The {@code linearMargins()} of the objective this spec builds, known without loading the data (a
+   * superstep's graph depends on it): true for every model, whose margins are X times the weights.
+   */
+  public boolean linearMargins() {
+    return switch (model) {
+      case SOFTMAX, LOGISTIC, LEAST_SQUARES -> true;
+    };
+  }
 }

@@ -2,36 +2,40 @@ package org.lbfgsbeam.transforms;
 
 import org.lbfgsbeam.core.optim.SuperstepResult;
 import org.lbfgsbeam.core.optim.TrialPoint;
-import org.lbfgsbeam.core.partition.BlockKernels;
 
 /**
- * A {@link SuperstepResult} as a flat double[] (stored as one block by {@link BlockFiles}, so that the
- * driver reads back exactly the bits the pipeline reduced).
+ * A {@link SuperstepResult} with a trial as a flat double[] (stored as one block by {@link BlockFiles},
+ * so that the driver reads back exactly the bits the pipeline reduced). Decoding gives back an equal
+ * result, the superstep number aside (it is not stored).
  *
- * <p>Layout: [trial id, step, f, g<sub>t</sub>&middot;d, s&middot;y, y&middot;y, max|g<sub>t</sub>|,
- * &Sigma;|g<sub>t</sub>|, g&middot;d, max|d|, number of Gram entries, Gram entries&hellip;].
+ * <p>Layout: [trial id, step, f, slope, s&middot;y, y&middot;y, max|g<sub>t</sub>|,
+ * &Sigma;|g<sub>t</sub>|, finite (1/0), hasGradient (1/0), g&middot;d, max|d|, linearMargins (1/0),
+ * number of Gram entries (&minus;1 for none), Gram entries&hellip;].
  */
 final class SuperstepResultCodec {
-  private static final int FIXED = 11;
+  private static final int FIXED = 14;
 
   private SuperstepResultCodec() {}
 
-  /** Encodes a trial's reduced scalars ({@link BlockKernels#combineLineSearchPartials} layout). */
-  static double[] encode(long trialId, double step, double value, double[] lineSearch,
-      double[] gramDots) {
+  static double[] encode(SuperstepResult result) {
+    TrialPoint t = result.trial();
+    double[] gramDots = result.gramDots();
     int g = gramDots == null ? 0 : gramDots.length;
     double[] out = new double[FIXED + g];
-    out[0] = trialId;
-    out[1] = step;
-    out[2] = value;
-    out[3] = lineSearch[BlockKernels.SLOPE];
-    out[4] = lineSearch[BlockKernels.CURVATURE];
-    out[5] = lineSearch[BlockKernels.Y_NORM_SQUARED];
-    out[6] = lineSearch[BlockKernels.GRADIENT_MAX_ABS];
-    out[7] = lineSearch[BlockKernels.GRADIENT_SUM_ABS];
-    out[8] = lineSearch[BlockKernels.INITIAL_SLOPE];
-    out[9] = lineSearch[BlockKernels.DIRECTION_MAX_ABS];
-    out[10] = gramDots == null ? -1 : g;
+    out[0] = t.id();
+    out[1] = t.step();
+    out[2] = t.value();
+    out[3] = t.slope();
+    out[4] = t.curvature();
+    out[5] = t.yNormSquared();
+    out[6] = t.gradientMaxAbs();
+    out[7] = t.gradientSumAbs();
+    out[8] = t.finite() ? 1 : 0;
+    out[9] = t.hasGradient() ? 1 : 0;
+    out[10] = result.initialSlope();
+    out[11] = result.directionMaxAbs();
+    out[12] = result.linearMargins() ? 1 : 0;
+    out[13] = gramDots == null ? -1 : g;
     if (gramDots != null) {
       System.arraycopy(gramDots, 0, out, FIXED, g);
     }
@@ -39,11 +43,12 @@ final class SuperstepResultCodec {
   }
 
   static SuperstepResult decode(long number, double[] r) {
-    TrialPoint trial = TrialPoint.of((long) r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+    TrialPoint trial = new TrialPoint((long) r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+        r[8] != 0, r[9] != 0);
     double[] gram = null;
-    if (r[10] >= 0) {
-      gram = java.util.Arrays.copyOfRange(r, FIXED, FIXED + (int) r[10]);
+    if (r[13] >= 0) {
+      gram = java.util.Arrays.copyOfRange(r, FIXED, FIXED + (int) r[13]);
     }
-    return new SuperstepResult(number, trial, r[8], r[9], gram);
+    return new SuperstepResult(number, trial, r[10], r[11], gram, r[12] != 0);
   }
 }

@@ -2,6 +2,7 @@ package org.lbfgsbeam.transforms;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -70,6 +71,61 @@ class BeamSuperstepExecutorTest {
     }
     assertEquals(localEnd.stopReason(), directEnd.stopReason());
     assertEquals(localEnd.value(), directEnd.value(), 0.0);
+  }
+
+  /**
+   * The cached-margins paths that the runs above may not take: one trial per line search, so that
+   * searches end on trials without a gradient and the coordinator re-evaluates them (softmax); and
+   * binary logistic regression, whose margins are partial sums over feature blocks.
+   */
+  @ParameterizedTest(name = "{0} {1} P={2}")
+  @CsvSource({
+      "synth-small.libsvm, SOFTMAX, 3, 1",
+      "heart_scale.libsvm, LOGISTIC, 4, 25"})
+  void directRunnerMatchesLocalOnReevaluationsAndLinearModels(String file,
+      ObjectiveSpec.Model model, int partitions, int maxLineSearchEvaluations) throws Exception {
+    SparseDataset data = LibsvmReader.read(SharedData.file(file));
+    Path prepared = tmp.resolve("data.bin");
+    try (OutputStream out = Files.newOutputStream(prepared)) {
+      DatasetFile.write(data, out);
+    }
+    ObjectiveSpec spec = new ObjectiveSpec(model, 1e-3, partitions, prepared.toString());
+    PartitionedObjective objective = ObjectiveCache.build(spec, data);
+    double[][] x0 = SharedData.zeroStart(objective.partitioning());
+    LbfgsOptions options = LbfgsOptions.defaults().withMaxIterations(5)
+        .withMaxLineSearchEvaluations(maxLineSearchEvaluations);
+    BeamSuperstepExecutor beam = BeamSuperstepExecutor.create(PipelineOptionsFactory.create(),
+        tmp.resolve("state").toString(), spec);
+    beam.storeStartPoint(x0);
+    List<SuperstepResult> local = new ArrayList<>();
+    LbfgsState localEnd;
+    try (LocalExecutor executor = new LocalExecutor(objective, x0, 2)) {
+      localEnd = run(options, executor, local);
+    }
+    List<SuperstepResult> direct = new ArrayList<>();
+    LbfgsState directEnd = run(options, beam, direct);
+    assertEquals(local.size(), direct.size());
+    for (int i = 0; i < local.size(); i++) {
+      assertEquals(local.get(i).trial(), direct.get(i).trial(), "superstep " + i);
+      assertEquals(local.get(i).initialSlope(), direct.get(i).initialSlope(), 0.0);
+      assertEquals(local.get(i).directionMaxAbs(), direct.get(i).directionMaxAbs(), 0.0);
+    }
+    if (maxLineSearchEvaluations == 1) {
+      assertTrue(local.stream().anyMatch(r -> r.trial() != null && !r.trial().hasGradient()),
+          "some trial was evaluated without its gradient");
+      assertTrue(localEnd.evaluations() > localEnd.iteration() + 1, "a trial was re-evaluated");
+    }
+    assertEquals(localEnd.value(), directEnd.value(), 0.0);
+    assertEquals(localEnd.evaluations(), directEnd.evaluations());
+    assertEquals(localEnd.dataPasses(), directEnd.dataPasses());
+    assertTrue(directEnd.linearMargins());
+    double[][] x = beam.read("x-" + directEnd.xId());
+    try (LocalExecutor executor = new LocalExecutor(objective, x0, 1)) {
+      LbfgsState end = run(options, executor, new ArrayList<>());
+      for (int b = 0; b < partitions; b++) {
+        assertArrayEquals(executor.point(end.xId())[b], x[b], 0.0, "block " + b);
+      }
+    }
   }
 
   private static LbfgsState run(LbfgsOptions options, SuperstepExecutor executor,

@@ -109,9 +109,11 @@ class LbfgsSuperstepTest {
     LbfgsState start = coordinator.start();
     try (LocalExecutor local = new LocalExecutor(objective, x0, 1)) {
       SuperstepResult r0 = local.execute(start.pending());
+      assertTrue(r0.linearMargins(), "softmax margins are linear in W");
       double[][] g0 = local.gradient(0);
       for (int b = 0; b < BLOCKS; b++) {
         BlockFiles.write(state, "g-0", b, g0[b]);
+        BlockFiles.write(state, "zx-0", b, local.pointMargins(0)[b]);
       }
       Superstep second = coordinator.advance(start, r0).pending();
       assertEquals(Superstep.Direction.STEEPEST, second.direction());
@@ -135,6 +137,8 @@ class LbfgsSuperstepTest {
           steepest[j] = -second.gamma() * g0[b][j];
         }
         Bits.assertSame(steepest, d, "d block " + b);
+        Bits.assertSame(local.directionMargins(second.number())[b],
+            BlockFiles.read(state, "zd-" + second.number(), b), "zd block " + b);
       }
     }
   }
@@ -178,10 +182,19 @@ class LbfgsSuperstepTest {
       assertEquals(expected.directionMaxAbs(), beam.directionMaxAbs(), 0.0);
       assertTrue(Bits.same(expected.gramDots(), beam.gramDots()), "Gram entries");
       assertEquals(method == DirectionMethod.VECTOR_FREE, beam.gramDots() != null);
-      assertGradientsEqual(local.gradient(step.trialId()), "g-" + step.trialId());
+      if (expected.trial().hasGradient()) {
+        assertGradientsEqual(local.gradient(step.trialId()), "g-" + step.trialId());
+      } else {
+        assertFalse(Files.exists(tmp.resolve("state").resolve("g-" + step.trialId())),
+            "no gradient pass for a trial the line search cannot accept");
+      }
       long id = commit.evaluationId();
       for (int b = 0; b < BLOCKS; b++) {
         Bits.assertSame(local.point(id)[b], BlockFiles.read(state, "x-" + id, b), "x block " + b);
+        Bits.assertSame(local.pointMargins(id)[b], BlockFiles.read(state, "zx-" + id, b),
+            "zx block " + b);
+        Bits.assertSame(local.directionMargins(step.number())[b],
+            BlockFiles.read(state, "zd-" + step.number(), b), "zd block " + b);
         Bits.assertSame(BlockKernels.step(commit.step(), d[b]), BlockFiles.read(state, "s-" + id, b),
             "s block " + b);
         Bits.assertSame(BlockKernels.difference(ge[b], g[b]), BlockFiles.read(state, "y-" + id, b),
@@ -216,7 +229,8 @@ class LbfgsSuperstepTest {
   /**
    * Runs the supersteps before the first commit on {@code local} (the start point, then the steepest
    * descent direction d-1 and the line search's trials along it) and stores what the pipelines read:
-   * every trial gradient and d-1. Returns the first superstep with a commit.
+   * every trial gradient that was computed, d-1, and the margins zx-0 and zd-1. Returns the first
+   * superstep with a commit.
    */
   private Superstep storeUpToFirstCommit(DirectionMethod method, LocalExecutor local)
       throws Exception {
@@ -232,10 +246,19 @@ class LbfgsSuperstepTest {
         for (int b = 0; b < BLOCKS; b++) {
           BlockFiles.write(state, "d-" + step.number(), b,
               BlockKernels.steepest(g[b], step.gamma()));
+          BlockFiles.write(state, "zd-" + step.number(), b,
+              local.directionMargins(step.number())[b]);
         }
       }
-      for (int b = 0; b < BLOCKS; b++) {
-        BlockFiles.write(state, "g-" + step.trialId(), b, local.gradient(step.trialId())[b]);
+      if (step.direction() == Superstep.Direction.NONE) {
+        for (int b = 0; b < BLOCKS; b++) {
+          BlockFiles.write(state, "zx-" + step.xId(), b, local.pointMargins(step.xId())[b]);
+        }
+      }
+      if (r.trial().hasGradient()) {
+        for (int b = 0; b < BLOCKS; b++) {
+          BlockFiles.write(state, "g-" + step.trialId(), b, local.gradient(step.trialId())[b]);
+        }
       }
       s = coordinator.advance(s, r);
     }
