@@ -62,7 +62,10 @@ final class BenchCommand {
       "peak RSS (GB, 10^9 bytes) is VmHWM of /proc/PID/status: of the child JVM for a forked run",
       "and for spark; with --no-fork, of this JVM at the end of the run, shown as '<= x' as it",
       "includes every earlier run; for kernel, of this JVM after the kernel loop ('<= x' when",
-      "in-process runs came before it).");
+      "in-process runs came before it).",
+      "s / evaluation after the first: (time of the last trace row - time of the first) /",
+      "(evaluations between them), i.e. without start-up; for spark the mean time of its",
+      "evaluation jobs. data passes: passes over the training data (summary.json).");
 
   private static final Set<String> VALUED = Set.of("data", "lambda", "reference", "runners",
       "partitions", "threads", "history", "max-iterations", "gradient-tolerance", "output",
@@ -70,7 +73,9 @@ final class BenchCommand {
 
   private static final String[] HEADER = {"runner", "supersteps", "evaluations", "seconds",
       "s / superstep", "s / evaluation", "s to f*(1+1e-6)", "evaluations to f*(1+1e-6)", "final f",
-      "peak RSS (GB)"};
+      "peak RSS (GB)", "s / evaluation after the first", "data passes"};
+
+  private static final int PEAK_RSS = 9;
 
   private BenchCommand() {}
 
@@ -107,7 +112,7 @@ final class BenchCommand {
       if (entry.equals("kernel")) {
         String[] row = kernelFloor(Paths.get(data), Double.parseDouble(lambda),
             Integer.parseInt(cl.string("partitions", "4")), Integer.parseInt(threads));
-        row[row.length - 1] = gigabytes(TrainCommand.peakRssBytes(), ranInProcess);
+        row[PEAK_RSS] = gigabytes(TrainCommand.peakRssBytes(), ranInProcess);
         rows.accept(row);
         continue;
       }
@@ -181,7 +186,10 @@ final class BenchCommand {
         reached ? String.format(Locale.ROOT, "%.2f", s.get("secondsToTarget").asDouble())
             : "not reached",
         reached ? s.get("evaluationsToTarget").asText() : "",
-        s.get("finalObjective").asText(), gigabytes(s.path("peakRssBytes").asLong(-1), false)};
+        s.get("finalObjective").asText(), gigabytes(s.path("peakRssBytes").asLong(-1), false),
+        s.has("meanEvaluationJobSeconds")
+            ? String.format(Locale.ROOT, "%.3f", s.get("meanEvaluationJobSeconds").asDouble()) : "",
+        ""};
   }
 
   /** The command that runs {@code train} in a child JVM like this one. */
@@ -282,7 +290,24 @@ final class BenchCommand {
         String.format(Locale.ROOT, "%.3f", seconds / Math.max(1, supersteps)),
         String.format(Locale.ROOT, "%.3f", seconds / s.get("evaluations").asInt()), toTarget,
         evaluationsToTarget, s.get("objective").asText(),
-        gigabytes(s.path("peakRssBytes").asLong(-1), inProcess)};
+        gigabytes(s.path("peakRssBytes").asLong(-1), inProcess), afterFirst(trace),
+        s.path("dataPasses").asText("")};
+  }
+
+  /**
+   * Seconds per evaluation between the first trace row (the start point's evaluation, after the
+   * runner's start-up: JVM, cluster, job deployment, reading the data) and the last, or empty when
+   * the trace has fewer than two rows.
+   */
+  static String afterFirst(List<String> trace) {
+    if (trace.size() < 3) {
+      return "";
+    }
+    String[] first = trace.get(1).split(",");
+    String[] last = trace.get(trace.size() - 1).split(",");
+    int evaluations = Integer.parseInt(last[1]) - Integer.parseInt(first[1]);
+    double seconds = Double.parseDouble(last[5]) - Double.parseDouble(first[5]);
+    return evaluations <= 0 ? "" : String.format(Locale.ROOT, "%.3f", seconds / evaluations);
   }
 
   /**
@@ -327,7 +352,8 @@ final class BenchCommand {
       double[] timed = java.util.Arrays.copyOfRange(times, 3, times.length);
       java.util.Arrays.sort(timed);
       return new String[] {"kernel floor (" + threads + " threads)", "", "1", "", "",
-          String.format(Locale.ROOT, "%.3f", timed[timed.length / 2]), "", "", "", ""};
+          String.format(Locale.ROOT, "%.3f", timed[timed.length / 2]), "", "", "", "",
+          String.format(Locale.ROOT, "%.3f", timed[timed.length / 2]), "2"};
     } finally {
       pool.shutdownNow();
     }

@@ -45,7 +45,7 @@ class BenchCommandTest {
         "  \"stopMessage\": \"function values converged\"",
         "}"));
     assertArrayEquals(new String[] {"spark (local[2])", "", "80", "40.00", "", "0.500", "12.35",
-        "21", "1.4037868597254124", "3.46"}, BenchCommand.sparkRow("spark (local[2])", tmp));
+        "21", "1.4037868597254124", "3.46", "", ""}, BenchCommand.sparkRow("spark (local[2])", tmp));
   }
 
   @Test
@@ -54,7 +54,7 @@ class BenchCommandTest {
         + " \"seconds\": 3.0, \"secondsToTarget\": null, \"evaluationsToTarget\": null,"
         + " \"iterationsToTarget\": null, \"finalObjective\": 2.9, \"peakRssBytes\": -1}");
     assertArrayEquals(new String[] {"spark", "", "9", "3.00", "", "0.333", "not reached", "", "2.9",
-        ""}, BenchCommand.sparkRow("spark", tmp));
+        "", "", ""}, BenchCommand.sparkRow("spark", tmp));
   }
 
   @Test
@@ -89,7 +89,7 @@ class BenchCommandTest {
     assertEquals(0, run.status(), run.err());
     List<String[]> rows = rows(run.out());
     assertEquals(2, rows.size(), run.out());
-    assertEquals(10, rows.get(0).length, run.out());
+    assertEquals(12, rows.get(0).length, run.out());
     assertTrue(rows.get(0)[0].startsWith("kernel floor"), run.out());
     assertTrue(Double.parseDouble(rows.get(0)[9]) > 0, run.out());
     String[] local = rows.get(1);
@@ -100,6 +100,17 @@ class BenchCommandTest {
     long peak = summary.get("peakRssBytes").asLong();
     assertTrue(peak > 0, summary.toString());
     assertEquals(BenchCommand.gigabytes(peak, false), local[9], run.out());
+    assertTrue(Double.parseDouble(local[10]) > 0, run.out());
+    assertEquals(summary.get("dataPasses").asText(), local[11], run.out());
+  }
+
+  /** Seconds per evaluation after the first trace row leave the start-up out. */
+  @Test
+  void secondsPerEvaluationAfterTheFirstRow() {
+    List<String> trace = List.of("iteration,evaluations,objective,gradientNorm,step,seconds",
+        "0,1,4.6,0.1,0,5.0", "1,6,3.1,0.01,500,7.0", "2,7,1.9,0.001,1,8.0");
+    assertEquals("0.500", BenchCommand.afterFirst(trace)); // (8 - 5) / (7 - 1)
+    assertEquals("", BenchCommand.afterFirst(trace.subList(0, 2)));
   }
 
   /** With --no-fork the bench JVM's high-water mark only bounds a run's peak: shown as "<= x". */
