@@ -57,9 +57,9 @@ final class HistoryStudyCommand {
     chart.getStyler().setYAxisLogarithmic(true);
     chart.getStyler().setMarkerSize(4);
     List<String> table = new ArrayList<>();
-    table.add("| m | iterations | evaluations | seconds | stop reason | final f - f* |"
+    table.add("| m | iterations | evaluations | data passes | seconds | stop reason | final f - f* |"
         + " optimiser bytes per worker |");
-    table.add("|---|---|---|---|---|---|---|");
+    table.add("|---|---|---|---|---|---|---|---|");
     for (String m : cl.string("histories", "3,5,10,20").split(",")) {
       Path run = dir.resolve("m" + m);
       List<String> train = List.of("train", "--data", data, "--lambda", Double.toString(lambda),
@@ -89,8 +89,9 @@ final class HistoryStudyCommand {
         chart.addSeries("m = " + m, xs, ys);
       }
       JsonNode s = new ObjectMapper().readTree(run.resolve("summary.json").toFile());
-      table.add(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %s | %.3e | %d |", m,
-          s.get("iterations").asInt(), s.get("evaluations").asInt(), s.get("seconds").asDouble(),
+      table.add(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.2f | %s | %.3e | %d |", m,
+          s.get("iterations").asInt(), s.get("evaluations").asInt(), s.get("dataPasses").asInt(),
+          s.get("seconds").asDouble(),
           s.get("stopReason").asText(), s.get("objective").asDouble() - reference,
           s.get("optimizerBytesPerWorker").asLong()));
     }
