@@ -63,12 +63,7 @@ class BeamSuperstepExecutorTest {
     LbfgsState localEnd = run(options, new LocalExecutor(objective, x0, 2), local);
     List<SuperstepResult> direct = new ArrayList<>();
     LbfgsState directEnd = run(options, beam, direct);
-    assertEquals(local.size(), direct.size());
-    for (int i = 0; i < local.size(); i++) {
-      assertEquals(local.get(i).trial(), direct.get(i).trial(), "superstep " + i);
-      assertEquals(local.get(i).initialSlope(), direct.get(i).initialSlope(), 0.0);
-      assertArrayEquals(local.get(i).gramDots(), direct.get(i).gramDots());
-    }
+    assertSameResults(local, direct);
     assertEquals(localEnd.stopReason(), directEnd.stopReason());
     assertEquals(localEnd.value(), directEnd.value(), 0.0);
   }
@@ -104,12 +99,7 @@ class BeamSuperstepExecutorTest {
     }
     List<SuperstepResult> direct = new ArrayList<>();
     LbfgsState directEnd = run(options, beam, direct);
-    assertEquals(local.size(), direct.size());
-    for (int i = 0; i < local.size(); i++) {
-      assertEquals(local.get(i).trial(), direct.get(i).trial(), "superstep " + i);
-      assertEquals(local.get(i).initialSlope(), direct.get(i).initialSlope(), 0.0);
-      assertEquals(local.get(i).directionMaxAbs(), direct.get(i).directionMaxAbs(), 0.0);
-    }
+    assertSameResults(local, direct);
     if (maxLineSearchEvaluations == 1) {
       assertTrue(local.stream().anyMatch(r -> r.trial() != null && !r.trial().hasGradient()),
           "some trial was evaluated without its gradient");
@@ -139,5 +129,16 @@ class BeamSuperstepExecutorTest {
       executor.retain(state);
     }
     return state;
+  }
+
+  /** Every superstep's reduced scalars, bit for bit. */
+  private static void assertSameResults(List<SuperstepResult> local, List<SuperstepResult> direct) {
+    assertEquals(local.size(), direct.size());
+    for (int i = 0; i < local.size(); i++) {
+      assertEquals(local.get(i).trial(), direct.get(i).trial(), "superstep " + i);
+      assertEquals(local.get(i).initialSlope(), direct.get(i).initialSlope(), 0.0);
+      assertEquals(local.get(i).directionMaxAbs(), direct.get(i).directionMaxAbs(), 0.0);
+      assertArrayEquals(local.get(i).gramDots(), direct.get(i).gramDots());
+    }
   }
 }
