@@ -189,7 +189,7 @@ final class BenchCommand {
         s.get("finalObjective").asText(), gigabytes(s.path("peakRssBytes").asLong(-1), false),
         s.has("meanEvaluationJobSeconds")
             ? String.format(Locale.ROOT, "%.3f", s.get("meanEvaluationJobSeconds").asDouble()) : "",
-        ""};
+        s.path("dataPasses").asText("")};
   }
 
   /** The command that runs {@code train} in a child JVM like this one. */

@@ -42,10 +42,13 @@ class BenchCommandTest {
         "  \"peakRssBytes\": 3456789012,",
         "  \"loadSeconds\": 2.5,",
         "  \"sparkVersion\": \"4.0.1\",",
-        "  \"stopMessage\": \"function values converged\"",
+        "  \"stopMessage\": \"function values converged\",",
+        "  \"meanEvaluationJobSeconds\": 0.4,",
+        "  \"dataPasses\": 81",
         "}"));
     assertArrayEquals(new String[] {"spark (local[2])", "", "80", "40.00", "", "0.500", "12.35",
-        "21", "1.4037868597254124", "3.46", "", ""}, BenchCommand.sparkRow("spark (local[2])", tmp));
+        "21", "1.4037868597254124", "3.46", "0.400", "81"},
+        BenchCommand.sparkRow("spark (local[2])", tmp));
   }
 
   @Test

@@ -214,6 +214,8 @@ public final class SparkSoftmaxPeer {
           .put("sparkStartSeconds", sparkStartSeconds)
           .put("warmUpSeconds", warmUp.seconds())
           .put("fitJobs", fit.jobs().size())
+          // Each job of the fit reads all the data once: the feature statistics, every evaluation.
+          .put("dataPasses", fit.jobs().size())
           .put("meanEvaluationJobSeconds", fit.evaluations().stream()
               .mapToLong(j -> j.endMillis() - j.startMillis()).average().orElse(Double.NaN) / 1e3)
           .putNullable("secondsToTargetInLongFit", secondsToTargetInLongFit)
