@@ -65,15 +65,12 @@ final class EvaluateCommand {
     if (confusion != null) {
       OutputFiles.checkWritable(confusion, overwrite, "--confusion");
     }
-    SavedModel model = SavedModel.open(modelDir);
-    model.requireSoftmax("evaluate");
+    ClassifierModel model = ClassifierModel.open(modelDir, "evaluate");
     SparseDataset raw = DataFiles.read(dataFile, labels);
     SparseDataset data = DataFiles.alignTo(raw, model.labels(), model.features(), dataFile);
     int top = Math.min(5, model.classes());
-    SoftmaxScorer scorer = new SoftmaxScorer(data, data.labels(), model.features(),
-        model.classes(), top);
-    model.forEachSoftmaxBlock(scorer::addBlock);
-    Evaluation e = Evaluation.of(scorer.finish(), data.labels(), model.labels());
+    Evaluation e = Evaluation.of(model.score(data, data.labels(), top), data.labels(),
+        model.labels());
     long ignored = ignoredNonzeros(data, model.features());
 
     ObjectNode json = json(model, dataFile, data, e, ignored);
@@ -100,7 +97,7 @@ final class EvaluateCommand {
     return count;
   }
 
-  private static ObjectNode json(SavedModel model, Path dataFile, SparseDataset data, Evaluation e,
+  private static ObjectNode json(ClassifierModel model, Path dataFile, SparseDataset data, Evaluation e,
       long ignored) {
     ObjectNode json = new ObjectMapper().createObjectNode();
     json.put("model", model.dir().toAbsolutePath().normalize().toString());
@@ -131,7 +128,7 @@ final class EvaluateCommand {
     return json;
   }
 
-  private static void printTable(PrintStream out, SavedModel model, SparseDataset data,
+  private static void printTable(PrintStream out, ClassifierModel model, SparseDataset data,
       Evaluation e, long ignored) {
     out.printf(Locale.ROOT, "%d examples, %d classes, %d features%s%n", e.examples(),
         model.classes(), model.features(), ignored == 0 ? ""

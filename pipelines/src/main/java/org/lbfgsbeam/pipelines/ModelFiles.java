@@ -97,6 +97,7 @@ final class ModelFiles {
       case SOFTMAX -> "softmax";
       case LOGISTIC -> "logistic";
       case LEAST_SQUARES -> "least-squares";
+      case MLP -> NetworkModel.NAME;
     };
   }
 

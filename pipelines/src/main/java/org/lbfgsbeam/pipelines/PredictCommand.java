@@ -55,17 +55,14 @@ final class PredictCommand {
       throw new CommandLine.UsageException("--top must be positive, but was: " + requestedTop);
     }
     OutputFiles.checkWritable(output, cl.has("overwrite"), "--output");
-    SavedModel model = SavedModel.open(modelDir);
-    model.requireSoftmax("predict");
+    ClassifierModel model = ClassifierModel.open(modelDir, "predict");
     if (cl.has("top") && requestedTop > model.classes()) {
       throw new CommandLine.UsageException("--top must be in [1, " + model.classes()
           + "] (the model's classes), but was: " + requestedTop);
     }
     int top = Math.min(requestedTop, model.classes());
     SparseDataset data = DataFiles.read(dataFile, labels);
-    SoftmaxScorer scorer = new SoftmaxScorer(data, null, model.features(), model.classes(), top);
-    model.forEachSoftmaxBlock(scorer::addBlock);
-    SoftmaxScorer.Scores scores = scorer.finish();
+    SoftmaxScorer.Scores scores = model.score(data, null, top);
     int[] modelLabels = model.labels();
     int[] given = data.labels();
     int[] givenLabels = data.classLabels();

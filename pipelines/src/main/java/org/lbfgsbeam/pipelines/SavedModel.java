@@ -24,7 +24,15 @@ import org.lbfgsbeam.core.data.InputFormatException;
  * @param blocks the weights files, in file order
  */
 record SavedModel(Path dir, String model, int classes, int features, int[] labels,
-    List<Block> blocks) {
+    List<Block> blocks) implements ClassifierModel {
+
+  @Override
+  public SoftmaxScorer.Scores score(org.lbfgsbeam.core.data.SparseDataset data, int[] trueClass,
+      int top) throws IOException {
+    SoftmaxScorer scorer = new SoftmaxScorer(data, trueClass, features, classes, top);
+    forEachSoftmaxBlock(scorer::addBlock);
+    return scorer.finish();
+  }
 
   /** One weights file: rows [firstRow, firstRow + rows) of W. */
   record Block(Path file, int firstRow, int rows) {}

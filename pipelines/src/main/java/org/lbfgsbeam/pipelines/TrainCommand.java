@@ -2,6 +2,7 @@ package org.lbfgsbeam.pipelines;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,6 +23,7 @@ import org.lbfgsbeam.core.data.DatasetFile;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.exec.LocalExecutor;
 import org.lbfgsbeam.core.exec.SuperstepExecutor;
+import org.lbfgsbeam.core.nn.MultilayerPerceptron;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.optim.LbfgsCoordinator;
 import org.lbfgsbeam.core.optim.LbfgsState;
@@ -30,6 +32,7 @@ import org.lbfgsbeam.core.optim.SuperstepResult;
 import org.lbfgsbeam.core.partition.BlockKernels;
 import org.lbfgsbeam.core.partition.Partitioning;
 import org.lbfgsbeam.transforms.BeamSuperstepExecutor;
+import org.lbfgsbeam.transforms.NetworkSpec;
 import org.lbfgsbeam.transforms.ObjectiveCache;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
 
@@ -79,11 +82,20 @@ final class TrainCommand {
     }
     // Read and check everything before writing anything.
     SparseDataset data = DataFiles.read(o.data(), o.labels());
+    NetworkSpec network = networkFor(o, data);
+    MultilayerPerceptron net = null;
+    if (network != null) {
+      try {
+        net = ObjectiveCache.networkOf(network, data);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.UsageException(e.getMessage());
+      }
+    }
     ValidationScorer validation = o.validation() == null ? null : ValidationScorer.prepare(
-        o.validation(), DataFiles.read(o.validation(), null), data, o.model());
+        o.validation(), DataFiles.read(o.validation(), null), data, o.model(), net);
     Path preparedData = stateDir.resolve("data.bin").toAbsolutePath();
     ObjectiveSpec spec = new ObjectiveSpec(o.model(), o.lambda(), o.partitions(),
-        preparedData.toString());
+        preparedData.toString(), network);
     PartitionedObjective objective;
     try {
       objective = ObjectiveCache.build(spec, data);
@@ -92,7 +104,7 @@ final class TrainCommand {
     }
     Partitioning partitioning = objective.partitioning();
     ObjectMapper json = StateJson.mapper();
-    ObjectNode runDescription = describe(o, data, json);
+    ObjectNode runDescription = describe(o, data, network, json);
 
     LbfgsCoordinator coordinator = new LbfgsCoordinator(o.optimizer());
     LbfgsState state;
@@ -147,7 +159,7 @@ final class TrainCommand {
       if (o.runner() == Runner.LOCAL) {
         double[][] x0 = new double[partitioning.blocks()][];
         for (int b = 0; b < x0.length; b++) {
-          x0[b] = new double[partitioning.blockSize(b)];
+          x0[b] = objective.startBlock(b);
         }
         local = new LocalExecutor(objective, x0, o.threads());
         executor = local;
@@ -157,7 +169,7 @@ final class TrainCommand {
         beam = BeamSuperstepExecutor.create(options, stateDir.toString(), spec);
         if (!o.resume()) {
           for (int b = 0; b < partitioning.blocks(); b++) {
-            beam.storeStartBlock(b, new double[partitioning.blockSize(b)]); // one block at a time
+            beam.storeStartBlock(b, objective.startBlock(b)); // one block at a time
           }
         }
         executor = beam;
@@ -216,8 +228,13 @@ final class TrainCommand {
       if (Files.exists(modelTmp)) {
         deleteRecursively(modelTmp);
       }
-      ModelFiles.write(modelTmp, o.model(), partitioning, data.classLabels(), data.numFeatures(),
-          o.lambda(), weights);
+      if (net != null) {
+        new NetworkModel(net, org.lbfgsbeam.core.optim.Lbfgs.concatenate(weights),
+            data.classLabels(), o.lambda(), null).write(modelTmp);
+      } else {
+        ModelFiles.write(modelTmp, o.model(), partitioning, data.classLabels(),
+            data.numFeatures(), o.lambda(), weights);
+      }
       Path model = out.resolve("model");
       if (Files.exists(model)) {
         deleteRecursively(model);
@@ -225,6 +242,12 @@ final class TrainCommand {
       Files.move(modelTmp, model, StandardCopyOption.ATOMIC_MOVE);
       writeTrace(out.resolve("trace.csv"), trace, validation != null);
       ObjectNode summary = summary(o, data, partitioning, state, seconds, supersteps, json);
+      if (network != null) {
+        // One pass over the batches per evaluation (value and gradient together).
+        summary.put("dataPasses", state.evaluations());
+        summary.set("network", describeNetwork(network, net, json));
+        summary.put("blas", org.lbfgsbeam.core.nn.Blas.implementationName());
+      }
       if (validation != null) {
         summary.put("validation", o.validation().toAbsolutePath().normalize().toString());
         summary.put("validationAccuracy", trace.get(trace.size() - 1).validationAccuracy());
@@ -309,8 +332,47 @@ final class TrainCommand {
     return options;
   }
 
-  private static ObjectNode describe(TrainOptions o, SparseDataset data, ObjectMapper json)
-      throws IOException {
+  /**
+   * The network of an mlp run with its shards fitted to the data: the default shard count is cut to
+   * the number of batches; an explicit one beyond it is refused.
+   */
+  private static NetworkSpec networkFor(TrainOptions o, SparseDataset data) {
+    NetworkSpec n = o.network();
+    if (n == null) {
+      return null;
+    }
+    long batches = (data.numExamples() + (long) n.batchSize() - 1) / n.batchSize();
+    if (batches < 1) {
+      throw new CommandLine.UsageException(o.data() + ": no examples to train on");
+    }
+    if (n.shards() > batches) {
+      if (n.shards() != TrainOptions.DEFAULT_SHARDS) {
+        throw new CommandLine.UsageException("--shards must be at most the number of batches ("
+            + batches + " of up to " + n.batchSize() + " examples), but was: " + n.shards());
+      }
+      return new NetworkSpec(n.hidden(), n.activation(), n.loss(), n.batchSize(), (int) batches,
+          n.seed());
+    }
+    return n;
+  }
+
+  private static ObjectNode describeNetwork(NetworkSpec network, MultilayerPerceptron net,
+      ObjectMapper json) {
+    ObjectNode n = json.createObjectNode();
+    ArrayNode sizes = n.putArray("layerSizes");
+    for (int s : net.layerSizes()) {
+      sizes.add(s);
+    }
+    n.put("activation", network.activation().name().toLowerCase(Locale.ROOT));
+    n.put("loss", NetworkModel.lossName(network.loss()));
+    n.put("batchSize", network.batchSize());
+    n.put("shards", network.shards());
+    n.put("seed", network.seed());
+    return n;
+  }
+
+  private static ObjectNode describe(TrainOptions o, SparseDataset data, NetworkSpec network,
+      ObjectMapper json) throws IOException {
     ObjectNode run = json.createObjectNode();
     run.put("data", o.data().toAbsolutePath().normalize().toString());
     run.put("dataBytes", Files.size(o.data()));
@@ -326,6 +388,9 @@ final class TrainCommand {
     run.put("model", ModelFiles.modelName(o.model()));
     run.put("lambda", o.lambda());
     run.put("partitions", o.partitions());
+    if (network != null) {
+      run.set("network", describeNetwork(network, ObjectiveCache.networkOf(network, data), json));
+    }
     ObjectNode optimizer = run.putObject("optimizer");
     optimizer.put("history", o.optimizer().history());
     optimizer.put("gradientTolerance", o.optimizer().gradientTolerance());

@@ -2,10 +2,14 @@ package org.lbfgsbeam.pipelines;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.lbfgsbeam.core.nn.Activation;
+import org.lbfgsbeam.core.nn.Loss;
 import org.lbfgsbeam.core.optim.DirectionMethod;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
+import org.lbfgsbeam.transforms.NetworkSpec;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
 
 /**
@@ -26,15 +30,26 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * @param labels the IDX labels file of {@code data}, or null (found beside the images)
  * @param validation a held-out set (LIBSVM or IDX, labels beside) whose accuracy is traced per
  *     iteration, or null
+ * @param network the network of {@code --model mlp}, else null
  */
 record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner runner,
     int partitions, LbfgsOptions optimizer, Path output, boolean resume, boolean overwrite,
-    int threads, String flinkMaster, Path labels, Path validation, boolean beamOnCluster) {
+    int threads, String flinkMaster, Path labels, Path validation, boolean beamOnCluster,
+    NetworkSpec network) {
+
+  /** Default examples per batch of {@code --model mlp} (the Ray example's batches of 100). */
+  static final int DEFAULT_BATCH_SIZE = 100;
+  /**
+   * Default shards of {@code --model mlp}: a fixed number, so that the bits of a run do not depend on
+   * the machine's processors (at most the number of batches).
+   */
+  static final int DEFAULT_SHARDS = 4;
 
   static final String HELP = String.join("\n",
       "usage: train --data FILE --output DIR [options]",
       "",
-      "Trains an L2-regularised linear model with distributed L-BFGS (Najafabadi et al. 2017).",
+      "Trains an L2-regularised linear model or a multilayer perceptron with distributed L-BFGS",
+      "(Najafabadi et al. 2017; data-parallel batch L-BFGS for the network).",
       "",
       "  --data FILE                 training file: LIBSVM/SVMlight, or IDX images (MNIST,",
       "                              Fashion-MNIST); plain or gzipped (required)",
@@ -44,8 +59,19 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
       "                              iteration in trace.csv (flink runner: at the end only)",
       "                              (default: none)",
       "  --output DIR                run directory: summary.json, trace.csv, model/ (required)",
-      "  --model NAME                softmax | logistic | least-squares (default softmax)",
-      "  --lambda L                  L2 regularisation (default 1e-4)",
+      "  --model NAME                softmax | logistic | least-squares | mlp (default softmax)",
+      "  --hidden SIZES              mlp: hidden layer sizes, input side first, e.g. 256 or",
+      "                              256,128 (default 256)",
+      "  --activation NAME           mlp: relu | tanh | sigmoid (default relu)",
+      "  --loss NAME                 mlp: cross-entropy (softmax) | squared (on one-hot targets)",
+      "                              (default cross-entropy)",
+      "  --batch-size N              mlp: examples per batch (default 100)",
+      "  --shards S                  mlp: groups of consecutive batches whose partial sums are",
+      "                              added in shard order; the bits depend on it, not on",
+      "                              --threads (default 4, at most the number of batches)",
+      "  --seed N                    mlp: seed of the He/Glorot initialisation (default 1)",
+      "  --lambda L                  L2 regularisation (default 1e-4); mlp: on the weights, not",
+      "                              the biases, added to the mean loss",
       "  --history M                 L-BFGS history m (default 5)",
       "  --runner NAME               local | direct | beam-flink | flink (default local)",
       "  --flink-master ADDRESS      [local] (embedded mini-cluster) or host:port of a Flink 1.19",
@@ -67,7 +93,7 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
   private static final Set<String> VALUED = Set.of("data", "output", "model", "lambda", "history",
       "runner", "partitions", "direction", "max-iterations", "max-evaluations",
       "gradient-tolerance", "progress-tolerance", "threads", "flink-master", "beam-on-cluster", "labels",
-      "validation");
+      "validation", "hidden", "activation", "loss", "batch-size", "shards", "seed");
   private static final Set<String> FLAGS = Set.of("resume", "overwrite", "help");
 
   /** Parses and validates; throws {@link CommandLine.UsageException} with a one-line message. */
@@ -79,10 +105,19 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
       case "softmax" -> ObjectiveSpec.Model.SOFTMAX;
       case "logistic" -> ObjectiveSpec.Model.LOGISTIC;
       case "least-squares" -> ObjectiveSpec.Model.LEAST_SQUARES;
+      case "mlp" -> ObjectiveSpec.Model.MLP;
       default -> throw new CommandLine.UsageException(
-          "--model must be one of softmax, logistic, least-squares, but was: "
+          "--model must be one of softmax, logistic, least-squares, mlp, but was: "
               + cl.string("model", ""));
     };
+    NetworkSpec network = model == ObjectiveSpec.Model.MLP ? network(cl) : null;
+    if (network == null) {
+      for (String option : List.of("hidden", "activation", "loss", "batch-size", "shards", "seed")) {
+        if (cl.has(option)) {
+          throw new CommandLine.UsageException("--" + option + " is an option of --model mlp");
+        }
+      }
+    }
     double lambda = cl.number("lambda", 1e-4);
     if (lambda < 0) {
       throw new CommandLine.UsageException("--lambda must be >= 0, but was: " + lambda);
@@ -134,7 +169,49 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
     return new TrainOptions(data, model, lambda, Runner.parse(cl.string("runner", "local")),
         partitions, optimizer, output, cl.has("resume"), cl.has("overwrite"), threads, flinkMaster,
         cl.has("labels") ? Paths.get(cl.required("labels")) : null, validation,
-        Boolean.parseBoolean(beamOnCluster));
+        Boolean.parseBoolean(beamOnCluster), network);
+  }
+
+  private static NetworkSpec network(CommandLine cl) {
+    List<Integer> hidden = new ArrayList<>();
+    String sizes = cl.string("hidden", "256").trim();
+    if (!sizes.isEmpty()) {
+      for (String part : sizes.split(",")) {
+        try {
+          int h = Integer.parseInt(part.trim());
+          if (h < 1) {
+            throw new NumberFormatException();
+          }
+          hidden.add(h);
+        } catch (NumberFormatException e) {
+          throw new CommandLine.UsageException("--hidden must be positive layer sizes separated by"
+              + " commas (e.g. 256,128), but was: " + sizes);
+        }
+      }
+    }
+    Activation activation = switch (cl.string("activation", "relu")) {
+      case "relu" -> Activation.RELU;
+      case "tanh" -> Activation.TANH;
+      case "sigmoid" -> Activation.SIGMOID;
+      default -> throw new CommandLine.UsageException(
+          "--activation must be one of relu, tanh, sigmoid, but was: " + cl.string("activation", ""));
+    };
+    Loss loss = switch (cl.string("loss", "cross-entropy")) {
+      case "cross-entropy" -> Loss.SOFTMAX_CROSS_ENTROPY;
+      case "squared" -> Loss.SQUARED_ERROR;
+      default -> throw new CommandLine.UsageException(
+          "--loss must be cross-entropy or squared, but was: " + cl.string("loss", ""));
+    };
+    int batchSize = cl.integer("batch-size", DEFAULT_BATCH_SIZE);
+    if (batchSize < 1) {
+      throw new CommandLine.UsageException("--batch-size must be positive, but was: " + batchSize);
+    }
+    int shards = cl.integer("shards", DEFAULT_SHARDS);
+    if (shards < 1) {
+      throw new CommandLine.UsageException("--shards must be positive, but was: " + shards);
+    }
+    long seed = cl.integer("seed", 1);
+    return new NetworkSpec(hidden, activation, loss, batchSize, shards, seed);
   }
 
   static boolean wantsHelp(List<String> args) {

@@ -23,10 +23,12 @@ final class ValidationScorer {
   private final SparseDataset data;
   private final int features;
   private final int classes;
+  private final org.lbfgsbeam.core.nn.MultilayerPerceptron network;
 
   private ValidationScorer(ObjectiveSpec.Model model, SparseDataset data, int features,
-      int classes) {
+      int classes, org.lbfgsbeam.core.nn.MultilayerPerceptron network) {
     this.model = model;
+    this.network = network;
     this.data = data;
     this.features = features;
     this.classes = classes;
@@ -39,13 +41,21 @@ final class ValidationScorer {
    */
   static ValidationScorer prepare(Path file, SparseDataset validation, SparseDataset training,
       ObjectiveSpec.Model model) throws InputFormatException {
+    return prepare(file, validation, training, model, null);
+  }
+
+  /** As above; {@code network} is the network of an {@link ObjectiveSpec.Model#MLP} run. */
+  static ValidationScorer prepare(Path file, SparseDataset validation, SparseDataset training,
+      ObjectiveSpec.Model model, org.lbfgsbeam.core.nn.MultilayerPerceptron network)
+      throws InputFormatException {
     if (model == ObjectiveSpec.Model.LEAST_SQUARES) {
       throw new IllegalArgumentException("validation accuracy needs a classifier (softmax or"
           + " logistic), not least squares");
     }
     SparseDataset aligned = DataFiles.alignTo(validation, training.classLabels(),
         training.numFeatures(), file);
-    return new ValidationScorer(model, aligned, training.numFeatures(), training.numClasses());
+    return new ValidationScorer(model, aligned, training.numFeatures(), training.numClasses(),
+        network);
   }
 
   /** The accuracy of the weights {@code blocks}, laid out as {@code partitioning} says. */
@@ -53,7 +63,16 @@ final class ValidationScorer {
     int n = data.numExamples();
     int[] labels = data.labels();
     int correct = 0;
-    if (model == ObjectiveSpec.Model.SOFTMAX) {
+    if (model == ObjectiveSpec.Model.MLP) {
+      double[] theta = org.lbfgsbeam.core.optim.Lbfgs.concatenate(blocks);
+      SoftmaxScorer.Scores scores = new NetworkModel(network, theta, new int[classes], 0, null)
+          .score(data, null, 1);
+      for (int i = 0; i < n; i++) {
+        if (scores.predicted(i) == labels[i]) {
+          correct++;
+        }
+      }
+    } else if (model == ObjectiveSpec.Model.SOFTMAX) {
       SoftmaxScorer scorer = new SoftmaxScorer(data, null, features, classes, 1);
       for (int b = 0; b < blocks.length; b++) {
         scorer.addBlock(partitioning.firstUnit(b), partitioning.unitCount(b), blocks[b]);

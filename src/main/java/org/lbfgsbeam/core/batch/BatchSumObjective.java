@@ -36,10 +36,13 @@ public final class BatchSumObjective<B> implements PartitionedObjective, AutoClo
   private final List<List<B>> shards;
   private final Partitioning partitioning;
   private final ExecutorService pool;
+  private final double[] start;
 
-  private BatchSumObjective(BatchSum<B> sum, List<List<B>> shards, int partitions, int threads) {
+  private BatchSumObjective(BatchSum<B> sum, List<List<B>> shards, int partitions, int threads,
+      double[] start) {
     this.sum = sum;
     this.shards = shards;
+    this.start = start;
     this.partitioning = Partitioning.of(sum.dimension(), 1, partitions);
     this.pool = threads <= 1 || shards.size() == 1 ? null
         : Executors.newFixedThreadPool(Math.min(threads, shards.size()), r -> {
@@ -56,12 +59,39 @@ public final class BatchSumObjective<B> implements PartitionedObjective, AutoClo
    */
   public static <B> BatchSumObjective<B> of(BatchSum<B> sum, List<B> batches, int shardCount,
       int partitions, int threads) {
+    return of(sum, batches, shardCount, partitions, threads, null);
+  }
+
+  /**
+   * As {@link #of(BatchSum, List, int, int, int)}, with {@code start} (or zeros when null) as the
+   * point {@link #startBlock} hands out.
+   */
+  public static <B> BatchSumObjective<B> of(BatchSum<B> sum, List<B> batches, int shardCount,
+      int partitions, int threads, double[] start) {
     Checks.checkArgument(sum != null, "sum must not be null");
     Checks.checkArgument(partitions >= 1 && partitions <= sum.dimension(),
         "partitions must be in [1, %s] (the number of parameters), but was: %s", sum.dimension(),
         partitions);
     Checks.checkArgument(threads >= 1, "threads must be positive, but was: %s", threads);
-    return new BatchSumObjective<>(sum, BatchSum.shards(batches, shardCount), partitions, threads);
+    Checks.checkArgument(start == null || start.length == sum.dimension(),
+        "start point has %s entries, but the objective has %s parameters",
+        start == null ? -1 : start.length, sum.dimension());
+    return new BatchSumObjective<>(sum, BatchSum.shards(batches, shardCount), partitions, threads,
+        start == null ? null : start.clone());
+  }
+
+  @Override
+  public double[] startBlock(int block) {
+    double[] out = new double[partitioning.blockSize(block)];
+    if (start != null) {
+      System.arraycopy(start, partitioning.firstUnit(block), out, 0, out.length);
+    }
+    return out;
+  }
+
+  @Override
+  public int passesPerEvaluation() {
+    return 1;
   }
 
   public BatchSum<B> sum() {

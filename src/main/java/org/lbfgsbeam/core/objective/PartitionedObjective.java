@@ -32,6 +32,22 @@ public interface PartitionedObjective {
   /** How the parameter vector is split. */
   Partitioning partitioning();
 
+  /**
+   * Block {@code block} of the start point x<sub>0</sub>: zeros unless the objective has its own
+   * (a network's seeded initialisation).
+   */
+  default double[] startBlock(int block) {
+    return new double[partitioning().blockSize(block)];
+  }
+
+  /**
+   * Passes over the training data per full evaluation (margins, then gradient): 2 for the linear
+   * models; 1 for objectives whose value and gradient come from one pass (a batch sum).
+   */
+  default int passesPerEvaluation() {
+    return 2;
+  }
+
   /** Phase 1: the block's intermediate values from its weights (softmax: the margins of its classes). */
   double[] margins(int block, double[] weights);
 

@@ -4,13 +4,18 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.io.FileSystems;
+import org.lbfgsbeam.core.batch.BatchSumObjective;
 import org.lbfgsbeam.core.data.DatasetFile;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.objective.LinearModelObjective;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.objective.SoftmaxObjective;
+import org.lbfgsbeam.core.nn.DenseBatch;
+import org.lbfgsbeam.core.nn.MlpObjective;
+import org.lbfgsbeam.core.nn.MultilayerPerceptron;
 
 /**
  * One objective per worker JVM and {@link ObjectiveSpec}: the training data is read once through Beam's
@@ -46,11 +51,40 @@ public final class ObjectiveCache {
           spec.lambda(), spec.blocks());
       case LEAST_SQUARES -> new LinearModelObjective(data, LinearModelObjective.Loss.SQUARED,
           spec.lambda(), spec.blocks());
+      case MLP -> network(spec, data);
     };
     if (objective.linearMargins() != spec.linearMargins()) {
       throw new IllegalStateException("ObjectiveSpec.linearMargins() disagrees with " + objective);
     }
     return objective;
+  }
+
+  /**
+   * The network of {@code spec} for {@code data}: d<sub>0</sub> = its features, K = its classes; the
+   * examples cut into batches in file order; the mean loss plus L2 on the weights; the start point
+   * from the spec's seed; shards evaluated on this JVM's processors (the bits do not depend on it).
+   */
+  public static MultilayerPerceptron networkOf(NetworkSpec network, SparseDataset data) {
+    return MultilayerPerceptron.of(network.layerSizes(data.numFeatures(), data.numClasses()),
+        network.activation(), network.loss());
+  }
+
+  private static BatchSumObjective<DenseBatch> network(ObjectiveSpec spec, SparseDataset data) {
+    NetworkSpec network = spec.network();
+    MultilayerPerceptron net = networkOf(network, data);
+    List<DenseBatch> batches = DenseBatch.fromDataset(data, network.batchSize());
+    if (network.shards() > batches.size()) {
+      throw new IllegalArgumentException("--shards must be at most the number of batches ("
+          + batches.size() + " of " + network.batchSize() + " examples), but was: "
+          + network.shards());
+    }
+    if (spec.blocks() > net.parameterCount()) {
+      throw new IllegalArgumentException("--partitions must be at most the network's "
+          + net.parameterCount() + " parameters, but was: " + spec.blocks());
+    }
+    return BatchSumObjective.of(MlpObjective.meanLoss(net, data.numExamples(), spec.lambda()),
+        batches, network.shards(), spec.blocks(), Runtime.getRuntime().availableProcessors(),
+        net.initialParameters(network.seed()));
   }
 
   /** The prepared data at {@code path}, read once per JVM. */

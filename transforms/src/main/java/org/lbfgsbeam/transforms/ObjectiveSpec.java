@@ -13,9 +13,10 @@ import org.lbfgsbeam.core.Checks;
  * @param lambda the L2 regularisation &lambda;
  * @param blocks the number of parameter blocks P
  * @param dataPath the prepared data file
+ * @param network the network of an {@link Model#MLP} run, else null
  */
-public record ObjectiveSpec(Model model, double lambda, int blocks, String dataPath)
-    implements Serializable {
+public record ObjectiveSpec(Model model, double lambda, int blocks, String dataPath,
+    NetworkSpec network) implements Serializable {
 
   /** The models a run can train. */
   public enum Model {
@@ -24,7 +25,18 @@ public record ObjectiveSpec(Model model, double lambda, int blocks, String dataP
     /** Binary logistic regression, blocks of features ({@code LinearModelObjective}). */
     LOGISTIC,
     /** Least squares on the labels' values, blocks of features ({@code LinearModelObjective}). */
-    LEAST_SQUARES
+    LEAST_SQUARES,
+    /**
+     * A multilayer perceptron ({@code MlpObjective}): mean loss over the examples +
+     * (&lambda;/2)&Sigma;W<sup>2</sup> over the weights (not the biases), a data-parallel
+     * {@code BatchSumObjective} with &theta; in {@code blocks} blocks.
+     */
+    MLP
+  }
+
+  /** A linear model's spec (no network). */
+  public ObjectiveSpec(Model model, double lambda, int blocks, String dataPath) {
+    this(model, lambda, blocks, dataPath, null);
   }
 
   public ObjectiveSpec {
@@ -33,6 +45,8 @@ public record ObjectiveSpec(Model model, double lambda, int blocks, String dataP
         "lambda must be finite and >= 0, but was: %s", lambda);
     Checks.checkArgument(blocks >= 1, "partitions must be positive, but was: %s", blocks);
     Checks.checkArgument(dataPath != null && !dataPath.isEmpty(), "data path must be set");
+    Checks.checkArgument((model == Model.MLP) == (network != null),
+        "a network is given exactly for model MLP, but model was %s and network %s", model, network);
   }
 
   /**
@@ -42,6 +56,7 @@ public record ObjectiveSpec(Model model, double lambda, int blocks, String dataP
   public boolean linearMargins() {
     return switch (model) {
       case SOFTMAX, LOGISTIC, LEAST_SQUARES -> true;
+      case MLP -> false;
     };
   }
 }

@@ -70,7 +70,7 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
               + " of superstep " + (step == null ? "-" : step.number())
               + ", but its vectors are not held here");
         }
-        b = NamedBlocks.empty().with("x", new double[objective.partitioning().blockSize(node)]);
+        b = NamedBlocks.empty().with("x", objective.startBlock(node));
       }
       double[][] partial = new double[1][];
       b = run(c, state, step, node, b, partial);

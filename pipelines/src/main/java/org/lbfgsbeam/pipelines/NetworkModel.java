@@ -1,0 +1,281 @@
+package org.lbfgsbeam.pipelines;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import org.lbfgsbeam.core.data.InputFormatException;
+import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.core.nn.Activation;
+import org.lbfgsbeam.core.nn.Loss;
+import org.lbfgsbeam.core.nn.MultilayerPerceptron;
+
+/**
+ * A trained multilayer perceptron on disk, in the same language-neutral format as the linear models
+ * ({@link ModelFiles}): {@code model.json} says what the network is and names one weights file per
+ * matrix; every weights file is {@code LBFGSWT1} (magic, int64 rows, int64 columns, float64 row-major,
+ * little-endian).
+ *
+ * <p>{@code model.json}: {@code format} ("lbfgs-beam-model/1"), {@code model} ("mlp"), {@code classes}
+ * K, {@code features} d<sub>0</sub>, {@code labels} (the original label of output c at index c),
+ * {@code lambda}, {@code layerSizes} [d<sub>0</sub>, hidden&hellip;, K], {@code activation} of the hidden
+ * layers (relu, tanh, sigmoid), {@code loss} (cross-entropy: softmax outputs; squared: raw outputs),
+ * and {@code layers}: for layer l its {@code weights} file (d<sub>l+1</sub> &times; d<sub>l</sub>: row
+ * o holds the weights into unit o) and its {@code bias} file (d<sub>l+1</sub> &times; 1). The network
+ * computes a<sub>0</sub> = x, z<sub>l</sub> = W<sub>l</sub>a<sub>l</sub> + b<sub>l</sub>,
+ * a<sub>l+1</sub> = &sigma;(z<sub>l</sub>) for hidden layers, and softmax(z<sub>L&minus;1</sub>) (or
+ * z<sub>L&minus;1</sub>) at the output.
+ *
+ * @param network the architecture
+ * @param theta the parameters in the network's layout (W<sub>0</sub>, b<sub>0</sub>, W<sub>1</sub>,
+ *     &hellip;)
+ * @param labels the original label of each output
+ * @param lambda the L2 weight it was trained with
+ * @param dir the directory it was read from, or null
+ */
+record NetworkModel(MultilayerPerceptron network, double[] theta, int[] labels, double lambda,
+    Path dir) implements ClassifierModel {
+  static final String NAME = "mlp";
+
+  /** The network's input size d<sub>0</sub>. */
+  @Override
+  public int features() {
+    return network.inputs(0);
+  }
+
+  /** K. */
+  @Override
+  public int classes() {
+    return labels.length;
+  }
+
+  /** Writes the model into {@code dir} (created; must not exist). */
+  void write(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    ObjectMapper mapper = new ObjectMapper();
+    ObjectNode json = mapper.createObjectNode();
+    json.put("format", ModelFiles.FORMAT);
+    json.put("model", NAME);
+    json.put("classes", labels.length);
+    json.put("features", features());
+    ArrayNode labelArray = json.putArray("labels");
+    for (int l : labels) {
+      labelArray.add(l);
+    }
+    json.put("lambda", lambda);
+    ArrayNode sizes = json.putArray("layerSizes");
+    for (int s : network.layerSizes()) {
+      sizes.add(s);
+    }
+    json.put("activation", network.hiddenActivation().name().toLowerCase(Locale.ROOT));
+    json.put("loss", lossName(network.loss()));
+    ArrayNode layers = json.putArray("layers");
+    for (int l = 0; l < network.layers(); l++) {
+      int in = network.inputs(l);
+      int out = network.outputs(l);
+      String weights = String.format(Locale.ROOT, "layer-%02d-weights.bin", l);
+      String bias = String.format(Locale.ROOT, "layer-%02d-bias.bin", l);
+      writeMatrix(dir.resolve(weights), out, in,
+          Arrays.copyOfRange(theta, network.weightOffset(l), network.weightOffset(l) + out * in));
+      writeMatrix(dir.resolve(bias), out, 1,
+          Arrays.copyOfRange(theta, network.biasOffset(l), network.biasOffset(l) + out));
+      ObjectNode layer = layers.addObject();
+      layer.put("weights", weights);
+      layer.put("bias", bias);
+      layer.put("inputs", in);
+      layer.put("outputs", out);
+    }
+    mapper.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("model.json").toFile(), json);
+  }
+
+  /** Whether the model directory (or run directory) {@code dir} holds a network. */
+  static boolean isNetwork(Path dir) throws IOException {
+    Path file = modelJson(dir);
+    if (!Files.isRegularFile(file)) {
+      return false;
+    }
+    try {
+      return NAME.equals(new ObjectMapper().readTree(file.toFile()).path("model").asText());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return false; // SavedModel.open reports it
+    }
+  }
+
+  /**
+   * Reads a network from a model directory or a run directory holding {@code model/}.
+   *
+   * @throws InputFormatException naming the file and what is wrong with it
+   */
+  static NetworkModel read(Path dir) throws IOException {
+    Path file = modelJson(dir);
+    String source = file.toString();
+    JsonNode json = new ObjectMapper().readTree(file.toFile());
+    if (!ModelFiles.FORMAT.equals(json.path("format").asText())
+        || !NAME.equals(json.path("model").asText())) {
+      throw new InputFormatException(source, 0, "not a " + ModelFiles.FORMAT + " " + NAME
+          + " model");
+    }
+    int[] sizes = ints(json.path("layerSizes"), source, "layerSizes");
+    int[] labels = ints(json.path("labels"), source, "labels");
+    Activation activation;
+    Loss loss;
+    MultilayerPerceptron network;
+    try {
+      activation = Activation.valueOf(json.path("activation").asText().toUpperCase(Locale.ROOT));
+      loss = lossOf(json.path("loss").asText());
+      network = MultilayerPerceptron.of(sizes, activation, loss);
+    } catch (IllegalArgumentException e) {
+      throw new InputFormatException(source, 0, e.getMessage());
+    }
+    if (labels.length != sizes[sizes.length - 1]) {
+      throw new InputFormatException(source, 0, labels.length + " labels for "
+          + sizes[sizes.length - 1] + " outputs");
+    }
+    JsonNode layers = json.path("layers");
+    if (!layers.isArray() || layers.size() != network.layers()) {
+      throw new InputFormatException(source, 0, "needs " + network.layers() + " layers, but has "
+          + layers.size());
+    }
+    double[] theta = new double[network.parameterCount()];
+    Path modelDir = file.getParent();
+    for (int l = 0; l < network.layers(); l++) {
+      JsonNode layer = layers.get(l);
+      readInto(modelDir.resolve(layer.path("weights").asText()), network.outputs(l),
+          network.inputs(l), theta, network.weightOffset(l));
+      readInto(modelDir.resolve(layer.path("bias").asText()), network.outputs(l), 1, theta,
+          network.biasOffset(l));
+    }
+    return new NetworkModel(network, theta, labels, json.path("lambda").asDouble(), modelDir);
+  }
+
+  /**
+   * The top-{@code top} classes and their probabilities for every example of {@code data} (features
+   * already aligned to the model), scored in batches, with the log-loss when {@code trueClass} is
+   * given.
+   */
+  @Override
+  public SoftmaxScorer.Scores score(SparseDataset data, int[] trueClass, int top) {
+    int n = data.numExamples();
+    int d = features();
+    int k = classes();
+    int batch = 1000;
+    int[] topClass = new int[n * top];
+    double[] topProbability = new double[n * top];
+    double[] logLoss = trueClass == null ? null : new double[n];
+    int[] offsets = data.rowOffsets();
+    int[] columns = data.columns();
+    double[] values = data.values();
+    for (int from = 0; from < n; from += batch) {
+      int rows = Math.min(batch, n - from);
+      double[] x = new double[rows * d];
+      for (int r = 0; r < rows; r++) {
+        for (int p = offsets[from + r]; p < offsets[from + r + 1]; p++) {
+          if (columns[p] < d) {
+            x[r * d + columns[p]] = values[p];
+          }
+        }
+      }
+      double[] p = network.scores(theta, x, rows);
+      for (int r = 0; r < rows; r++) {
+        int i = from + r;
+        Integer[] order = new Integer[k];
+        for (int c = 0; c < k; c++) {
+          order[c] = c;
+        }
+        int off = r * k;
+        // Most probable first; ties to the smaller class, as the softmax scorer ranks them.
+        Arrays.sort(order, (a, b) -> p[off + a] != p[off + b] ? Double.compare(p[off + b], p[off + a])
+            : Integer.compare(a, b));
+        for (int t = 0; t < top; t++) {
+          topClass[i * top + t] = order[t];
+          topProbability[i * top + t] = p[off + order[t]];
+        }
+        if (logLoss != null) {
+          logLoss[i] = -Math.log(p[off + trueClass[i]]);
+        }
+      }
+    }
+    return new SoftmaxScorer.Scores(n, top, topClass, topProbability, logLoss);
+  }
+
+  static String lossName(Loss loss) {
+    return loss == Loss.SOFTMAX_CROSS_ENTROPY ? "cross-entropy" : "squared";
+  }
+
+  private static Loss lossOf(String name) {
+    return switch (name) {
+      case "cross-entropy" -> Loss.SOFTMAX_CROSS_ENTROPY;
+      case "squared" -> Loss.SQUARED_ERROR;
+      default -> throw new IllegalArgumentException("loss must be cross-entropy or squared, but was: "
+          + name);
+    };
+  }
+
+  private static Path modelJson(Path dir) {
+    Path direct = dir.resolve("model.json");
+    return !Files.exists(direct) && Files.exists(dir.resolve("model").resolve("model.json"))
+        ? dir.resolve("model").resolve("model.json") : direct;
+  }
+
+  private static int[] ints(JsonNode array, String source, String name)
+      throws InputFormatException {
+    if (!array.isArray() || array.isEmpty()) {
+      throw new InputFormatException(source, 0, name + " must be a non-empty array of integers");
+    }
+    int[] out = new int[array.size()];
+    for (int i = 0; i < out.length; i++) {
+      if (!array.get(i).canConvertToInt()) {
+        throw new InputFormatException(source, 0, name + "[" + i + "] is not an integer: "
+            + array.get(i));
+      }
+      out[i] = array.get(i).asInt();
+    }
+    return out;
+  }
+
+  private static void writeMatrix(Path file, int rows, int cols, double[] rowMajor)
+      throws IOException {
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+      ModelFiles.writeMatrix(out, rows, cols, rowMajor);
+    }
+  }
+
+  private static void readInto(Path file, int rows, int cols, double[] theta, int offset)
+      throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new InputFormatException(file.toString(), 0, "missing weights file");
+    }
+    long expected = 24L + 8L * rows * cols;
+    if (Files.size(file) != expected) {
+      throw new InputFormatException(file.toString(), 0, "has " + Files.size(file)
+          + " bytes, expected " + expected + " for " + rows + " x " + cols + " weights");
+    }
+    double[][] m;
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      m = ModelFiles.readMatrix(in, file.toString());
+    }
+    if (m.length != rows || (rows > 0 && m[0].length != cols)) {
+      throw new InputFormatException(file.toString(), 0, "holds " + m.length + " x "
+          + (m.length == 0 ? 0 : m[0].length) + " weights, expected " + rows + " x " + cols);
+    }
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        double v = m[r][c];
+        if (!Double.isFinite(v)) {
+          throw new InputFormatException(file.toString(), 0, "weight (" + r + ", " + c
+              + ") is not finite: " + v);
+        }
+        theta[offset + r * cols + c] = v;
+      }
+    }
+  }
+}

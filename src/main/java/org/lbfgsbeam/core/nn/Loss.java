@@ -1,0 +1,156 @@
+package org.lbfgsbeam.core.nn;
+
+/**
+ * The per-example loss &ell;(z, y) on the network's output layer z (K values, identity activation),
+ * summed over the rows of a batch, with its gradient &part;&ell;/&part;z = dZ<sub>L</sub>, the start of
+ * backprop.
+ */
+public enum Loss {
+  /**
+   * Softmax cross-entropy for integer class labels y &isin; [0, K):
+   * <pre>
+   *   &ell;(z, y) = log &Sigma;<sub>k</sub> exp(z<sub>k</sub>) &minus; z<sub>y</sub>
+   *             = m + log &Sigma;<sub>k</sub> exp(z<sub>k</sub> &minus; m) &minus; z<sub>y</sub>,   m = max<sub>k</sub> z<sub>k</sub>
+   *   &part;&ell;/&part;z<sub>k</sub> = p<sub>k</sub> &minus; [k = y],   p<sub>k</sub> = exp(z<sub>k</sub> &minus; m) / &Sigma;<sub>j</sub> exp(z<sub>j</sub> &minus; m)
+   * </pre>
+   * Subtracting the max keeps every exponent &le; 0, so nothing overflows and the largest term is 1
+   * (the sum is in [1, K]). Its scores are the probabilities p. Needs K &ge; 2.
+   */
+  SOFTMAX_CROSS_ENTROPY {
+    @Override
+    double valueAndOutputGradient(double[] z, int rows, int k, DenseBatch batch, double[] dz) {
+      int[] labels = batch.labels();
+      double sum = 0;
+      for (int i = 0; i < rows; i++) {
+        int off = i * k;
+        double max = z[off];
+        for (int c = 1; c < k; c++) {
+          max = Math.max(max, z[off + c]);
+        }
+        double s = 0;
+        for (int c = 0; c < k; c++) {
+          double e = Math.exp(z[off + c] - max);
+          dz[off + c] = e;
+          s += e;
+        }
+        int y = labels[i];
+        sum += max + Math.log(s) - z[off + y];
+        double inv = 1 / s;
+        for (int c = 0; c < k; c++) {
+          dz[off + c] *= inv;
+        }
+        dz[off + y] -= 1;
+      }
+      return sum;
+    }
+
+    @Override
+    void scoresInPlace(double[] z, int rows, int k) {
+      for (int i = 0; i < rows; i++) {
+        int off = i * k;
+        double max = z[off];
+        for (int c = 1; c < k; c++) {
+          max = Math.max(max, z[off + c]);
+        }
+        double s = 0;
+        for (int c = 0; c < k; c++) {
+          z[off + c] = Math.exp(z[off + c] - max);
+          s += z[off + c];
+        }
+        double inv = 1 / s;
+        for (int c = 0; c < k; c++) {
+          z[off + c] *= inv;
+        }
+      }
+    }
+
+    @Override
+    void checkBatch(DenseBatch batch, int k) {
+      if (!batch.hasLabels()) {
+        throw new IllegalArgumentException(String.format(
+            "softmax cross-entropy needs class labels, but the batch has real targets (%d per row)",
+            batch.outputs()));
+      }
+      int[] labels = batch.labels();
+      for (int i = 0; i < labels.length; i++) {
+        if (labels[i] >= k) {
+          throw new IllegalArgumentException(String.format(
+              "labels[%d] must be a class index in [0, %d) (the network's outputs), but was: %d",
+              i, k, labels[i]));
+        }
+      }
+    }
+
+    @Override
+    void checkOutputs(int k) {
+      if (k < 2) {
+        throw new IllegalArgumentException(String.format(
+            "softmax cross-entropy needs at least 2 outputs (classes), but the network has: %d", k));
+      }
+    }
+  },
+
+  /**
+   * Squared error for real targets t &isin; R<sup>K</sup>:
+   * <pre>
+   *   &ell;(z, t) = &frac12; &Vert;z &minus; t&Vert;&sup2;,   &part;&ell;/&part;z = z &minus; t
+   * </pre>
+   * Its scores are the raw outputs z.
+   */
+  SQUARED_ERROR {
+    @Override
+    double valueAndOutputGradient(double[] z, int rows, int k, DenseBatch batch, double[] dz) {
+      double[] t = batch.targets();
+      double sum = 0;
+      for (int i = 0; i < rows; i++) {
+        int off = i * k;
+        double row = 0;
+        for (int c = 0; c < k; c++) {
+          double r = z[off + c] - t[off + c];
+          dz[off + c] = r;
+          row += r * r;
+        }
+        sum += 0.5 * row;
+      }
+      return sum;
+    }
+
+    @Override
+    void scoresInPlace(double[] z, int rows, int k) {}
+
+    @Override
+    void checkBatch(DenseBatch batch, int k) {
+      if (batch.hasLabels()) {
+        throw new IllegalArgumentException(
+            "squared error needs real targets, but the batch has class labels");
+      }
+      if (batch.outputs() != k) {
+        throw new IllegalArgumentException(String.format(
+            "the batch has %d targets per row, but the network has %d outputs", batch.outputs(),
+            k));
+      }
+    }
+
+    @Override
+    void checkOutputs(int k) {}
+  };
+
+  /**
+   * The summed loss &Sigma;<sub>i</sub> &ell;(z<sub>i</sub>, y<sub>i</sub>) over the batch's rows, with
+   * dZ<sub>L</sub> = &part;/&part;z written (not added) into {@code dz}.
+   *
+   * @param z the output layer, rows&times;k row-major
+   * @param dz rows&times;k row-major, overwritten
+   */
+  abstract double valueAndOutputGradient(double[] z, int rows, int k, DenseBatch batch,
+      double[] dz);
+
+  /** Turns the output layer z (rows&times;k) into scores in place. */
+  abstract void scoresInPlace(double[] z, int rows, int k);
+
+  /** Checks that {@code batch} has the kind of targets this loss reads, for k outputs. */
+  abstract void checkBatch(DenseBatch batch, int k);
+
+  /** Checks that this loss works with k outputs. */
+  abstract void checkOutputs(int k);
+}

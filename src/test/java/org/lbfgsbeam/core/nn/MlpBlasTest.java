@@ -1,0 +1,94 @@
+package org.lbfgsbeam.core.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Blas}'s row-major products against naive loops, with rectangular shapes, offsets into
+ * larger arrays and &beta; = 1 accumulation.
+ */
+class MlpBlasTest {
+  private static final int M = 5;
+  private static final int N = 3;
+  private static final int K = 4;
+
+  @Test
+  void implementationIsNamed() {
+    assertFalse(Blas.implementationName().isEmpty());
+    assertEquals(Blas.isNative(), "JNIBLAS".equals(Blas.implementationName()));
+  }
+
+  @Test
+  void gemmNN() {
+    double[] a = NnTestData.uniform(2 + M * K, 1, 1); // A at offset 2, m x k
+    double[] b = NnTestData.uniform(3 + K * N, 1, 2); // B at offset 3, k x n
+    double[] c = NnTestData.uniform(1 + M * N, 1, 3); // C at offset 1, m x n
+    double[] expected = c.clone();
+    for (int i = 0; i < M; i++) {
+      for (int j = 0; j < N; j++) {
+        double s = 0;
+        for (int p = 0; p < K; p++) {
+          s += a[2 + i * K + p] * b[3 + p * N + j];
+        }
+        expected[1 + i * N + j] += 0.5 * s;
+      }
+    }
+    Blas.gemm(M, N, K, 0.5, a, 2, b, 3, 1.0, c, 1);
+    assertArrayClose(expected, c);
+  }
+
+  @Test
+  void gemmNT() {
+    double[] a = NnTestData.uniform(M * K, 1, 4); // m x k
+    double[] b = NnTestData.uniform(1 + N * K, 1, 5); // B at offset 1, n x k
+    double[] c = NnTestData.uniform(M * N, 1, 6); // overwritten (beta = 0)
+    double[] expected = new double[M * N];
+    for (int i = 0; i < M; i++) {
+      for (int j = 0; j < N; j++) {
+        double s = 0;
+        for (int p = 0; p < K; p++) {
+          s += a[i * K + p] * b[1 + j * K + p];
+        }
+        expected[i * N + j] = s;
+      }
+    }
+    Blas.gemmNT(M, N, K, 1.0, a, 0, b, 1, 0.0, c, 0);
+    assertArrayClose(expected, c);
+  }
+
+  @Test
+  void gemmTN() {
+    double[] a = NnTestData.uniform(K * M, 1, 7); // k x m
+    double[] b = NnTestData.uniform(K * N, 1, 8); // k x n
+    double[] c = NnTestData.uniform(4 + M * N, 1, 9); // C at offset 4
+    double[] expected = c.clone();
+    for (int i = 0; i < M; i++) {
+      for (int j = 0; j < N; j++) {
+        double s = 0;
+        for (int p = 0; p < K; p++) {
+          s += a[p * M + i] * b[p * N + j];
+        }
+        expected[4 + i * N + j] += s;
+      }
+    }
+    Blas.gemmTN(M, N, K, 1.0, a, 0, b, 0, 1.0, c, 4);
+    assertArrayClose(expected, c);
+  }
+
+  @Test
+  void emptyShapesAreRejected() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Blas.gemm(2, 0, 1, 1.0, new double[2], 0, new double[0], 0, 0.0, new double[0], 0));
+    assertEquals("gemm dimensions must be positive, but were m = 2, n = 0, k = 1", e.getMessage());
+  }
+
+  private static void assertArrayClose(double[] expected, double[] actual) {
+    assertEquals(expected.length, actual.length);
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], 1e-14, "entry " + i);
+    }
+  }
+}
