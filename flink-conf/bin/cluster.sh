@@ -72,7 +72,9 @@ launch() {
   [[ -f "$out" ]] && mv -f "$out" "$out.1"
   # Word splitting of JVM_PARAMS, opts and DYN_PARAMS is intended: they are option lists.
   # shellcheck disable=SC2086
-  ( cd "$CONF_DIR" && exec setsid "$JAVA_RUN" $JVM_PARAMS $opts "$MARKER" "-Dlbfgs.flink.role=$name" \
+  # One OpenBLAS thread per task thread: the network objectives' bits depend on OpenBLAS's thread
+  # count, and the client pins it to 1 too (pipelines BlasThreads).
+  ( cd "$CONF_DIR" && export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" && exec setsid "$JAVA_RUN" $JVM_PARAMS $opts "$MARKER" "-Dlbfgs.flink.role=$name" \
       "-Dlog.file=$log" "-Dlog4j.configurationFile=file:$CONF_DIR/log4j.properties" \
       -cp "$CLASSPATH_FLINK" "$class" --configDir "$CONF_DIR" $DYN_PARAMS \
       -D "io.tmp.dirs=$RUN_DIR/tmp" -D "blob.storage.directory=$RUN_DIR/blob" \

@@ -26,7 +26,11 @@ public final class Main {
 
   private Main() {}
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
+    if (BlasThreads.needsRelaunch()) {
+      System.exit(BlasThreads.relaunch(args));
+    }
+    BlasThreads.watchParent();
     System.exit(run(Arrays.asList(args), System.out, System.err));
   }
 

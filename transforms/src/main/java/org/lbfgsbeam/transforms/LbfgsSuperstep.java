@@ -199,10 +199,12 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
       if (linear && step.direction() == Direction.NONE) {
         write(evaluated, "zx", "zx-" + step.xId());
       }
-      PCollectionView<double[]> combined = margins.get(statsTag).setCoder(partialCoder())
+      PCollection<double[][]> statistics = margins.get(statsTag).setCoder(partialCoder())
           .apply("Collect statistics", Combine.globally(BlocksInNodeOrder.collect()))
-          .setCoder(BlocksInNodeOrder.MatrixCoder.of())
-          .apply("Combine statistics", ParDo.of(new CombineStatisticsFn(objective)))
+          .setCoder(BlocksInNodeOrder.MatrixCoder.of());
+      PCollectionView<double[]> combined = (objective.dataParallel()
+          ? begin.apply("Evaluate batches", EvaluateShards.of(objective, statistics))
+          : statistics.apply("Combine statistics", ParDo.of(new CombineStatisticsFn(objective))))
           .setCoder(DoubleArrayCoder.of())
           .apply("Broadcast statistics", org.apache.beam.sdk.transforms.View.asSingleton());
       // A cached trial: its slope partials, SUMmed in node order; the gradient blocks get the reduced

@@ -131,7 +131,11 @@ public final class NodeOps {
 
   /** [data loss, broadcast&hellip;] from all nodes' statistics in node order. */
   public static double[] combine(PartitionedObjective objective, double[][] partials) {
-    CombinedStatistics s = objective.combine(partials);
+    return pack(objective.combine(partials));
+  }
+
+  /** A combine's result packed as [data loss, broadcast...], as {@link #combine} returns it. */
+  public static double[] pack(CombinedStatistics s) {
     double[] packed = new double[s.broadcast().length + 1];
     packed[0] = s.dataLoss();
     System.arraycopy(s.broadcast(), 0, packed, 1, s.broadcast().length);

@@ -50,6 +50,14 @@ public record ObjectiveSpec(Model model, double lambda, int blocks, String dataP
   }
 
   /**
+   * Whether the objective is data-parallel (a batch sum: {@link Model#MLP}): its value and gradient at
+   * &theta; are the shards' partial sums, evaluated where the shards are, with &theta; broadcast.
+   */
+  public boolean dataParallel() {
+    return network != null;
+  }
+
+  /**
    * The {@code linearMargins()} of the objective this spec builds, known without loading the data (a
    * superstep's graph depends on it): true for every model, whose margins are X times the weights.
    */

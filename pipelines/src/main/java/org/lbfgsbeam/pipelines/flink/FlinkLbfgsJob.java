@@ -71,9 +71,14 @@ public final class FlinkLbfgsJob {
     for (int b = 0; b < spec.objective().blocks(); b++) {
       seeds.add(LoopToken.node(b));
     }
-    // Bulk supersteps per L-BFGS superstep: at most the two-loop's 2m dots, statistics, slope,
-    // scalars.
-    int phases = 2 * spec.options().history() + 4;
+    if (spec.objective().network() != null) {
+      for (int shard = 0; shard < spec.objective().network().shards(); shard++) {
+        seeds.add(LoopToken.shard(shard));
+      }
+    }
+    // Bulk supersteps per L-BFGS superstep: at most the two-loop's 2m dots, statistics, the shards'
+    // evaluation, slope, scalars.
+    int phases = 2 * spec.options().history() + 5;
     IterativeDataSet<LoopToken> loop = env.fromCollection(seeds).name("Tokens")
         .iterate(spec.maxSupersteps() * phases + 2);
     DataSet<LoopToken> control = loop.filter(new IsControl(true)).name("Control");
@@ -148,11 +153,11 @@ public final class FlinkLbfgsJob {
     }
   }
 
-  /** Node n to subtask n mod parallelism, in every superstep. */
+  /** Node n to subtask n mod parallelism, shard s to subtask s mod parallelism, in every superstep. */
   private static final class ByNode implements Partitioner<Integer> {
     @Override
-    public int partition(Integer node, int partitions) {
-      return node % partitions;
+    public int partition(Integer key, int partitions) {
+      return key >= 0 ? key % partitions : LoopToken.shardOf(key) % partitions;
     }
   }
 

@@ -20,6 +20,10 @@ package org.lbfgsbeam.pipelines.flink;
  *       its margins zd (a data pass); x<sub>t</sub> = x + t&middot;d and its margins, from the cached
  *       zx + t&middot;zd when they are linear (no data pass)</td>
  *       <td>the objective's partial statistics (none without a trial)</td></tr>
+ *   <tr><td>EVALUATE</td><td>(data-parallel objectives, a batch sum) the shard tokens: the partial
+ *       [f<sub>s</sub>, g<sub>s</sub>] of the batches of shard s at the broadcast &theta;; the node
+ *       tokens do nothing</td><td>the shards' partials, summed in shard order into f and &nabla;f,
+ *       which the GRADIENT phase splits into the nodes' blocks</td></tr>
  *   <tr><td>SLOPE</td><td>(cached trials) the node's part of f and of &nabla;f(x<sub>t</sub>)&middot;d
  *       from the combined statistics, no data pass</td><td>f and the slope; the coordinator advances
  *       at once when the line search cannot keep the trial (no gradient pass)</td></tr>
@@ -34,6 +38,7 @@ public enum IterationPhase {
   FIRST_LOOP,
   SECOND_LOOP,
   TRIAL,
+  EVALUATE,
   SLOPE,
   GRADIENT,
   WRITE,

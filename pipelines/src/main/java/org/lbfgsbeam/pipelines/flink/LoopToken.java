@@ -12,7 +12,11 @@ public class LoopToken {
   /** The control token's node id. */
   public static final int CONTROL = -1;
 
-  /** The node, or {@link #CONTROL}. */
+  /**
+   * The node, or {@link #CONTROL}, or for the shard tokens of a data-parallel objective (a batch sum)
+   * &minus;2 &minus; s for shard s: they route the evaluation of shard s's batches to the subtask that
+   * holds them.
+   */
   public int node;
   /** The coordinator's {@link org.lbfgsbeam.core.optim.LbfgsState} as JSON (control only). */
   public String state;
@@ -28,6 +32,8 @@ public class LoopToken {
   public double[] slope;
   /** The two-loop recursion's last reduced dot product. */
   public double dot;
+  /** A data-parallel objective's trial point &theta;, assembled from the nodes' blocks (control only). */
+  public double[] theta;
 
   public LoopToken() {}
 
@@ -35,6 +41,27 @@ public class LoopToken {
     LoopToken t = new LoopToken();
     t.node = node;
     return t;
+  }
+
+  static LoopToken shard(int shard) {
+    LoopToken t = new LoopToken();
+    t.node = shardKey(shard);
+    return t;
+  }
+
+  /** The key under which shard s's token travels and its partial is reduced. */
+  static int shardKey(int shard) {
+    return -2 - shard;
+  }
+
+  /** Whether this is a shard token. */
+  boolean isShard() {
+    return node <= -2;
+  }
+
+  /** The shard of a shard token or key. */
+  static int shardOf(int key) {
+    return -2 - key;
   }
 
   static LoopToken control(String state, IterationPhase phase) {

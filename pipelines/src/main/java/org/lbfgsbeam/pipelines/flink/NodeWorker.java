@@ -9,6 +9,7 @@ import java.util.Set;
 import org.apache.flink.api.common.functions.RichMapPartitionFunction;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.util.Collector;
+import org.lbfgsbeam.core.batch.BatchSumObjective;
 import org.lbfgsbeam.core.exec.TrialKernels;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.optim.LbfgsState;
@@ -30,6 +31,11 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * IterationPhase}) sends only a node's partial of the next global reduction. This is the paper's
  * memory layout, (2m+2)&middot;n&middot;8/P bytes of optimiser state per node, held where the node
  * runs.
+ *
+ * <p>For a data-parallel objective (a batch sum) the subtask also holds the batches of the shards
+ * routed to it (shard s on subtask s mod parallelism, read once per TaskManager JVM with the
+ * objective) and evaluates them in the EVALUATE phase at the broadcast &theta;: only the shards'
+ * partial sums cross the network.
  *
  * <p>Every per-node step is a {@link NodeOps} function, the same as in the Beam supersteps and in the
  * order of the in-process executor, so the job gives their bits. A restarted attempt starts again from
@@ -61,6 +67,14 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
     Superstep step = state.pending();
     long started = System.nanoTime();
     for (LoopToken token : tokens) {
+      if (token.isShard()) {
+        if (c.phase() == IterationPhase.EVALUATE) {
+          int shard = LoopToken.shardOf(token.node);
+          out.collect(Tuple2.of(token.node,
+              ((BatchSumObjective<?>) objective).shardPartial(shard, c.theta)));
+        }
+        continue;
+      }
       int node = token.node;
       NamedBlocks b = held.get(node);
       if (b == null) {
@@ -134,6 +148,9 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
       }
       case TRIAL -> {
         return trial(c, step, node, b, partial);
+      }
+      case EVALUATE -> {
+        return b; // the shard tokens evaluate
       }
       case SLOPE -> {
         partial[0] = NodeOps.slopePartials(b, objective, node, c.combined);

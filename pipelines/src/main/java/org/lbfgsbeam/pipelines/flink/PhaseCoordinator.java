@@ -12,7 +12,9 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.functions.RichGroupReduceFunction;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.util.Collector;
+import org.lbfgsbeam.core.batch.BatchSumObjective;
 import org.lbfgsbeam.core.exec.TrialKernels;
+import org.lbfgsbeam.core.objective.CombinedStatistics;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.optim.LbfgsCoordinator;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
@@ -65,9 +67,14 @@ final class PhaseCoordinator
     List<LoopToken> control = getRuntimeContext().getBroadcastVariable(NodeWorker.CONTROL);
     LoopToken c = control.get(0);
     TreeMap<Integer, double[]> byNode = new TreeMap<>();
+    TreeMap<Integer, double[]> byShard = new TreeMap<>();
     for (Tuple2<Integer, double[]> p : in) {
       if (p.f0 >= 0 && byNode.put(p.f0, p.f1) != null) {
         throw new IllegalStateException("node " + p.f0 + " sent two partials in phase " + c.phase());
+      }
+      if (p.f0 <= -2 && byShard.put(LoopToken.shardOf(p.f0), p.f1) != null) {
+        throw new IllegalStateException("shard " + LoopToken.shardOf(p.f0)
+            + " sent two partials in phase " + c.phase());
       }
     }
     double[][] partials = byNode.values().toArray(new double[0][]);
@@ -102,6 +109,19 @@ final class PhaseCoordinator
         }
       }
       case TRIAL -> afterTrial(c, state, partials, out);
+      case EVALUATE -> {
+        // The shards' partials in shard order (never in arrival order), as every runner sums them.
+        BatchSumObjective<?> objective = (BatchSumObjective<?>) FlinkLbfgsJob.objective(spec);
+        if (byShard.size() != objective.shardCount()) {
+          throw new IllegalStateException(byShard.size() + " of " + objective.shardCount()
+              + " shards sent their partials");
+        }
+        CombinedStatistics s = objective.combineShards(c.theta,
+            byShard.values().toArray(new double[0][]));
+        LoopToken next = c.next(IterationPhase.GRADIENT, 0);
+        next.combined = NodeOps.pack(s);
+        out.collect(next);
+      }
       case SLOPE -> {
         double[] slope = NodeOps.reduceSlope(c.combined, partials);
         if (NodeOps.needsGradient(step, slope)) {
@@ -142,6 +162,13 @@ final class PhaseCoordinator
       return;
     }
     PartitionedObjective objective = FlinkLbfgsJob.objective(spec);
+    if (objective instanceof BatchSumObjective<?>) {
+      // Data-parallel: the nodes' blocks make theta, broadcast to the shards with the next phase.
+      LoopToken next = c.next(IterationPhase.EVALUATE, 0);
+      next.theta = BatchSumObjective.assemble(partials);
+      out.collect(next);
+      return;
+    }
     boolean cached = TrialKernels.cached(step, objective.linearMargins());
     LoopToken next = c.next(cached ? IterationPhase.SLOPE : IterationPhase.GRADIENT, 0);
     next.combined = NodeOps.combine(objective, partials);
