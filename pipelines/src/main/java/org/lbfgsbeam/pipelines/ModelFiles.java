@@ -98,6 +98,7 @@ final class ModelFiles {
       case LOGISTIC -> "logistic";
       case LEAST_SQUARES -> "least-squares";
       case MLP -> NetworkModel.NAME;
+      case BATCHES -> "batches";
     };
   }
 

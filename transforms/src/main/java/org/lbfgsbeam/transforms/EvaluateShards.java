@@ -56,7 +56,7 @@ public final class EvaluateShards extends PTransform<PBegin, PCollection<double[
         .apply("Assemble theta", ParDo.of(new AssembleFn()))
         .setCoder(ThetaCoder.of())
         .apply("Broadcast theta", View.asSingleton());
-    int shards = spec.network().shards();
+    int shards = spec.shards();
     return begin
         .apply("Shards", Create.of(IntStream.range(0, shards).boxed().toList())
             .withCoder(VarIntCoder.of()))

@@ -31,7 +31,8 @@ public final class ObjectiveCache {
 
   /** The objective of {@code spec}, loading its data on first use in this JVM. */
   public static PartitionedObjective get(ObjectiveSpec spec) {
-    return OBJECTIVES.computeIfAbsent(spec, s -> build(s, data(s.dataPath())));
+    return OBJECTIVES.computeIfAbsent(spec, s -> s.model() == ObjectiveSpec.Model.BATCHES
+        ? s.batchSum().build(s.blocks()) : build(s, data(s.dataPath())));
   }
 
   /**
@@ -52,6 +53,7 @@ public final class ObjectiveCache {
       case LEAST_SQUARES -> new LinearModelObjective(data, LinearModelObjective.Loss.SQUARED,
           spec.lambda(), spec.blocks());
       case MLP -> network(spec, data);
+      case BATCHES -> spec.batchSum().build(spec.blocks());
     };
     if (objective.linearMargins() != spec.linearMargins()) {
       throw new IllegalStateException("ObjectiveSpec.linearMargins() disagrees with " + objective);

@@ -14,9 +14,10 @@ import org.lbfgsbeam.core.Checks;
  * @param blocks the number of parameter blocks P
  * @param dataPath the prepared data file
  * @param network the network of an {@link Model#MLP} run, else null
+ * @param batchSum the user's objective and staged batches of a {@link Model#BATCHES} run, else null
  */
 public record ObjectiveSpec(Model model, double lambda, int blocks, String dataPath,
-    NetworkSpec network) implements Serializable {
+    NetworkSpec network, BatchSumSpec batchSum) implements Serializable {
 
   /** The models a run can train. */
   public enum Model {
@@ -31,12 +32,31 @@ public record ObjectiveSpec(Model model, double lambda, int blocks, String dataP
      * (&lambda;/2)&Sigma;W<sup>2</sup> over the weights (not the biases), a data-parallel
      * {@code BatchSumObjective} with &theta; in {@code blocks} blocks.
      */
-    MLP
+    MLP,
+    /**
+     * A user's own data-parallel objective ({@code BatchSum} of a {@code BatchObjective}) over
+     * staged batches ({@link BatchSumSpec}); {@code lambda} and {@code dataPath} are not used (the
+     * regulariser is the sum's, the data the staged batches).
+     */
+    BATCHES
+  }
+
+  /** A network's spec. */
+  public ObjectiveSpec(Model model, double lambda, int blocks, String dataPath,
+      NetworkSpec network) {
+    this(model, lambda, blocks, dataPath, network, null);
+  }
+
+  /** The spec of a user's batch objective over staged batches, with &theta; in {@code blocks}. */
+  public static ObjectiveSpec ofBatches(BatchSumSpec batchSum, int blocks) {
+    Checks.checkArgument(batchSum != null, "batchSum must not be null");
+    return new ObjectiveSpec(Model.BATCHES, 0, blocks, batchSum.batches().directory(), null,
+        batchSum);
   }
 
   /** A linear model's spec (no network). */
   public ObjectiveSpec(Model model, double lambda, int blocks, String dataPath) {
-    this(model, lambda, blocks, dataPath, null);
+    this(model, lambda, blocks, dataPath, null, null);
   }
 
   public ObjectiveSpec {
@@ -47,6 +67,8 @@ public record ObjectiveSpec(Model model, double lambda, int blocks, String dataP
     Checks.checkArgument(dataPath != null && !dataPath.isEmpty(), "data path must be set");
     Checks.checkArgument((model == Model.MLP) == (network != null),
         "a network is given exactly for model MLP, but model was %s and network %s", model, network);
+    Checks.checkArgument((model == Model.BATCHES) == (batchSum != null),
+        "a batch sum is given exactly for model BATCHES, but model was %s", model);
   }
 
   /**
@@ -54,7 +76,13 @@ public record ObjectiveSpec(Model model, double lambda, int blocks, String dataP
    * &theta; are the shards' partial sums, evaluated where the shards are, with &theta; broadcast.
    */
   public boolean dataParallel() {
-    return network != null;
+    return network != null || batchSum != null;
+  }
+
+  /** The number of shards of a data-parallel objective. */
+  public int shards() {
+    Checks.checkState(dataParallel(), "%s is not data-parallel", model);
+    return network != null ? network.shards() : batchSum.batches().shards();
   }
 
   /**
@@ -64,7 +92,7 @@ public record ObjectiveSpec(Model model, double lambda, int blocks, String dataP
   public boolean linearMargins() {
     return switch (model) {
       case SOFTMAX, LOGISTIC, LEAST_SQUARES -> true;
-      case MLP -> false;
+      case MLP, BATCHES -> false;
     };
   }
 }

@@ -71,8 +71,8 @@ public final class FlinkLbfgsJob {
     for (int b = 0; b < spec.objective().blocks(); b++) {
       seeds.add(LoopToken.node(b));
     }
-    if (spec.objective().network() != null) {
-      for (int shard = 0; shard < spec.objective().network().shards(); shard++) {
+    if (spec.objective().dataParallel()) {
+      for (int shard = 0; shard < spec.objective().shards(); shard++) {
         seeds.add(LoopToken.shard(shard));
       }
     }
@@ -130,6 +130,9 @@ public final class FlinkLbfgsJob {
 
   /** The objective, built once per TaskManager JVM on the prepared data file. */
   static PartitionedObjective objective(ObjectiveSpec spec) {
+    if (spec.model() == ObjectiveSpec.Model.BATCHES) {
+      return ObjectiveCache.get(spec); // the staged batches, read through Beam's FileSystems
+    }
     return ObjectiveCache.get(spec, () -> {
       try (InputStream in = new BufferedInputStream(
           Files.newInputStream(Paths.get(spec.dataPath())), 1 << 16)) {
