@@ -26,7 +26,7 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * its progress rows, and reads back the final state and blocks; {@code --runner beam-flink} gives the
  * Beam superstep pipelines FlinkRunner options.
  */
-final class FlinkRun {
+public final class FlinkRun {
   private FlinkRun() {}
 
   /** What the Flink job left behind. */
@@ -90,18 +90,26 @@ final class FlinkRun {
   }
 
   private static ExecutionEnvironment environment(TrainOptions o) {
-    if (o.flinkMaster().equals("[local]")) {
+    return environment(o.flinkMaster(), o.threads());
+  }
+
+  /**
+   * An embedded mini-cluster ({@code "[local]"}) or the cluster at {@code host:port}, with the job's
+   * parallelism.
+   */
+  public static ExecutionEnvironment environment(String flinkMaster, int parallelism) {
+    if (flinkMaster.equals("[local]")) {
       Configuration conf = new Configuration();
       conf.setString("taskmanager.memory.managed.size", "256m");
       conf.setString("taskmanager.memory.network.max", "256m");
       ExecutionEnvironment env = ExecutionEnvironment.createLocalEnvironment(conf);
-      env.setParallelism(o.threads());
+      env.setParallelism(parallelism);
       return env;
     }
-    String[] hostPort = o.flinkMaster().split(":");
+    String[] hostPort = flinkMaster.split(":");
     ExecutionEnvironment env = ExecutionEnvironment.createRemoteEnvironment(hostPort[0],
         Integer.parseInt(hostPort[1]), jobJar());
-    env.setParallelism(o.threads());
+    env.setParallelism(parallelism);
     return env;
   }
 
