@@ -28,6 +28,7 @@ import org.lbfgsbeam.core.optim.LbfgsResult;
  * A user's own batch objective, written as a lambda, minimised by {@code BeamLbfgs.minimize} on the
  * DirectRunner over staged batches: the serial call's bits for the same shards and partitions.
  */
+@org.junit.jupiter.api.extension.ExtendWith(TestPipelineExtension.class)
 class BeamLbfgsTest {
   private static final int FEATURES = 5;
 
@@ -93,6 +94,36 @@ class BeamLbfgsTest {
     assertEquals(serial.value(), beam.value(), 0.0);
     assertEquals(serial.evaluations(), beam.evaluations());
     assertEquals(serial.stopReason(), beam.stopReason());
+  }
+
+  /** Batches staged by a pipeline from an indexed PCollection, in parallel, then minimised. */
+  @Test
+  void batchesStagedByAPipelineGiveTheSerialBits(org.apache.beam.sdk.testing.TestPipeline pipeline)
+      throws Exception {
+    List<DenseBatch> data = batches(9, 3);
+    List<org.apache.beam.sdk.values.KV<Long, DenseBatch>> indexed = new ArrayList<>();
+    for (int i = 0; i < data.size(); i++) {
+      indexed.add(org.apache.beam.sdk.values.KV.of((long) i, data.get(i)));
+    }
+    java.util.Collections.reverse(indexed); // arrival order does not matter
+    String dir = tmp.resolve("staged").toString();
+    org.apache.beam.sdk.values.PCollection<StagedBatches<DenseBatch>> staged = pipeline
+        .apply("Batches", org.apache.beam.sdk.transforms.Create.of(indexed).withCoder(
+            org.apache.beam.sdk.coders.KvCoder.of(org.apache.beam.sdk.coders.VarLongCoder.of(),
+                DenseBatchCoder.of())))
+        .apply("Stage", StageBatches.<DenseBatch>to(dir).withShards(4));
+    org.apache.beam.sdk.testing.PAssert.that(staged)
+        .containsInAnyOrder(StagedBatches.at(dir, 4, 9, DenseBatchCoder.of()));
+    pipeline.run();
+
+    BatchSum<DenseBatch> sum = BatchSum.of(USER_LOSS, FEATURES + 1).withScale(1.0 / 72);
+    LbfgsOptions options = LbfgsOptions.defaults().withMaxIterations(4);
+    LbfgsResult serial = Lbfgs.minimize(sum, data, new double[FEATURES + 1], options,
+        new DataParallelLayout(1, 4, 1), IterationListener.none());
+    LbfgsResult beam = BeamLbfgs.minimize(sum, StagedBatches.at(dir, 4, 9, DenseBatchCoder.of()),
+        new double[FEATURES + 1], options, 1, PipelineOptionsFactory.create(),
+        tmp.resolve("state2").toString());
+    assertArrayEquals(serial.x(), beam.x(), 0.0);
   }
 
   @Test
