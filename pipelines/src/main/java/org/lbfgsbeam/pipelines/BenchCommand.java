@@ -246,7 +246,7 @@ final class BenchCommand {
   }
 
   /** Runs a child process, copying its output to {@code err}; returns its exit status. */
-  private static int runChild(List<String> command, PrintStream err) throws IOException {
+  static int runChild(List<String> command, PrintStream err) throws IOException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(
         process.getInputStream(), StandardCharsets.UTF_8))) {

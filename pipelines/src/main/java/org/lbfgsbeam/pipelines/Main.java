@@ -20,6 +20,8 @@ public final class Main {
       "  plot       PNG charts of a run's trace.csv (plot --help)",
       "  generate   write an LSHTC-like synthetic LIBSVM set (generate --help)",
       "  bench      train on several runners side by side and tabulate the times (bench --help)",
+      "  bench-network  train a multilayer perceptron on several runners and the NumPy/SciPy peer",
+      "             side by side, same start point (bench-network --help)",
       "  history-study  f - f* by iteration for several history sizes m, as the paper's Figs 4-6",
       "",
       "Najafabadi et al., \"Large-scale distributed L-BFGS\", J Big Data 2017, on Apache Beam.");
@@ -66,6 +68,14 @@ public final class Main {
             return 0;
           }
           BenchCommand.run(rest, out, err);
+          return 0;
+        }
+        case "bench-network" -> {
+          if (NetworkBenchCommand.wantsHelp(rest)) {
+            out.println(NetworkBenchCommand.HELP);
+            return 0;
+          }
+          NetworkBenchCommand.run(rest, out, err);
           return 0;
         }
         case "evaluate" -> {
