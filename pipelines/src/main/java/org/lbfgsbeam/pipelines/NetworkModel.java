@@ -158,7 +158,8 @@ record NetworkModel(MultilayerPerceptron network, double[] theta, int[] labels, 
   }
 
   /**
-   * The top-{@code top} classes and their probabilities for every example of {@code data} (features
+   * The top-{@code top} classes and their probabilities (a squared-error network: its raw outputs,
+   * and a NaN log-loss) for every example of {@code data} (features
    * already aligned to the model), scored in batches, with the log-loss when {@code trueClass} is
    * given.
    */
@@ -200,7 +201,9 @@ record NetworkModel(MultilayerPerceptron network, double[] theta, int[] labels, 
           topProbability[i * top + t] = p[off + order[t]];
         }
         if (logLoss != null) {
-          logLoss[i] = -Math.log(p[off + trueClass[i]]);
+          // Squared-error networks output scores, not probabilities: no log-loss.
+          logLoss[i] = network.loss() == Loss.SOFTMAX_CROSS_ENTROPY
+              ? -Math.log(p[off + trueClass[i]]) : Double.NaN;
         }
       }
     }

@@ -14,6 +14,7 @@ import org.lbfgsbeam.core.objective.LinearModelObjective;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.objective.SoftmaxObjective;
 import org.lbfgsbeam.core.nn.DenseBatch;
+import org.lbfgsbeam.core.nn.Loss;
 import org.lbfgsbeam.core.nn.MlpObjective;
 import org.lbfgsbeam.core.nn.MultilayerPerceptron;
 
@@ -75,6 +76,9 @@ public final class ObjectiveCache {
     NetworkSpec network = spec.network();
     MultilayerPerceptron net = networkOf(network, data);
     List<DenseBatch> batches = DenseBatch.fromDataset(data, network.batchSize());
+    if (network.loss() == Loss.SQUARED_ERROR) {
+      batches = oneHot(batches, data.numClasses());
+    }
     if (network.shards() > batches.size()) {
       throw new IllegalArgumentException("--shards must be at most the number of batches ("
           + batches.size() + " of " + network.batchSize() + " examples), but was: "
@@ -87,6 +91,19 @@ public final class ObjectiveCache {
     return BatchSumObjective.of(MlpObjective.meanLoss(net, data.numExamples(), spec.lambda()),
         batches, network.shards(), spec.blocks(), Runtime.getRuntime().availableProcessors(),
         net.initialParameters(network.seed()));
+  }
+
+  /** Classification batches as regression batches on one-hot targets (squared error on K outputs). */
+  static List<DenseBatch> oneHot(List<DenseBatch> batches, int classes) {
+    List<DenseBatch> out = new java.util.ArrayList<>(batches.size());
+    for (DenseBatch b : batches) {
+      double[] targets = new double[b.rows() * classes];
+      for (int i = 0; i < b.rows(); i++) {
+        targets[i * classes + b.labels()[i]] = 1;
+      }
+      out.add(DenseBatch.regression(b.features(), b.x(), classes, targets));
+    }
+    return out;
   }
 
   /** The prepared data at {@code path}, read once per JVM. */
