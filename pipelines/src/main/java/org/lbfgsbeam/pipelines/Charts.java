@@ -21,6 +21,9 @@ import org.lbfgsbeam.core.data.InputFormatException;
  *   <li>{@code objective-gap-by-iteration.png}, {@code objective-gap-by-time.png}: f &minus; f* on a
  *       log scale against the iteration and against the wall time, f* being the lowest f in the
  *       trace (so the row that reached it, where the gap is 0, is not drawn);</li>
+ *   <li>for a non-convex objective (a network), whose lowest f in the trace is no optimum, instead
+ *       {@code objective-by-iteration.png} and {@code objective-by-time.png}: f itself on a log
+ *       scale;</li>
  *   <li>{@code gradient-norm.png}: max|g| on a log scale against the iteration;</li>
  *   <li>{@code validation-accuracy.png}: the validation accuracy against the iteration, when the
  *       trace has that column.</li>
@@ -31,6 +34,8 @@ import org.lbfgsbeam.core.data.InputFormatException;
 final class Charts {
   static final String GAP_BY_ITERATION = "objective-gap-by-iteration.png";
   static final String GAP_BY_TIME = "objective-gap-by-time.png";
+  static final String OBJECTIVE_BY_ITERATION = "objective-by-iteration.png";
+  static final String OBJECTIVE_BY_TIME = "objective-by-time.png";
   static final String GRADIENT_NORM = "gradient-norm.png";
   static final String VALIDATION_ACCURACY = "validation-accuracy.png";
   private static final int WIDTH = 800;
@@ -51,6 +56,14 @@ final class Charts {
    * @throws IOException if a chart cannot be drawn or written
    */
   static List<Path> write(Path traceCsv, Path outDir) throws IOException {
+    return write(traceCsv, outDir, true);
+  }
+
+  /**
+   * As {@link #write(Path, Path)}; {@code convex} false draws f instead of f &minus; f* (a network's
+   * lowest f in the trace is no optimum).
+   */
+  static List<Path> write(Path traceCsv, Path outDir, boolean convex) throws IOException {
     Trace trace = read(traceCsv);
     if (System.getProperty("java.awt.headless") == null) {
       System.setProperty("java.awt.headless", "true");
@@ -58,14 +71,21 @@ final class Charts {
     Files.createDirectories(outDir);
     List<Path> written = new ArrayList<>();
     try {
-      double best = Arrays.stream(trace.objective()).min().orElse(Double.NaN);
-      String gapTitle = String.format(Locale.ROOT, "f - f*, f* = %.10g (lowest f in the trace)",
-          best);
-      double[] gap = Arrays.stream(trace.objective()).map(f -> f - best).toArray();
-      save(logChart(gapTitle, "iteration", "f - f*", trace.iteration(), gap),
-          outDir.resolve(GAP_BY_ITERATION), written);
-      save(logChart(gapTitle, "seconds", "f - f*", trace.seconds(), gap),
-          outDir.resolve(GAP_BY_TIME), written);
+      if (convex) {
+        double best = Arrays.stream(trace.objective()).min().orElse(Double.NaN);
+        String gapTitle = String.format(Locale.ROOT, "f - f*, f* = %.10g (lowest f in the trace)",
+            best);
+        double[] gap = Arrays.stream(trace.objective()).map(f -> f - best).toArray();
+        save(logChart(gapTitle, "iteration", "f - f*", trace.iteration(), gap),
+            outDir.resolve(GAP_BY_ITERATION), written);
+        save(logChart(gapTitle, "seconds", "f - f*", trace.seconds(), gap),
+            outDir.resolve(GAP_BY_TIME), written);
+      } else {
+        save(logChart("objective f", "iteration", "f", trace.iteration(), trace.objective()),
+            outDir.resolve(OBJECTIVE_BY_ITERATION), written);
+        save(logChart("objective f", "seconds", "f", trace.seconds(), trace.objective()),
+            outDir.resolve(OBJECTIVE_BY_TIME), written);
+      }
       save(logChart("gradient norm max|g|", "iteration", "max|g|", trace.iteration(),
           trace.gradientNorm()), outDir.resolve(GRADIENT_NORM), written);
       if (trace.validation() != null) {

@@ -34,7 +34,11 @@ final class PlotCommand {
     CommandLine cl = CommandLine.parse(args, VALUED, FLAGS);
     Path run = Paths.get(cl.required("run"));
     Path output = cl.has("output") ? Paths.get(cl.required("output")) : run.resolve("charts");
-    List<Path> written = Charts.write(run.resolve("trace.csv"), output);
+    Path summary = run.resolve("summary.json");
+    boolean convex = !java.nio.file.Files.isRegularFile(summary)
+        || !NetworkModel.NAME.equals(new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(summary.toFile()).path("model").asText());
+    List<Path> written = Charts.write(run.resolve("trace.csv"), output, convex);
     for (Path p : written) {
       out.println(p);
     }

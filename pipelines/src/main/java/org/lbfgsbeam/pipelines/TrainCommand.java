@@ -277,7 +277,8 @@ final class TrainCommand {
             trace.get(trace.size() - 1).validationAccuracy());
       }
       try {
-        List<Path> charts = Charts.write(out.resolve("trace.csv"), out.resolve("charts"));
+        List<Path> charts = Charts.write(out.resolve("trace.csv"), out.resolve("charts"),
+            network == null);
         progress.println("charts: " + charts.size() + " PNG files in " + out.resolve("charts"));
       } catch (IOException | RuntimeException e) {
         // The model and the trace are written; a machine that cannot draw should not lose them.

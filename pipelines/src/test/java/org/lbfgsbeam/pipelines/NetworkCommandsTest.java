@@ -44,6 +44,9 @@ class NetworkCommandsTest {
     assertEquals(13 * 8 + 8 + 8 * 2 + 2, summary.get("parameters").asInt());
     assertEquals(summary.get("evaluations").asInt(), summary.get("dataPasses").asInt());
     assertTrue(summary.has("blas"));
+    // A network's lowest f is no optimum: its charts draw f, not f - f*.
+    assertTrue(Files.isRegularFile(run.resolve("charts/" + Charts.OBJECTIVE_BY_ITERATION)));
+    assertFalse(Files.exists(run.resolve("charts/" + Charts.GAP_BY_ITERATION)));
 
     Path metrics = tmp.resolve("metrics.json");
     TrainCommandTest.Run e = TrainCommandTest.main("evaluate", "--model", run.toString(), "--data",
