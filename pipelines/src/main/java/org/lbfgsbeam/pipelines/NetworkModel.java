@@ -18,6 +18,7 @@ import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.nn.Activation;
 import org.lbfgsbeam.core.nn.Loss;
 import org.lbfgsbeam.core.nn.MultilayerPerceptron;
+import org.lbfgsbeam.transforms.NetworkModelFiles;
 
 /**
  * A trained multilayer perceptron on disk, in the same language-neutral format as the linear models
@@ -44,7 +45,7 @@ import org.lbfgsbeam.core.nn.MultilayerPerceptron;
  */
 record NetworkModel(MultilayerPerceptron network, double[] theta, int[] labels, double lambda,
     Path dir) implements ClassifierModel {
-  static final String NAME = "mlp";
+  static final String NAME = NetworkModelFiles.MODEL;
 
   /** The network's input size d<sub>0</sub>. */
   @Override
@@ -111,50 +112,24 @@ record NetworkModel(MultilayerPerceptron network, double[] theta, int[] labels, 
   }
 
   /**
-   * Reads a network from a model directory or a run directory holding {@code model/}.
+   * Reads a network from a model directory or a run directory holding {@code model/}, with the one
+   * reader of network models ({@link NetworkModelFiles}).
    *
    * @throws InputFormatException naming the file and what is wrong with it
    */
   static NetworkModel read(Path dir) throws IOException {
-    Path file = modelJson(dir);
-    String source = file.toString();
-    JsonNode json = new ObjectMapper().readTree(file.toFile());
-    if (!ModelFiles.FORMAT.equals(json.path("format").asText())
-        || !NAME.equals(json.path("model").asText())) {
-      throw new InputFormatException(source, 0, "not a " + ModelFiles.FORMAT + " " + NAME
-          + " model");
-    }
-    int[] sizes = ints(json.path("layerSizes"), source, "layerSizes");
-    int[] labels = ints(json.path("labels"), source, "labels");
-    Activation activation;
-    Loss loss;
-    MultilayerPerceptron network;
+    Path modelDir = modelJson(dir).getParent();
     try {
-      activation = Activation.valueOf(json.path("activation").asText().toUpperCase(Locale.ROOT));
-      loss = lossOf(json.path("loss").asText());
-      network = MultilayerPerceptron.of(sizes, activation, loss);
-    } catch (IllegalArgumentException e) {
-      throw new InputFormatException(source, 0, e.getMessage());
+      NetworkModelFiles.Network n = NetworkModelFiles.read(modelDir.toString());
+      return new NetworkModel(n.network(), n.theta(), n.labels(), n.lambda(), modelDir);
+    } catch (InputFormatException e) {
+      throw e;
+    } catch (IOException e) {
+      String message = String.valueOf(e.getMessage());
+      int colon = message.indexOf(": ");
+      throw colon < 0 ? new InputFormatException(modelDir.toString(), 0, message)
+          : new InputFormatException(message.substring(0, colon), 0, message.substring(colon + 2));
     }
-    if (labels.length != sizes[sizes.length - 1]) {
-      throw new InputFormatException(source, 0, labels.length + " labels for "
-          + sizes[sizes.length - 1] + " outputs");
-    }
-    JsonNode layers = json.path("layers");
-    if (!layers.isArray() || layers.size() != network.layers()) {
-      throw new InputFormatException(source, 0, "needs " + network.layers() + " layers, but has "
-          + layers.size());
-    }
-    double[] theta = new double[network.parameterCount()];
-    Path modelDir = file.getParent();
-    for (int l = 0; l < network.layers(); l++) {
-      JsonNode layer = layers.get(l);
-      readInto(modelDir.resolve(layer.path("weights").asText()), network.outputs(l),
-          network.inputs(l), theta, network.weightOffset(l));
-      readInto(modelDir.resolve(layer.path("bias").asText()), network.outputs(l), 1, theta,
-          network.biasOffset(l));
-    }
-    return new NetworkModel(network, theta, labels, json.path("lambda").asDouble(), modelDir);
   }
 
   /**
@@ -211,38 +186,13 @@ record NetworkModel(MultilayerPerceptron network, double[] theta, int[] labels, 
   }
 
   static String lossName(Loss loss) {
-    return loss == Loss.SOFTMAX_CROSS_ENTROPY ? "cross-entropy" : "squared";
-  }
-
-  private static Loss lossOf(String name) {
-    return switch (name) {
-      case "cross-entropy" -> Loss.SOFTMAX_CROSS_ENTROPY;
-      case "squared" -> Loss.SQUARED_ERROR;
-      default -> throw new IllegalArgumentException("loss must be cross-entropy or squared, but was: "
-          + name);
-    };
+    return NetworkModelFiles.lossName(loss);
   }
 
   private static Path modelJson(Path dir) {
     Path direct = dir.resolve("model.json");
     return !Files.exists(direct) && Files.exists(dir.resolve("model").resolve("model.json"))
         ? dir.resolve("model").resolve("model.json") : direct;
-  }
-
-  private static int[] ints(JsonNode array, String source, String name)
-      throws InputFormatException {
-    if (!array.isArray() || array.isEmpty()) {
-      throw new InputFormatException(source, 0, name + " must be a non-empty array of integers");
-    }
-    int[] out = new int[array.size()];
-    for (int i = 0; i < out.length; i++) {
-      if (!array.get(i).canConvertToInt()) {
-        throw new InputFormatException(source, 0, name + "[" + i + "] is not an integer: "
-            + array.get(i));
-      }
-      out[i] = array.get(i).asInt();
-    }
-    return out;
   }
 
   private static void writeMatrix(Path file, int rows, int cols, double[] rowMajor)
@@ -252,33 +202,4 @@ record NetworkModel(MultilayerPerceptron network, double[] theta, int[] labels, 
     }
   }
 
-  private static void readInto(Path file, int rows, int cols, double[] theta, int offset)
-      throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new InputFormatException(file.toString(), 0, "missing weights file");
-    }
-    long expected = 24L + 8L * rows * cols;
-    if (Files.size(file) != expected) {
-      throw new InputFormatException(file.toString(), 0, "has " + Files.size(file)
-          + " bytes, expected " + expected + " for " + rows + " x " + cols + " weights");
-    }
-    double[][] m;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-      m = ModelFiles.readMatrix(in, file.toString());
-    }
-    if (m.length != rows || (rows > 0 && m[0].length != cols)) {
-      throw new InputFormatException(file.toString(), 0, "holds " + m.length + " x "
-          + (m.length == 0 ? 0 : m[0].length) + " weights, expected " + rows + " x " + cols);
-    }
-    for (int r = 0; r < rows; r++) {
-      for (int c = 0; c < cols; c++) {
-        double v = m[r][c];
-        if (!Double.isFinite(v)) {
-          throw new InputFormatException(file.toString(), 0, "weight (" + r + ", " + c
-              + ") is not finite: " + v);
-        }
-        theta[offset + r * cols + c] = v;
-      }
-    }
-  }
 }

@@ -27,7 +27,7 @@ import org.lbfgsbeam.core.Checks;
 import org.lbfgsbeam.transforms.SoftmaxScoring.BlockScores;
 
 /**
- * Scores examples with a softmax model that {@code train} saved (read through Beam's FileSystems,
+ * Scores examples with a softmax model or a network ({@code --model mlp}) that {@code train} saved (read through Beam's FileSystems,
  * see {@link SoftmaxModelFiles}): for each example its {@link Prediction}, the top-k labels with
  * their probabilities.
  *
@@ -206,6 +206,9 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
 
   @Override
   public PCollection<Prediction> expand(PCollection<T> input) {
+    if (NetworkModelFiles.isNetwork(modelDir)) {
+      return scoreWithNetwork(input);
+    }
     SoftmaxModelFiles.Info model;
     try {
       model = SoftmaxModelFiles.readInfo(modelDir);
@@ -232,6 +235,76 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
         ? scoreWithSideInput(features, blocks, model)
         : scoreByBlock(features, blocks, model);
     return predictions.setCoder(Prediction.PredictionCoder.of());
+  }
+
+  /**
+   * A network ({@code train --model mlp}): its parameters are small next to a text model's W, so
+   * each worker reads the whole network once ({@code @Setup}) and scores the examples where they
+   * are; the strategy does not apply.
+   */
+  private PCollection<Prediction> scoreWithNetwork(PCollection<T> input) {
+    NetworkModelFiles.Network network;
+    try {
+      network = NetworkModelFiles.read(modelDir); // fails here, at construction, on a bad model
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the model at " + modelDir + ": "
+          + e.getMessage(), e);
+    }
+    Checks.checkArgument(network.network().loss() == org.lbfgsbeam.core.nn.Loss.SOFTMAX_CROSS_ENTROPY,
+        "ScoreExamples gives class probabilities, which a squared-error network (%s) does not"
+            + " have", modelDir);
+    int classes = network.labels().length;
+    Checks.checkArgument(topK <= classes, "topK must be at most the model's %s classes, but was: %s",
+        classes, topK);
+    return input
+        .apply("ExtractFeatures", ParDo.of(new ExtractFeaturesFn<>(idFn, featuresFn,
+            network.network().inputs(0), unknownFeatures)))
+        .setCoder(KvCoder.of(VarLongCoder.of(), SparseFeatures.SparseFeaturesCoder.of()))
+        .apply("ScoreWithNetwork", ParDo.of(new ScoreWithNetworkFn(modelDir, topK)))
+        .setCoder(Prediction.PredictionCoder.of());
+  }
+
+  /** An example's top k labels and probabilities from the network read once per worker. */
+  private static final class ScoreWithNetworkFn
+      extends DoFn<KV<Long, SparseFeatures>, Prediction> {
+    private final String modelDir;
+    private final int topK;
+    private transient NetworkModelFiles.Network network;
+
+    ScoreWithNetworkFn(String modelDir, int topK) {
+      this.modelDir = modelDir;
+      this.topK = topK;
+    }
+
+    @Setup
+    public void setup() throws IOException {
+      network = NetworkModelFiles.read(modelDir);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Long, SparseFeatures> e, OutputReceiver<Prediction> out) {
+      int d = network.network().inputs(0);
+      double[] x = new double[d];
+      SparseFeatures f = e.getValue();
+      for (int p = 0; p < f.size(); p++) {
+        x[f.index(p) - 1] = f.value(p); // 1-based features, cut to d by ExtractFeatures
+      }
+      double[] p = network.network().scores(network.theta(), x, 1);
+      Integer[] order = new Integer[p.length];
+      for (int c = 0; c < p.length; c++) {
+        order[c] = c;
+      }
+      // Most probable first; ties to the smaller class, as the softmax scoring ranks them.
+      java.util.Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a])
+          : Integer.compare(a, b));
+      int[] labels = new int[topK];
+      double[] probabilities = new double[topK];
+      for (int r = 0; r < topK; r++) {
+        labels[r] = network.labels()[order[r]];
+        probabilities[r] = p[order[r]];
+      }
+      out.output(Prediction.owning(e.getKey(), labels, probabilities));
+    }
   }
 
   private PCollection<Prediction> scoreWithSideInput(PCollection<KV<Long, SparseFeatures>> features,
