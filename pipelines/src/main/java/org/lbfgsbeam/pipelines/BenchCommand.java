@@ -300,14 +300,20 @@ final class BenchCommand {
    * the trace has fewer than two rows.
    */
   static String afterFirst(List<String> trace) {
+    double perEvaluation = secondsPerEvaluationAfterFirst(trace);
+    return Double.isNaN(perEvaluation) ? "" : String.format(Locale.ROOT, "%.3f", perEvaluation);
+  }
+
+  /** The number {@link #afterFirst} formats, or NaN where it is empty. */
+  static double secondsPerEvaluationAfterFirst(List<String> trace) {
     if (trace.size() < 3) {
-      return "";
+      return Double.NaN;
     }
     String[] first = trace.get(1).split(",");
     String[] last = trace.get(trace.size() - 1).split(",");
     int evaluations = Integer.parseInt(last[1]) - Integer.parseInt(first[1]);
     double seconds = Double.parseDouble(last[5]) - Double.parseDouble(first[5]);
-    return evaluations <= 0 ? "" : String.format(Locale.ROOT, "%.3f", seconds / evaluations);
+    return evaluations <= 0 ? Double.NaN : seconds / evaluations;
   }
 
   /**

@@ -335,14 +335,8 @@ final class NetworkBenchCommand {
    * rows.
    */
   static String afterFirst(List<String> trace) {
-    if (trace.size() < 3) {
-      return "";
-    }
-    String[] first = trace.get(1).split(",");
-    String[] last = trace.get(trace.size() - 1).split(",");
-    int evaluations = Integer.parseInt(last[1]) - Integer.parseInt(first[1]);
-    double seconds = Double.parseDouble(last[5]) - Double.parseDouble(first[5]);
-    return evaluations <= 0 ? "" : perEvaluation(seconds / evaluations);
+    double perEvaluation = BenchCommand.secondsPerEvaluationAfterFirst(trace);
+    return Double.isNaN(perEvaluation) ? "" : perEvaluation(perEvaluation);
   }
 
   /** Runs the peer and returns its row, or a row saying why it failed. */

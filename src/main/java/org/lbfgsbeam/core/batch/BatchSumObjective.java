@@ -8,6 +8,7 @@ import java.util.concurrent.Future;
 import org.lbfgsbeam.core.Checks;
 import org.lbfgsbeam.core.objective.CombinedStatistics;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
+import org.lbfgsbeam.core.partition.BlockKernels;
 import org.lbfgsbeam.core.partition.Partitioning;
 
 /**
@@ -122,17 +123,7 @@ public final class BatchSumObjective<B> implements PartitionedObjective, AutoClo
 
   /** &theta; from its blocks in block order. */
   public static double[] assemble(double[][] blocks) {
-    int n = 0;
-    for (double[] b : blocks) {
-      n += b.length;
-    }
-    double[] theta = new double[n];
-    int k = 0;
-    for (double[] b : blocks) {
-      System.arraycopy(b, 0, theta, k, b.length);
-      k += b.length;
-    }
-    return theta;
+    return BlockKernels.concatenate(blocks);
   }
 
   @Override

@@ -103,16 +103,6 @@ public final class Lbfgs {
 
   /** The blocks laid end to end, in block order. */
   public static double[] concatenate(double[][] blocks) {
-    int n = 0;
-    for (double[] b : blocks) {
-      n += b.length;
-    }
-    double[] out = new double[n];
-    int k = 0;
-    for (double[] b : blocks) {
-      System.arraycopy(b, 0, out, k, b.length);
-      k += b.length;
-    }
-    return out;
+    return BlockKernels.concatenate(blocks);
   }
 }

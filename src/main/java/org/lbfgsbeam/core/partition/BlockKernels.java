@@ -198,4 +198,19 @@ public final class BlockKernels {
     }
     return true;
   }
+
+  /** The blocks laid end to end, in block order (a partitioned vector made whole). */
+  public static double[] concatenate(double[][] blocks) {
+    int n = 0;
+    for (double[] b : blocks) {
+      n += b.length;
+    }
+    double[] out = new double[n];
+    int k = 0;
+    for (double[] b : blocks) {
+      System.arraycopy(b, 0, out, k, b.length);
+      k += b.length;
+    }
+    return out;
+  }
 }

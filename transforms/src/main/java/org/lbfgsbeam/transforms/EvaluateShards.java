@@ -75,13 +75,13 @@ public final class EvaluateShards extends PTransform<PBegin, PCollection<double[
     }
   }
 
-  /** Shard s's partial [f<sub>s</sub>, g<sub>s</sub>] at the broadcast &theta;. */
-  private static final class ShardFn extends DoFn<Integer, KV<Integer, double[]>> {
+  /** A DoFn that reads the broadcast &theta; and holds the objective, built once per worker JVM. */
+  private abstract static class WithThetaFn<InputT, OutputT> extends DoFn<InputT, OutputT> {
     private final ObjectiveSpec spec;
-    private final PCollectionView<double[]> theta;
-    private transient BatchSumObjective<?> objective;
+    protected final PCollectionView<double[]> theta;
+    protected transient BatchSumObjective<?> objective;
 
-    ShardFn(ObjectiveSpec spec, PCollectionView<double[]> theta) {
+    WithThetaFn(ObjectiveSpec spec, PCollectionView<double[]> theta) {
       this.spec = spec;
       this.theta = theta;
     }
@@ -89,6 +89,13 @@ public final class EvaluateShards extends PTransform<PBegin, PCollection<double[
     @Setup
     public void setup() {
       objective = (BatchSumObjective<?>) ObjectiveCache.get(spec);
+    }
+  }
+
+  /** Shard s's partial [f<sub>s</sub>, g<sub>s</sub>] at the broadcast &theta;. */
+  private static final class ShardFn extends WithThetaFn<Integer, KV<Integer, double[]>> {
+    ShardFn(ObjectiveSpec spec, PCollectionView<double[]> theta) {
+      super(spec, theta);
     }
 
     @ProcessElement
@@ -99,19 +106,9 @@ public final class EvaluateShards extends PTransform<PBegin, PCollection<double[
   }
 
   /** f and &nabla;f from the partials in shard order, packed [f, &nabla;f]. */
-  private static final class SumFn extends DoFn<double[][], double[]> {
-    private final ObjectiveSpec spec;
-    private final PCollectionView<double[]> theta;
-    private transient BatchSumObjective<?> objective;
-
+  private static final class SumFn extends WithThetaFn<double[][], double[]> {
     SumFn(ObjectiveSpec spec, PCollectionView<double[]> theta) {
-      this.spec = spec;
-      this.theta = theta;
-    }
-
-    @Setup
-    public void setup() {
-      objective = (BatchSumObjective<?>) ObjectiveCache.get(spec);
+      super(spec, theta);
     }
 
     @ProcessElement
