@@ -1,0 +1,13 @@
+package org.lbfgsbeam.core.stochastic;
+
+import java.io.Serializable;
+
+/**
+ * What a {@link StochasticOptimizer} keeps for one block between steps (moments, moving averages,
+ * curvature pairs): plain data, mutated in place by the optimiser, owned by the block's node, so that
+ * it can live where the block lives and be checkpointed.
+ */
+public interface OptimizerState extends Serializable {
+  /** The bytes of doubles this state holds (for the memory per worker a run reports). */
+  long bytes();
+}
