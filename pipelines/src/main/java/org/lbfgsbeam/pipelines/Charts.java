@@ -44,6 +44,51 @@ final class Charts {
 
   private Charts() {}
 
+  static final String ACCURACY_BY_EPOCH = "validation-accuracy-by-epoch.png";
+  static final String ACCURACY_BY_TIME = "validation-accuracy-by-time.png";
+  static final String TRAIN_LOSS_BY_EPOCH = "train-loss-by-epoch.png";
+
+  /**
+   * The charts of a stochastic run's epoch trace ({@code epoch,steps,trainLoss,validationLoss,
+   * validationAccuracy,seconds}): validation accuracy against the epoch and against the seconds, the
+   * train loss (log scale) against the epoch, as the mL-BFGS paper draws them.
+   */
+  static List<Path> writeEpochs(Path traceCsv, Path outDir) throws IOException {
+    List<String> lines = Files.readAllLines(traceCsv);
+    if (lines.isEmpty() || !lines.get(0).equals(StochasticTrainCommand.HEADER)) {
+      throw new InputFormatException(traceCsv.toString(), 1, "not an epoch trace (header "
+          + StochasticTrainCommand.HEADER + ")");
+    }
+    int n = lines.size() - 1;
+    double[] epoch = new double[n];
+    double[] loss = new double[n];
+    double[] accuracy = new double[n];
+    double[] seconds = new double[n];
+    for (int i = 0; i < n; i++) {
+      String[] f = lines.get(i + 1).split(",");
+      epoch[i] = number(f[0], traceCsv.toString(), i + 2);
+      loss[i] = number(f[2], traceCsv.toString(), i + 2);
+      accuracy[i] = number(f[4], traceCsv.toString(), i + 2);
+      seconds[i] = number(f[5], traceCsv.toString(), i + 2);
+    }
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
+    Files.createDirectories(outDir);
+    List<Path> written = new ArrayList<>();
+    try {
+      save(chart("validation accuracy", "epoch", "accuracy", epoch, accuracy, false),
+          outDir.resolve(ACCURACY_BY_EPOCH), written);
+      save(chart("validation accuracy", "seconds", "accuracy", seconds, accuracy, false),
+          outDir.resolve(ACCURACY_BY_TIME), written);
+      save(logChart("train loss", "epoch", "mean mini-batch loss", epoch, loss),
+          outDir.resolve(TRAIN_LOSS_BY_EPOCH), written);
+    } catch (java.awt.AWTError | LinkageError | InternalError e) {
+      throw new IOException("cannot draw charts with java.awt on this machine: " + e, e);
+    }
+    return written;
+  }
+
   /** The columns of trace.csv a chart needs; validation is null when the trace has none. */
   record Trace(double[] iteration, double[] objective, double[] gradientNorm, double[] seconds,
       double[] validation) {}
@@ -207,5 +252,77 @@ final class Charts {
     TrainCommand.writeAtomically(file, BitmapEncoder.getBitmapBytes(chart,
         BitmapEncoder.BitmapFormat.PNG));
     written.add(file);
+  }
+
+  /**
+   * A line chart of several series, one per name, with a legend on its right, written as a PNG to
+   * {@code file} (its directory created if needed): series i is the points ({@code x.get(i)[j]},
+   * {@code y.get(i)[j]}). Points that are not finite, and with {@code logY} not positive, are left
+   * out; a series with no point left is not drawn (nor named in the legend).
+   *
+   * @return whether the file was written: false when no series has a point to draw
+   * @throws IllegalArgumentException if the lists differ in length, a name repeats, or a series'
+   *     x and y differ in length
+   * @throws IOException if the chart cannot be drawn or written
+   */
+  static boolean writeSeries(Path file, String title, String xTitle, String yTitle,
+      List<String> names, List<double[]> x, List<double[]> y, boolean logY) throws IOException {
+    if (names.size() != x.size() || names.size() != y.size()) {
+      throw new IllegalArgumentException("names, x and y must have the same length, but had "
+          + names.size() + ", " + x.size() + ", " + y.size());
+    }
+    if (names.stream().distinct().count() != names.size()) {
+      throw new IllegalArgumentException("series names must differ, but were: " + names);
+    }
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
+    try {
+      XYChart chart = new XYChartBuilder().width(WIDTH + 200).height(HEIGHT).title(title)
+          .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+      chart.getStyler().setLegendVisible(true);
+      chart.getStyler().setLegendPosition(
+          org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+      chart.getStyler().setYAxisLogarithmic(logY);
+      chart.getStyler().setMarkerSize(5);
+      if (!logY) {
+        chart.getStyler().setYAxisDecimalPattern("0.000");
+      }
+      int drawn = 0;
+      for (int s = 0; s < names.size(); s++) {
+        double[] xs = x.get(s);
+        double[] ys = y.get(s);
+        if (xs.length != ys.length) {
+          throw new IllegalArgumentException("series '" + names.get(s) + "' has " + xs.length
+              + " x and " + ys.length + " y values");
+        }
+        List<Integer> keep = new ArrayList<>();
+        for (int i = 0; i < ys.length; i++) {
+          if (Double.isFinite(xs[i]) && Double.isFinite(ys[i]) && (!logY || ys[i] > 0)) {
+            keep.add(i);
+          }
+        }
+        if (keep.isEmpty()) {
+          continue;
+        }
+        XYSeries series = chart.addSeries(names.get(s),
+            keep.stream().mapToDouble(i -> xs[i]).toArray(),
+            keep.stream().mapToDouble(i -> ys[i]).toArray());
+        series.setMarker(keep.size() <= MARKED_POINTS ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+        drawn++;
+      }
+      if (drawn == 0) {
+        return false;
+      }
+      Path dir = file.toAbsolutePath().getParent();
+      if (dir != null) {
+        Files.createDirectories(dir);
+      }
+      TrainCommand.writeAtomically(file, BitmapEncoder.getBitmapBytes(chart,
+          BitmapEncoder.BitmapFormat.PNG));
+      return true;
+    } catch (java.awt.AWTError | LinkageError | InternalError e) {
+      throw new IOException("cannot draw charts with java.awt on this machine: " + e, e);
+    }
   }
 }

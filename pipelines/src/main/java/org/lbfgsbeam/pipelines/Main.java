@@ -23,6 +23,7 @@ public final class Main {
       "  bench-network  train a multilayer perceptron on several runners and the NumPy/SciPy peer",
       "             side by side, same start point (bench-network --help)",
       "  history-study  f - f* by iteration for several history sizes m, as the paper's Figs 4-6",
+      "  compare    one network, several optimisers, same seed and epochs: figures, table",
       "",
       "Najafabadi et al., \"Large-scale distributed L-BFGS\", J Big Data 2017, on Apache Beam.");
 
@@ -47,6 +48,14 @@ public final class Main {
     try {
       switch (command) {
         case "train" -> {
+          if (StochasticTrainCommand.applies(rest)) {
+            if (TrainOptions.wantsHelp(rest)) {
+              out.println(StochasticTrainCommand.HELP);
+              return 0;
+            }
+            StochasticTrainCommand.run(rest, err);
+            return 0;
+          }
           if (TrainOptions.wantsHelp(rest)) {
             out.println(TrainOptions.HELP);
             return 0;
@@ -76,6 +85,14 @@ public final class Main {
             return 0;
           }
           NetworkBenchCommand.run(rest, out, err);
+          return 0;
+        }
+        case "compare" -> {
+          if (CompareCommand.wantsHelp(rest)) {
+            out.println(CompareCommand.HELP);
+            return 0;
+          }
+          CompareCommand.run(rest, out, err);
           return 0;
         }
         case "evaluate" -> {

@@ -60,6 +60,9 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
       "                              (default: none)",
       "  --output DIR                run directory: summary.json, trace.csv, model/ (required)",
       "  --model NAME                softmax | logistic | least-squares | mlp (default softmax)",
+      "  --optimizer NAME            lbfgs (full-batch, every runner) | sgd | adam | mlbfgs",
+      "                              (mlp, stochastic, local: train --optimizer sgd --help)",
+      "                              (default lbfgs)",
       "  --hidden SIZES              mlp: hidden layer sizes, input side first, e.g. 256 or",
       "                              256,128 (default 256)",
       "  --activation NAME           mlp: relu | tanh | sigmoid (default relu)",
@@ -93,7 +96,7 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
   private static final Set<String> VALUED = Set.of("data", "output", "model", "lambda", "history",
       "runner", "partitions", "direction", "max-iterations", "max-evaluations",
       "gradient-tolerance", "progress-tolerance", "threads", "flink-master", "beam-on-cluster", "labels",
-      "validation", "hidden", "activation", "loss", "batch-size", "shards", "seed");
+      "validation", "hidden", "activation", "loss", "batch-size", "shards", "seed", "optimizer");
   private static final Set<String> FLAGS = Set.of("resume", "overwrite", "help");
 
   /** Parses and validates; throws {@link CommandLine.UsageException} with a one-line message. */

@@ -1,0 +1,27 @@
+package org.lbfgsbeam.pipelines;
+
+import org.lbfgsbeam.core.stochastic.MomentumLbfgs;
+
+/**
+ * The command line's mL-BFGS options ({@code --optimizer mlbfgs}): {@code --history M} pairs per
+ * block, {@code --pair-period T} steps between pairs, {@code --averaging β} of the moving averages,
+ * {@code --momentum}, {@code --weight-decay}; every other hyperparameter at
+ * {@link MomentumLbfgs#defaults()}.
+ */
+final class MlbfgsOptions {
+  static final String HELP = String.join("\n",
+      "  --history M                 mlbfgs: curvature pairs per block",
+      "  --pair-period T             mlbfgs: steps between pairs (the first 2T steps are SGD)",
+      "  --averaging B               mlbfgs: beta of the moving averages of theta and g");
+
+  private MlbfgsOptions() {}
+
+  static MomentumLbfgs optimizer(CommandLine cl, double momentum, double weightDecay) {
+    MomentumLbfgs d = MomentumLbfgs.defaults();
+    return d.withHistory(cl.integer("history", d.history()))
+        .withPairPeriod(cl.integer("pair-period", d.pairPeriod()))
+        .withBeta(cl.number("averaging", d.beta()))
+        .withMomentum(momentum)
+        .withWeightDecay(weightDecay);
+  }
+}

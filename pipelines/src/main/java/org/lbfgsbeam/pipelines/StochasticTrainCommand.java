@@ -1,0 +1,312 @@
+package org.lbfgsbeam.pipelines;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.core.nn.Activation;
+import org.lbfgsbeam.core.nn.Blas;
+import org.lbfgsbeam.core.nn.DenseBatch;
+import org.lbfgsbeam.core.nn.Loss;
+import org.lbfgsbeam.core.nn.MultilayerPerceptron;
+import org.lbfgsbeam.core.stochastic.Adam;
+import org.lbfgsbeam.core.stochastic.BlockLayout;
+import org.lbfgsbeam.core.stochastic.LearningRateSchedule;
+import org.lbfgsbeam.core.stochastic.MiniBatchTrainer;
+import org.lbfgsbeam.core.stochastic.Sgd;
+import org.lbfgsbeam.core.stochastic.StochasticOptimizer;
+
+/**
+ * {@code train --model mlp --optimizer sgd|adam|mlbfgs}: stochastic training of a network
+ * ({@link MiniBatchTrainer}) for a number of epochs, on the {@code local} runner, writing the run
+ * directory: {@code summary.json}, {@code trace.csv} (a row per epoch: epoch, steps, trainLoss,
+ * validationLoss, validationAccuracy, seconds), {@code charts/} and {@code model/} (the network, as
+ * {@code --optimizer lbfgs} writes it). Bad input and options are reported before anything is
+ * written.
+ */
+final class StochasticTrainCommand {
+  static final String HELP = String.join("\n",
+      "usage: train --model mlp --optimizer sgd|adam|mlbfgs --data FILE --output DIR [options]",
+      "",
+      "Stochastic training of a multilayer perceptron: epochs of mini-batches in an order fixed by",
+      "--seed, each mini-batch's gradient summed over --shards in order (the same bits on any",
+      "number of threads), the optimiser's state kept per block (a layer, or a slice of one).",
+      "",
+      "  --data FILE, --labels FILE, --validation FILE, --output DIR, --overwrite, --threads N",
+      "                              as for train with --optimizer lbfgs",
+      "  --hidden SIZES, --activation NAME, --loss NAME",
+      "                              the network, as for --model mlp (default 256, relu,",
+      "                              cross-entropy)",
+      "  --optimizer NAME            sgd | adam | mlbfgs (lbfgs: full-batch L-BFGS, train --help)",
+      "  --epochs N                  passes over the training set (default 20)",
+      "  --batch-size N              examples per step (default 128)",
+      "  --shards S                  parts of a mini-batch summed in order (default 2)",
+      "  --learning-rate LR          (default: sgd 0.05, adam 0.001, mlbfgs 0.05)",
+      "  --schedule NAME             constant | cosine (to 0 at the last step) | step (default",
+      "                              constant)",
+      "  --lr-step-epochs N          step schedule: multiply by --lr-gamma every N epochs",
+      "                              (default 10)",
+      "  --lr-gamma G                (default 0.1)",
+      "  --warmup-steps N            linear warm-up (default 0)",
+      "  --momentum M                sgd, mlbfgs: heavy-ball momentum (default 0.9)",
+      "  --nesterov                  sgd: Nesterov momentum",
+      "  --weight-decay W            L2 on every parameter: sgd, adam coupled to the gradient,",
+      "                              adamw decoupled (default 0)",
+      "  --decoupled-weight-decay    adam: AdamW's decoupled weight decay",
+      MlbfgsOptions.HELP,
+      "  --seed N                    initialisation and mini-batch order (default 1)",
+      "  --max-block-size N          blocks: a layer, or slices of at most N parameters",
+      "                              (default 1000000)",
+      "  --help                      this text");
+
+  private static final Set<String> VALUED = Set.of("data", "labels", "validation", "output",
+      "threads", "hidden", "activation", "loss", "optimizer", "epochs", "batch-size", "shards",
+      "learning-rate", "schedule", "lr-step-epochs", "lr-gamma", "warmup-steps", "momentum",
+      "weight-decay", "seed", "max-block-size", "model", "runner", "history", "pair-period",
+      "averaging");
+  private static final Set<String> FLAGS = Set.of("overwrite", "nesterov",
+      "decoupled-weight-decay", "help");
+
+  private StochasticTrainCommand() {}
+
+  /** Whether {@code args} ask for a stochastic optimiser (anything but the default lbfgs). */
+  static boolean applies(List<String> args) {
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.equals("--optimizer") && i + 1 < args.size()) {
+        return !args.get(i + 1).equals("lbfgs");
+      }
+      if (a.startsWith("--optimizer=")) {
+        return !a.substring("--optimizer=".length()).equals("lbfgs");
+      }
+    }
+    return false;
+  }
+
+  static MiniBatchTrainer.Result run(List<String> args, PrintStream progress) throws Exception {
+    CommandLine cl = CommandLine.parse(args, VALUED, FLAGS);
+    if (!cl.string("model", "mlp").equals("mlp")) {
+      throw new CommandLine.UsageException("--optimizer " + cl.string("optimizer", "")
+          + " trains networks: it needs --model mlp, not " + cl.string("model", ""));
+    }
+    if (!cl.string("runner", "local").equals("local")) {
+      throw new CommandLine.UsageException("--optimizer " + cl.string("optimizer", "")
+          + " runs on --runner local for now, not " + cl.string("runner", "")
+          + " (full-batch L-BFGS, --optimizer lbfgs, runs on every runner)");
+    }
+    Path data = Paths.get(cl.required("data"));
+    Path out = Paths.get(cl.required("output"));
+    int threads = positive(cl, "threads", Runtime.getRuntime().availableProcessors());
+    int epochs = positive(cl, "epochs", 20);
+    int batchSize = positive(cl, "batch-size", 128);
+    int shards = positive(cl, "shards", 2);
+    long seed = cl.integer("seed", 1);
+    int maxBlock = positive(cl, "max-block-size", 1_000_000);
+    String name = cl.string("optimizer", "");
+    StochasticOptimizer optimizer = optimizer(cl, name);
+    double lr = cl.number("learning-rate", switch (name) {
+      case "adam" -> 1e-3;
+      default -> 0.05;
+    });
+    if (!(lr > 0) || !Double.isFinite(lr)) {
+      throw new CommandLine.UsageException("--learning-rate must be finite and positive, but was: "
+          + lr);
+    }
+    List<Integer> hidden = new ArrayList<>();
+    for (String part : cl.string("hidden", "256").split(",")) {
+      try {
+        int h = Integer.parseInt(part.trim());
+        if (h < 1) {
+          throw new NumberFormatException();
+        }
+        hidden.add(h);
+      } catch (NumberFormatException e) {
+        throw new CommandLine.UsageException("--hidden must be positive layer sizes separated by"
+            + " commas (e.g. 256,128), but was: " + cl.string("hidden", ""));
+      }
+    }
+    Activation activation = switch (cl.string("activation", "relu")) {
+      case "relu" -> Activation.RELU;
+      case "tanh" -> Activation.TANH;
+      case "sigmoid" -> Activation.SIGMOID;
+      default -> throw new CommandLine.UsageException(
+          "--activation must be one of relu, tanh, sigmoid, but was: " + cl.string("activation", ""));
+    };
+    if (!cl.string("loss", "cross-entropy").equals("cross-entropy")) {
+      throw new CommandLine.UsageException("--optimizer " + name + " trains with --loss"
+          + " cross-entropy, not " + cl.string("loss", ""));
+    }
+    if (Files.exists(out) && !TrainCommand.isEmptyDirectory(out) && !cl.has("overwrite")) {
+      throw new CommandLine.UsageException("output " + out + " exists and is not empty"
+          + " (use --overwrite to replace it)");
+    }
+    // Read and check everything before writing anything.
+    SparseDataset train = DataFiles.read(data, cl.has("labels") ? Paths.get(cl.required("labels"))
+        : null);
+    SparseDataset validation = cl.has("validation") ? DataFiles.alignTo(DataFiles.read(
+        Paths.get(cl.required("validation")), null), train.classLabels(), train.numFeatures(),
+        Paths.get(cl.required("validation"))) : null;
+    int[] sizes = new int[hidden.size() + 2];
+    sizes[0] = train.numFeatures();
+    for (int l = 0; l < hidden.size(); l++) {
+      sizes[l + 1] = hidden.get(l);
+    }
+    sizes[sizes.length - 1] = train.numClasses();
+    MultilayerPerceptron net;
+    try {
+      net = MultilayerPerceptron.of(sizes, activation, Loss.SOFTMAX_CROSS_ENTROPY);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.UsageException(e.getMessage());
+    }
+    DenseBatch trainSet = whole(train);
+    DenseBatch validationSet = validation == null ? null : whole(validation);
+    int stepsPerEpoch = (train.numExamples() + batchSize - 1) / batchSize;
+    LearningRateSchedule schedule = schedule(cl, lr, (long) epochs * stepsPerEpoch, stepsPerEpoch);
+    BlockLayout layout = BlockLayout.layers(net, maxBlock);
+    MiniBatchTrainer.Options options = new MiniBatchTrainer.Options(epochs, batchSize, seed,
+        shards, threads, schedule);
+
+    if (Files.exists(out)) {
+      TrainCommand.deleteRecursively(out);
+    }
+    Files.createDirectories(out);
+    List<MiniBatchTrainer.EpochRow> rows = new ArrayList<>();
+    progress.printf(Locale.ROOT, "%s: %s, %d parameters in %d blocks, %d epochs of %d steps"
+        + " (batches of %d in %d shards), BLAS %s%n", optimizer.name(),
+        java.util.Arrays.toString(sizes), net.parameterCount(), layout.blocks(), epochs,
+        stepsPerEpoch, batchSize, shards, Blas.implementationName());
+    MiniBatchTrainer.Result result;
+    try {
+      result = MiniBatchTrainer.train(net, net.initialParameters(seed), trainSet, validationSet,
+          optimizer, layout, options, (row, theta) -> {
+            rows.add(row);
+            progress.printf(Locale.ROOT, "epoch %3d  steps %6d  train loss %.6f  validation loss"
+                + " %.6f  accuracy %.4f  %.2fs%n", row.epoch(), row.steps(), row.trainLoss(),
+                row.validationLoss(), row.validationAccuracy(), row.seconds());
+          });
+    } catch (IllegalStateException e) {
+      writeTrace(out.resolve("trace.csv"), rows); // what was measured before it diverged
+      throw new CommandLine.UsageException(e.getMessage() + "; the trace so far is in " + out);
+    }
+    Path modelTmp = out.resolve("model.tmp");
+    new NetworkModel(net, result.theta(), train.classLabels(), 0, null).write(modelTmp);
+    Files.move(modelTmp, out.resolve("model"), StandardCopyOption.ATOMIC_MOVE);
+    writeTrace(out.resolve("trace.csv"), result.trace());
+    ObjectMapper json = StateJson.mapper();
+    ObjectNode s = json.createObjectNode();
+    MiniBatchTrainer.EpochRow last = result.trace().get(result.trace().size() - 1);
+    s.put("model", "mlp");
+    s.put("optimizer", optimizer.name());
+    s.put("optimizerSettings", optimizer.toString());
+    s.put("learningRate", lr);
+    s.put("schedule", schedule.toString());
+    s.put("epochs", epochs);
+    s.put("steps", last.steps());
+    s.put("batchSize", batchSize);
+    s.put("shards", shards);
+    s.put("seed", seed);
+    s.put("trainLoss", last.trainLoss());
+    s.put("validationLoss", last.validationLoss());
+    s.put("validationAccuracy", last.validationAccuracy());
+    s.put("seconds", last.seconds());
+    s.put("secondsPerEpoch", last.seconds() / epochs);
+    s.put("parameters", net.parameterCount());
+    ArrayNode layers = s.putArray("layerSizes");
+    for (int size : sizes) {
+      layers.add(size);
+    }
+    s.put("blocks", layout.blocks());
+    s.put("optimizerBytes", result.optimizerBytes());
+    s.put("optimizerBytesPerBlockMax", result.maxBlockOptimizerBytes());
+    s.put("examples", train.numExamples());
+    s.put("runner", "local");
+    s.put("threads", threads);
+    s.put("blas", Blas.implementationName());
+    s.put("peakRssBytes", TrainCommand.peakRssBytes());
+    TrainCommand.writeAtomically(out.resolve("summary.json"),
+        json.writerWithDefaultPrettyPrinter().writeValueAsBytes(s));
+    progress.printf(Locale.ROOT, "done: %d epochs in %.2fs (%.2fs per epoch); validation accuracy"
+        + " %.4f%n", epochs, last.seconds(), last.seconds() / epochs, last.validationAccuracy());
+    try {
+      Charts.writeEpochs(out.resolve("trace.csv"), out.resolve("charts"));
+    } catch (java.io.IOException | RuntimeException e) {
+      progress.println("charts not drawn: " + e.getMessage());
+    }
+    return result;
+  }
+
+  /** The trace's CSV header. */
+  static final String HEADER = "epoch,steps,trainLoss,validationLoss,validationAccuracy,seconds";
+
+  private static void writeTrace(Path file, List<MiniBatchTrainer.EpochRow> rows)
+      throws java.io.IOException {
+    StringBuilder sb = new StringBuilder(HEADER).append('\n');
+    for (MiniBatchTrainer.EpochRow r : rows) {
+      sb.append(r.epoch()).append(',').append(r.steps()).append(',')
+          .append(Numbers.exact(r.trainLoss())).append(',')
+          .append(Numbers.exact(r.validationLoss())).append(',')
+          .append(Numbers.exact(r.validationAccuracy())).append(',')
+          .append(String.format(Locale.ROOT, "%.3f", r.seconds())).append('\n');
+    }
+    TrainCommand.writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  static StochasticOptimizer optimizer(CommandLine cl, String name) {
+    double momentum = cl.number("momentum", 0.9);
+    double weightDecay = cl.number("weight-decay", 0);
+    try {
+      return switch (name) {
+        case "sgd" -> Sgd.defaults().withMomentum(momentum).withNesterov(cl.has("nesterov"))
+            .withWeightDecay(weightDecay);
+        case "adam" -> cl.has("decoupled-weight-decay")
+            ? Adam.defaults().withDecoupledWeightDecay(weightDecay)
+            : Adam.defaults().withWeightDecay(weightDecay);
+        case "mlbfgs" -> MlbfgsOptions.optimizer(cl, momentum, weightDecay);
+        default -> throw new CommandLine.UsageException(
+            "--optimizer must be one of lbfgs, sgd, adam, mlbfgs, but was: " + name);
+      };
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.UsageException(e.getMessage());
+    }
+  }
+
+  private static LearningRateSchedule schedule(CommandLine cl, double lr, long totalSteps,
+      int stepsPerEpoch) {
+    LearningRateSchedule s = switch (cl.string("schedule", "constant")) {
+      case "constant" -> LearningRateSchedule.constant(lr);
+      case "cosine" -> LearningRateSchedule.cosine(lr, totalSteps, 0);
+      case "step" -> LearningRateSchedule.step(lr, cl.number("lr-gamma", 0.1),
+          (long) positive(cl, "lr-step-epochs", 10) * stepsPerEpoch);
+      default -> throw new CommandLine.UsageException(
+          "--schedule must be one of constant, cosine, step, but was: " + cl.string("schedule", ""));
+    };
+    int warmup = cl.integer("warmup-steps", 0);
+    if (warmup < 0) {
+      throw new CommandLine.UsageException("--warmup-steps must be >= 0, but was: " + warmup);
+    }
+    return warmup == 0 ? s : LearningRateSchedule.withWarmup(s, warmup);
+  }
+
+  private static int positive(CommandLine cl, String name, int fallback) {
+    int v = cl.integer(name, fallback);
+    if (v < 1) {
+      throw new CommandLine.UsageException("--" + name + " must be positive, but was: " + v);
+    }
+    return v;
+  }
+
+  /** A dataset as one dense batch (row-major examples and their class indices). */
+  static DenseBatch whole(SparseDataset data) {
+    return DenseBatch.fromDataset(data, Math.max(1, data.numExamples())).get(0);
+  }
+}

@@ -1,0 +1,81 @@
+package org.lbfgsbeam.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.lbfgsbeam.core.testing.SharedData;
+
+/** {@code train --optimizer sgd|adam|mlbfgs}: the run directory, its trace and model, bad options. */
+class StochasticTrainCommandTest {
+  @TempDir
+  Path tmp;
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"sgd", "adam", "mlbfgs"})
+  void trainsAndWritesTheRun(String optimizer) throws Exception {
+    String data = SharedData.file("heart_scale.libsvm").toString();
+    Path run = tmp.resolve(optimizer);
+    List<String> args = List.of("train", "--model", "mlp", "--optimizer", optimizer, "--data",
+        data, "--validation", data, "--hidden", "8", "--epochs", "12", "--batch-size", "16",
+        "--learning-rate", optimizer.equals("adam") ? "0.01" : "0.05", "--threads", "2",
+        "--output", run.toString());
+    TrainCommandTest.Run r = TrainCommandTest.main(args.toArray(String[]::new));
+    assertEquals(0, r.status(), r.err());
+    List<String> trace = Files.readAllLines(run.resolve("trace.csv"));
+    assertEquals(StochasticTrainCommand.HEADER, trace.get(0));
+    assertEquals(13, trace.size());
+    assertTrue(trace.get(12).startsWith("12,204,"), trace.get(12)); // 17 steps of 16 per epoch
+    JsonNode s = TrainCommandTest.summary(run);
+    assertEquals(optimizer, s.get("optimizer").asText());
+    assertTrue(s.get("validationAccuracy").asDouble() > 0.8, s.toString());
+    assertTrue(Files.isRegularFile(run.resolve("charts/" + Charts.ACCURACY_BY_EPOCH)));
+    assertArrayEquals(new int[] {13, 8, 2}, NetworkModel.read(run).network().layerSizes());
+    // Deterministic: the same command on one thread gives the same model bits.
+    Path again = tmp.resolve(optimizer + "-1");
+    List<String> one = new java.util.ArrayList<>(args);
+    one.set(one.indexOf("2"), "1");
+    one.set(one.size() - 1, again.toString());
+    assertEquals(0, TrainCommandTest.main(one.toArray(String[]::new)).status());
+    assertArrayEquals(NetworkModel.read(run).theta(), NetworkModel.read(again).theta(), 0.0);
+  }
+
+  @Test
+  void badOptionsAreOneLineAndWriteNothing() {
+    String data = SharedData.file("heart_scale.libsvm").toString();
+    String out = tmp.resolve("o").toString();
+    List<List<String>> cases = List.of(
+        List.of("--optimizer", "rmsprop"),
+        List.of("--optimizer", "sgd", "--runner", "flink"),
+        List.of("--optimizer", "sgd", "--learning-rate", "-1"),
+        List.of("--optimizer", "sgd", "--momentum", "1.5"),
+        List.of("--optimizer", "adam", "--schedule", "linear"),
+        List.of("--optimizer", "sgd", "--epochs", "0"));
+    List<String> messages = List.of(
+        "--optimizer must be one of lbfgs, sgd, adam, mlbfgs, but was: rmsprop",
+        "--optimizer sgd runs on --runner local for now, not flink (full-batch L-BFGS,"
+            + " --optimizer lbfgs, runs on every runner)",
+        "--learning-rate must be finite and positive, but was: -1.0",
+        "momentum must be in [0, 1), but was: 1.5",
+        "--schedule must be one of constant, cosine, step, but was: linear",
+        "--epochs must be positive, but was: 0");
+    for (int i = 0; i < cases.size(); i++) {
+      List<String> args = new java.util.ArrayList<>(List.of("train", "--model", "mlp", "--data",
+          data, "--output", out));
+      args.addAll(cases.get(i));
+      TrainCommandTest.Run r = TrainCommandTest.main(args.toArray(String[]::new));
+      assertEquals(2, r.status(), r.err());
+      assertEquals("lbfgs-beam train: " + messages.get(i), r.err().strip());
+      assertFalse(Files.exists(Path.of(out)));
+    }
+  }
+}

@@ -1,0 +1,191 @@
+package org.lbfgsbeam.core.stochastic;
+
+import org.lbfgsbeam.core.Checks;
+
+/**
+ * What {@link MomentumLbfgs} keeps for one block of n<sub>b</sub> parameters: plain data, mutated in
+ * place by the optimiser, living where the block lives.
+ *
+ * <table>
+ *   <caption>Contents (doubles)</caption>
+ *   <tr><th>field</th><th>size</th><th>meaning</th></tr>
+ *   <tr><td>averageTheta, averageGradient</td><td>2 n<sub>b</sub></td>
+ *       <td>the moving averages M<sup>&theta;</sup>, M<sup>g</sup></td></tr>
+ *   <tr><td>pairTheta, pairGradient</td><td>2 n<sub>b</sub></td>
+ *       <td>M<sup>&theta;</sup>, M<sup>g</sup> at the last pair point (the ends of the next s, y)</td></tr>
+ *   <tr><td>velocity</td><td>n<sub>b</sub></td><td>the heavy-ball buffer v</td></tr>
+ *   <tr><td>direction</td><td>n<sub>b</sub></td>
+ *       <td>this step's direction d<sub>b</sub>, from phase 1 ({@code partials}) to phase 2
+ *       ({@code update})</td></tr>
+ *   <tr><td>s, &ycirc;</td><td>2 k n<sub>b</sub>, k &le; M</td>
+ *       <td>the newest k stored (damped) pairs, in a ring; a row is allocated when first used</td></tr>
+ *   <tr><td>s<sup>T</sup>&ycirc;</td><td>M</td><td>per stored pair</td></tr>
+ * </table>
+ *
+ * With a full history that is (2M + 6)&middot;n<sub>b</sub> + M doubles; {@link #bytes()} counts what
+ * is allocated. Counters: the steps completed, the pairs stored and the pairs skipped (s<sup>T</sup>&ycirc;
+ * &le; &epsilon; or not finite), and &mu;, &tau; of the last pair offered, for monitoring.
+ */
+public final class MlbfgsState implements OptimizerState {
+  private static final long serialVersionUID = 1L;
+
+  final double[] averageTheta;
+  final double[] averageGradient;
+  final double[] pairTheta;
+  final double[] pairGradient;
+  final double[] velocity;
+  final double[] direction;
+  private final double[][] s;
+  private final double[][] y;
+  private final double[] sy;
+  private int count;
+  /** Ring index of the oldest stored pair. */
+  private int oldest;
+  boolean hasPairPoint;
+  /** The step whose phase 1 comes next (or whose phase 2, when {@link #inStep}). */
+  long nextStep;
+  /** True between a step's {@code partials} and its {@code update}. */
+  boolean inStep;
+  private long storedPairs;
+  private long skippedPairs;
+  private double lastMu = Double.NaN;
+  private double lastTau = Double.NaN;
+
+  MlbfgsState(double[] theta0, int history) {
+    Checks.checkArgument(history >= 1, "history must be positive, but was: %s", history);
+    int n = theta0.length;
+    averageTheta = theta0.clone();
+    averageGradient = new double[n];
+    pairTheta = new double[n];
+    pairGradient = new double[n];
+    velocity = new double[n];
+    direction = new double[n];
+    s = new double[history][];
+    y = new double[history][];
+    sy = new double[history];
+  }
+
+  /** n<sub>b</sub>, the parameters of the block. */
+  public int dimension() {
+    return velocity.length;
+  }
+
+  /** M, the most pairs kept. */
+  public int history() {
+    return sy.length;
+  }
+
+  /** The pairs held now (at most {@link #history()}). */
+  public int pairCount() {
+    return count;
+  }
+
+  /** Pairs stored since the start (including those since dropped from the ring). */
+  public long storedPairs() {
+    return storedPairs;
+  }
+
+  /** Pairs skipped since the start because s<sup>T</sup>&ycirc; &le; &epsilon; (or was not finite). */
+  public long skippedPairs() {
+    return skippedPairs;
+  }
+
+  /** Steps completed (phase 2 done). */
+  public long steps() {
+    return nextStep;
+  }
+
+  /** &mu; = s<sup>T</sup>y / s<sup>T</sup>s of the last pair offered (NaN before the first). */
+  public double lastMu() {
+    return lastMu;
+  }
+
+  /** The damping &tau; of the last pair offered (NaN before the first, or when s = 0). */
+  public double lastTau() {
+    return lastTau;
+  }
+
+  /** A copy of s<sub>i</sub>, i = 0 the oldest pair held. */
+  public double[] s(int i) {
+    return row(s, i).clone();
+  }
+
+  /** A copy of &ycirc;<sub>i</sub> (the damped y), i = 0 the oldest pair held. */
+  public double[] yHat(int i) {
+    return row(y, i).clone();
+  }
+
+  /** A copy of the velocity v. */
+  public double[] velocity() {
+    return velocity.clone();
+  }
+
+  /** A copy of M<sup>&theta;</sup>. */
+  public double[] averageTheta() {
+    return averageTheta.clone();
+  }
+
+  /** A copy of M<sup>g</sup>. */
+  public double[] averageGradient() {
+    return averageGradient.clone();
+  }
+
+  @Override
+  public long bytes() {
+    long doubles = 6L * dimension() + sy.length;
+    for (int i = 0; i < s.length; i++) {
+      doubles += (s[i] == null ? 0 : s[i].length) + (y[i] == null ? 0 : y[i].length);
+    }
+    return 8 * doubles;
+  }
+
+  private double[] row(double[][] ring, int i) {
+    Checks.checkArgument(i >= 0 && i < count, "pair index must be in [0, %s), but was: %s", count, i);
+    return ring[(oldest + i) % ring.length];
+  }
+
+  /** Stores the pair (copies), dropping the oldest when M are held. */
+  void storePair(double[] sNew, double[] yNew, double syNew) {
+    int slot;
+    if (count < sy.length) {
+      slot = (oldest + count) % sy.length;
+      count++;
+    } else {
+      slot = oldest;
+      oldest = (oldest + 1) % sy.length;
+    }
+    if (s[slot] == null) {
+      s[slot] = new double[dimension()];
+      y[slot] = new double[dimension()];
+    }
+    System.arraycopy(sNew, 0, s[slot], 0, sNew.length);
+    System.arraycopy(yNew, 0, y[slot], 0, yNew.length);
+    sy[slot] = syNew;
+    storedPairs++;
+  }
+
+  void countSkip() {
+    skippedPairs++;
+  }
+
+  void recordDamping(double mu, double tau) {
+    lastMu = mu;
+    lastTau = tau;
+  }
+
+  /** Overwrites {@code q} with H<sub>b</sub>&middot;q (the block's two-loop recursion); needs a pair. */
+  void applyInverseHessian(double[] q) {
+    double[][] sOrdered = new double[count][];
+    double[][] yOrdered = new double[count][];
+    double[] syOrdered = new double[count];
+    for (int i = 0; i < count; i++) {
+      int k = (oldest + i) % sy.length;
+      sOrdered[i] = s[k];
+      yOrdered[i] = y[k];
+      syOrdered[i] = sy[k];
+    }
+    double[] yNewest = yOrdered[count - 1];
+    double gamma = syOrdered[count - 1] / BlockTwoLoop.dot(yNewest, yNewest);
+    BlockTwoLoop.applyInPlace(sOrdered, yOrdered, syOrdered, count, gamma, q);
+  }
+}
