@@ -66,7 +66,8 @@ final class StochasticTrainCommand {
       MlbfgsOptions.HELP,
       "  --seed N                    initialisation and mini-batch order (default 1)",
       "  --max-block-size N          blocks: a layer, or slices of at most N parameters",
-      "                              (default 1000000)",
+      "                              (default 100000: the mL-BFGS blocks spread over the",
+      "                              threads; sgd and adam do not depend on it)",
       "  --help                      this text");
 
   private static final Set<String> VALUED = Set.of("data", "labels", "validation", "output",
@@ -111,7 +112,7 @@ final class StochasticTrainCommand {
     int batchSize = positive(cl, "batch-size", 128);
     int shards = positive(cl, "shards", 2);
     long seed = cl.integer("seed", 1);
-    int maxBlock = positive(cl, "max-block-size", 1_000_000);
+    int maxBlock = positive(cl, "max-block-size", 100_000);
     String name = cl.string("optimizer", "");
     StochasticOptimizer optimizer = optimizer(cl, name);
     double lr = cl.number("learning-rate", switch (name) {
