@@ -123,26 +123,8 @@ final class StochasticTrainCommand {
       throw new CommandLine.UsageException("--learning-rate must be finite and positive, but was: "
           + lr);
     }
-    List<Integer> hidden = new ArrayList<>();
-    for (String part : cl.string("hidden", "256").split(",")) {
-      try {
-        int h = Integer.parseInt(part.trim());
-        if (h < 1) {
-          throw new NumberFormatException();
-        }
-        hidden.add(h);
-      } catch (NumberFormatException e) {
-        throw new CommandLine.UsageException("--hidden must be positive layer sizes separated by"
-            + " commas (e.g. 256,128), but was: " + cl.string("hidden", ""));
-      }
-    }
-    Activation activation = switch (cl.string("activation", "relu")) {
-      case "relu" -> Activation.RELU;
-      case "tanh" -> Activation.TANH;
-      case "sigmoid" -> Activation.SIGMOID;
-      default -> throw new CommandLine.UsageException(
-          "--activation must be one of relu, tanh, sigmoid, but was: " + cl.string("activation", ""));
-    };
+    List<Integer> hidden = TrainOptions.hiddenSizes(cl);
+    Activation activation = TrainOptions.activation(cl);
     if (!cl.string("loss", "cross-entropy").equals("cross-entropy")) {
       throw new CommandLine.UsageException("--optimizer " + name + " trains with --loss"
           + " cross-entropy, not " + cl.string("loss", ""));

@@ -176,29 +176,8 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
   }
 
   private static NetworkSpec network(CommandLine cl) {
-    List<Integer> hidden = new ArrayList<>();
-    String sizes = cl.string("hidden", "256").trim();
-    if (!sizes.isEmpty()) {
-      for (String part : sizes.split(",")) {
-        try {
-          int h = Integer.parseInt(part.trim());
-          if (h < 1) {
-            throw new NumberFormatException();
-          }
-          hidden.add(h);
-        } catch (NumberFormatException e) {
-          throw new CommandLine.UsageException("--hidden must be positive layer sizes separated by"
-              + " commas (e.g. 256,128), but was: " + sizes);
-        }
-      }
-    }
-    Activation activation = switch (cl.string("activation", "relu")) {
-      case "relu" -> Activation.RELU;
-      case "tanh" -> Activation.TANH;
-      case "sigmoid" -> Activation.SIGMOID;
-      default -> throw new CommandLine.UsageException(
-          "--activation must be one of relu, tanh, sigmoid, but was: " + cl.string("activation", ""));
-    };
+    List<Integer> hidden = hiddenSizes(cl);
+    Activation activation = activation(cl);
     Loss loss = switch (cl.string("loss", "cross-entropy")) {
       case "cross-entropy" -> Loss.SOFTMAX_CROSS_ENTROPY;
       case "squared" -> Loss.SQUARED_ERROR;
@@ -219,5 +198,37 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
 
   static boolean wantsHelp(List<String> args) {
     return args.contains("--help") || args.contains("-h");
+  }
+
+  /** {@code --hidden}: positive layer sizes separated by commas (default 256). */
+  static List<Integer> hiddenSizes(CommandLine cl) {
+    List<Integer> hidden = new ArrayList<>();
+    String sizes = cl.string("hidden", "256").trim();
+    if (!sizes.isEmpty()) {
+      for (String part : sizes.split(",")) {
+        try {
+          int h = Integer.parseInt(part.trim());
+          if (h < 1) {
+            throw new NumberFormatException();
+          }
+          hidden.add(h);
+        } catch (NumberFormatException e) {
+          throw new CommandLine.UsageException("--hidden must be positive layer sizes separated by"
+              + " commas (e.g. 256,128), but was: " + sizes);
+        }
+      }
+    }
+    return hidden;
+  }
+
+  /** {@code --activation}: relu, tanh or sigmoid (default relu). */
+  static Activation activation(CommandLine cl) {
+    return switch (cl.string("activation", "relu")) {
+      case "relu" -> Activation.RELU;
+      case "tanh" -> Activation.TANH;
+      case "sigmoid" -> Activation.SIGMOID;
+      default -> throw new CommandLine.UsageException(
+          "--activation must be one of relu, tanh, sigmoid, but was: " + cl.string("activation", ""));
+    };
   }
 }
