@@ -27,9 +27,13 @@ import org.lbfgsbeam.core.nn.MultilayerPerceptron;
  *
  * <p>A step whose loss or gradient is not finite ends the run with an {@link IllegalStateException}
  * naming the epoch and step (a learning rate too large, typically): no non-finite parameters are
- * returned.
+ * returned. So does an epoch whose mean train loss is more than {@link #DIVERGENCE_FACTOR} times the
+ * first epoch's: a run that blew up without overflowing (seen with mL-BFGS at too large a learning
+ * rate: 0.26, then 34, then 4.9&middot;10<sup>3</sup>) is stopped and said so, not returned.
  */
 public final class MiniBatchTrainer implements AutoCloseable {
+  /** An epoch's mean train loss above this many times the first epoch's ends the run as diverged. */
+  public static final double DIVERGENCE_FACTOR = 100;
 
   /**
    * @param epochs passes over the training examples
@@ -164,6 +168,13 @@ public final class MiniBatchTrainer implements AutoCloseable {
           (System.nanoTime() - started) / 1e9);
       trace.add(row);
       listener.onEpoch(row, flat);
+      double first = trace.get(0).trainLoss();
+      if (row.trainLoss() > DIVERGENCE_FACTOR * first) {
+        throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+            "%s diverged: the mean train loss of epoch %d is %.6g, %.3g times the first epoch's"
+                + " %.6g; a smaller learning rate may help", optimizer.name(), epoch + 1,
+            row.trainLoss(), row.trainLoss() / first, first));
+      }
     }
     long bytes = 0;
     long maxBytes = 0;

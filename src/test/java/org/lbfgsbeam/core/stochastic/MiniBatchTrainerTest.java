@@ -110,6 +110,23 @@ class MiniBatchTrainerTest {
         e.getMessage());
   }
 
+  /** A loss that grows without overflowing ends the run, after the epoch that shows it. */
+  @Test
+  void aBlowUpWithoutOverflowIsReportedNotReturned() {
+    MultilayerPerceptron net = MultilayerPerceptron.of(new int[] {4, 6, 3}, Activation.RELU,
+        Loss.SOFTMAX_CROSS_ENTROPY);
+    // Plain SGD with a rate that grows 100-fold an epoch (6 steps of 10 examples).
+    java.util.List<Integer> epochs = new java.util.ArrayList<>();
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> MiniBatchTrainer.train(net, net.initialParameters(1), blobs(60, 3), null,
+            new PlainSgd(), BlockLayout.whole(net.parameterCount()),
+            new MiniBatchTrainer.Options(10, 10, 1, 1, 1,
+                step -> 0.1 * Math.pow(100, step / 6)), (row, theta) -> epochs.add(row.epoch())));
+    assertTrue(e.getMessage().startsWith("plain-sgd diverged: the mean train loss of epoch "),
+        e.getMessage());
+    assertTrue(epochs.size() >= 2 && epochs.size() < 10, epochs.toString());
+  }
+
   @Test
   void layersAreBlocksCutToTheCap() {
     MultilayerPerceptron net = MultilayerPerceptron.of(new int[] {10, 8, 3}, Activation.RELU,
