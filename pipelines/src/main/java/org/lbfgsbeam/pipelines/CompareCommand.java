@@ -200,7 +200,8 @@ final class CompareCommand {
           curve = readCurve(runDir.resolve("trace.csv")); // a diverged run's trace so far too
         }
         if (status != 0) {
-          String what = tail.last.contains("not finite") ? "diverged" : "failed";
+          String what = tail.last.contains("not finite") || tail.last.contains(" diverged: ")
+              ? "diverged" : "failed";
           row = failed(run.label(), what, "exit " + status + ": " + tail.last);
           legend = run.label() + " (" + what + ")";
         } else {
