@@ -104,7 +104,7 @@ final class TrainCommand {
     }
     Partitioning partitioning = objective.partitioning();
     ObjectMapper json = StateJson.mapper();
-    ObjectNode runDescription = describe(o, data, network, json);
+    ObjectNode runDescription = describe(o, data, network, net, json);
 
     LbfgsCoordinator coordinator = new LbfgsCoordinator(o.optimizer());
     LbfgsState state;
@@ -373,7 +373,7 @@ final class TrainCommand {
   }
 
   private static ObjectNode describe(TrainOptions o, SparseDataset data, NetworkSpec network,
-      ObjectMapper json) throws IOException {
+      MultilayerPerceptron net, ObjectMapper json) throws IOException {
     ObjectNode run = json.createObjectNode();
     run.put("data", o.data().toAbsolutePath().normalize().toString());
     run.put("dataBytes", Files.size(o.data()));
@@ -390,7 +390,7 @@ final class TrainCommand {
     run.put("lambda", o.lambda());
     run.put("partitions", o.partitions());
     if (network != null) {
-      run.set("network", describeNetwork(network, ObjectiveCache.networkOf(network, data), json));
+      run.set("network", describeNetwork(network, net, json));
     }
     ObjectNode optimizer = run.putObject("optimizer");
     optimizer.put("history", o.optimizer().history());

@@ -23,22 +23,8 @@ public enum Loss {
       double sum = 0;
       for (int i = 0; i < rows; i++) {
         int off = i * k;
-        double max = z[off];
-        for (int c = 1; c < k; c++) {
-          max = Math.max(max, z[off + c]);
-        }
-        double s = 0;
-        for (int c = 0; c < k; c++) {
-          double e = Math.exp(z[off + c] - max);
-          dz[off + c] = e;
-          s += e;
-        }
         int y = labels[i];
-        sum += max + Math.log(s) - z[off + y];
-        double inv = 1 / s;
-        for (int c = 0; c < k; c++) {
-          dz[off + c] *= inv;
-        }
+        sum += softmaxRow(z, off, k, dz) - z[off + y];
         dz[off + y] -= 1;
       }
       return sum;
@@ -47,20 +33,7 @@ public enum Loss {
     @Override
     void scoresInPlace(double[] z, int rows, int k) {
       for (int i = 0; i < rows; i++) {
-        int off = i * k;
-        double max = z[off];
-        for (int c = 1; c < k; c++) {
-          max = Math.max(max, z[off + c]);
-        }
-        double s = 0;
-        for (int c = 0; c < k; c++) {
-          z[off + c] = Math.exp(z[off + c] - max);
-          s += z[off + c];
-        }
-        double inv = 1 / s;
-        for (int c = 0; c < k; c++) {
-          z[off + c] *= inv;
-        }
+        softmaxRow(z, i * k, k, z);
       }
     }
 
@@ -153,4 +126,27 @@ public enum Loss {
 
   /** Checks that this loss works with k outputs. */
   abstract void checkOutputs(int k);
+
+  /**
+   * The softmax of row z[off, off + k) written to out[off, off + k) (out may be z), with the max
+   * subtracted first; returns log &Sigma;<sub>c</sub> exp(z<sub>c</sub>) = m + log &Sigma; exp(z<sub>c</sub>
+   * &minus; m).
+   */
+  static double softmaxRow(double[] z, int off, int k, double[] out) {
+    double max = z[off];
+    for (int c = 1; c < k; c++) {
+      max = Math.max(max, z[off + c]);
+    }
+    double s = 0;
+    for (int c = 0; c < k; c++) {
+      double e = Math.exp(z[off + c] - max);
+      out[off + c] = e;
+      s += e;
+    }
+    double inv = 1 / s;
+    for (int c = 0; c < k; c++) {
+      out[off + c] *= inv;
+    }
+    return max + Math.log(s);
+  }
 }

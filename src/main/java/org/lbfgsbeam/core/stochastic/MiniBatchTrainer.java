@@ -142,8 +142,9 @@ public final class MiniBatchTrainer implements AutoCloseable {
         lossSum += f * rows.length;
         long t = step;
         double learningRate = options.schedule().at(t);
+        double[][] g = map(blocks, b -> layout.slice(gradient, b)); // once per step
         double[][] blockPartials = map(blocks, b -> optimizer.partials(t, states[b], theta[b],
-            layout.slice(gradient, b)));
+            g[b]));
         double[] reduced = new double[optimizer.partialCount()];
         for (double[] p : blockPartials) { // block order
           for (int i = 0; i < reduced.length; i++) {
@@ -151,8 +152,7 @@ public final class MiniBatchTrainer implements AutoCloseable {
           }
         }
         map(blocks, b -> {
-          optimizer.update(t, states[b], theta[b], layout.slice(gradient, b), reduced,
-              learningRate);
+          optimizer.update(t, states[b], theta[b], g[b], reduced, learningRate);
           return null;
         });
         step++;

@@ -32,8 +32,9 @@ public final class ObjectiveCache {
 
   /** The objective of {@code spec}, loading its data on first use in this JVM. */
   public static PartitionedObjective get(ObjectiveSpec spec) {
-    return OBJECTIVES.computeIfAbsent(spec, s -> s.model() == ObjectiveSpec.Model.BATCHES
-        ? s.batchSum().build(s.blocks()) : build(s, data(s.dataPath())));
+    // A user's batch sum reads its own staged batches: no prepared data file.
+    return OBJECTIVES.computeIfAbsent(spec, s -> build(s,
+        s.model() == ObjectiveSpec.Model.BATCHES ? null : data(s.dataPath())));
   }
 
   /**
@@ -45,7 +46,7 @@ public final class ObjectiveCache {
     return OBJECTIVES.computeIfAbsent(spec, s -> build(s, data.get()));
   }
 
-  /** Builds the objective of {@code spec} on {@code data}. */
+  /** Builds the objective of {@code spec} on {@code data} (null for BATCHES, which reads its own). */
   public static PartitionedObjective build(ObjectiveSpec spec, SparseDataset data) {
     PartitionedObjective objective = switch (spec.model()) {
       case SOFTMAX -> new SoftmaxObjective(data, spec.lambda(), spec.blocks());
