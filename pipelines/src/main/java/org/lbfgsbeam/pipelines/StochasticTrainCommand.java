@@ -25,6 +25,7 @@ import org.lbfgsbeam.core.stochastic.LearningRateSchedule;
 import org.lbfgsbeam.core.stochastic.MiniBatchTrainer;
 import org.lbfgsbeam.core.stochastic.Sgd;
 import org.lbfgsbeam.core.stochastic.StochasticOptimizer;
+import org.lbfgsbeam.pipelines.flink.FlinkStochastic;
 
 /**
  * {@code train --model mlp --optimizer sgd|adam|mlbfgs}: stochastic training of a network
@@ -44,6 +45,11 @@ final class StochasticTrainCommand {
       "",
       "  --data FILE, --labels FILE, --validation FILE, --output DIR, --overwrite, --threads N",
       "                              as for train with --optimizer lbfgs",
+      "  --runner NAME               local | flink: one Flink job for the whole training, a",
+      "                              superstep per step (two for mlbfgs), the same bits as local;",
+      "                              --threads is its parallelism (default local)",
+      "  --flink-master ADDRESS      [local] (embedded mini-cluster) or host:port of a Flink 1.19",
+      "                              cluster's REST endpoint (default [local])",
       "  --hidden SIZES, --activation NAME, --loss NAME",
       "                              the network, as for --model mlp (default 256, relu,",
       "                              cross-entropy)",
@@ -74,7 +80,7 @@ final class StochasticTrainCommand {
       "threads", "hidden", "activation", "loss", "optimizer", "epochs", "batch-size", "shards",
       "learning-rate", "schedule", "lr-step-epochs", "lr-gamma", "warmup-steps", "momentum",
       "weight-decay", "seed", "max-block-size", "model", "runner", "history", "pair-period",
-      "averaging");
+      "averaging", "flink-master");
   private static final Set<String> FLAGS = Set.of("overwrite", "nesterov",
       "decoupled-weight-decay", "help");
 
@@ -100,10 +106,16 @@ final class StochasticTrainCommand {
       throw new CommandLine.UsageException("--optimizer " + cl.string("optimizer", "")
           + " trains networks: it needs --model mlp, not " + cl.string("model", ""));
     }
-    if (!cl.string("runner", "local").equals("local")) {
+    String runner = cl.string("runner", "local");
+    if (!runner.equals("local") && !runner.equals("flink")) {
       throw new CommandLine.UsageException("--optimizer " + cl.string("optimizer", "")
-          + " runs on --runner local for now, not " + cl.string("runner", "")
+          + " runs on --runner local or flink, not " + runner
           + " (full-batch L-BFGS, --optimizer lbfgs, runs on every runner)");
+    }
+    String flinkMaster = cl.string("flink-master", "[local]");
+    if (!flinkMaster.equals("[local]") && !flinkMaster.matches("[^:\\s]+:\\d+")) {
+      throw new CommandLine.UsageException("--flink-master must be [local] or host:port, but was: "
+          + flinkMaster);
     }
     Path data = Paths.get(cl.required("data"));
     Path out = Paths.get(cl.required("output"));
@@ -169,17 +181,31 @@ final class StochasticTrainCommand {
         java.util.Arrays.toString(sizes), net.parameterCount(), layout.blocks(), epochs,
         stepsPerEpoch, batchSize, shards, Blas.implementationName());
     MiniBatchTrainer.Result result;
+    MiniBatchTrainer.EpochListener listener = (row, theta) -> {
+      rows.add(row);
+      progress.printf(Locale.ROOT, "epoch %3d  steps %6d  train loss %.6f  validation loss"
+          + " %.6f  accuracy %.4f  %.2fs%n", row.epoch(), row.steps(), row.trainLoss(),
+          row.validationLoss(), row.validationAccuracy(), row.seconds());
+    };
+    long started = System.nanoTime();
+    Path work = out.resolve("flink-work");
     try {
-      result = MiniBatchTrainer.train(net, net.initialParameters(seed), trainSet, validationSet,
-          optimizer, layout, options, (row, theta) -> {
-            rows.add(row);
-            progress.printf(Locale.ROOT, "epoch %3d  steps %6d  train loss %.6f  validation loss"
-                + " %.6f  accuracy %.4f  %.2fs%n", row.epoch(), row.steps(), row.trainLoss(),
-                row.validationLoss(), row.validationAccuracy(), row.seconds());
-          });
+      if (runner.equals("flink")) {
+        progress.printf(Locale.ROOT, "flink: one job on %s, parallelism %d%n", flinkMaster,
+            threads);
+        result = FlinkStochastic.train(net, net.initialParameters(seed), trainSet, validationSet,
+            optimizer, layout, options, listener, flinkMaster, threads, work.toString());
+      } else {
+        result = MiniBatchTrainer.train(net, net.initialParameters(seed), trainSet, validationSet,
+            optimizer, layout, options, listener);
+      }
     } catch (IllegalStateException e) {
       writeTrace(out.resolve("trace.csv"), rows); // what was measured before it diverged
       throw new CommandLine.UsageException(e.getMessage() + "; the trace so far is in " + out);
+    } finally {
+      if (Files.exists(work)) {
+        TrainCommand.deleteRecursively(work); // the staged data and the job's files
+      }
     }
     Path modelTmp = out.resolve("model.tmp");
     new NetworkModel(net, result.theta(), train.classLabels(), 0, null).write(modelTmp);
@@ -212,7 +238,8 @@ final class StochasticTrainCommand {
     s.put("optimizerBytes", result.optimizerBytes());
     s.put("optimizerBytesPerBlockMax", result.maxBlockOptimizerBytes());
     s.put("examples", train.numExamples());
-    s.put("runner", "local");
+    s.put("runner", runner);
+    s.put("wallSeconds", (System.nanoTime() - started) / 1e9);
     s.put("threads", threads);
     s.put("blas", Blas.implementationName());
     s.put("peakRssBytes", TrainCommand.peakRssBytes());

@@ -50,20 +50,51 @@ class StochasticTrainCommandTest {
   }
 
   @Test
+  void flinkRunnerWritesTheLocalRunsBits() throws Exception {
+    String data = SharedData.file("heart_scale.libsvm").toString();
+    List<String> args = List.of("train", "--model", "mlp", "--optimizer", "mlbfgs", "--data",
+        data, "--validation", data, "--hidden", "8", "--epochs", "3", "--batch-size", "16",
+        "--pair-period", "5", "--learning-rate", "0.05", "--threads", "2", "--max-block-size", "40");
+    Path local = tmp.resolve("local");
+    Path flink = tmp.resolve("flink");
+    List<String> a = new java.util.ArrayList<>(args);
+    a.addAll(List.of("--output", local.toString()));
+    assertEquals(0, TrainCommandTest.main(a.toArray(String[]::new)).status());
+    List<String> b = new java.util.ArrayList<>(args);
+    b.addAll(List.of("--output", flink.toString(), "--runner", "flink"));
+    TrainCommandTest.Run r = TrainCommandTest.main(b.toArray(String[]::new));
+    assertEquals(0, r.status(), r.err());
+    String said = r.out() + r.err();
+    assertTrue(said.contains("flink: one job on [local], parallelism 2"), said);
+    assertTrue(said.contains("epoch   3  steps     51"), said);
+    assertArrayEquals(NetworkModel.read(local).theta(), NetworkModel.read(flink).theta(), 0.0);
+    List<String> lt = Files.readAllLines(local.resolve("trace.csv"));
+    List<String> ft = Files.readAllLines(flink.resolve("trace.csv"));
+    for (int i = 0; i < lt.size(); i++) { // all but the seconds
+      assertEquals(lt.get(i).substring(0, lt.get(i).lastIndexOf(',')),
+          ft.get(i).substring(0, ft.get(i).lastIndexOf(',')));
+    }
+    assertEquals("flink", TrainCommandTest.summary(flink).get("runner").asText());
+    assertFalse(Files.exists(flink.resolve("flink-work")), "the job's files are removed");
+  }
+
+  @Test
   void badOptionsAreOneLineAndWriteNothing() {
     String data = SharedData.file("heart_scale.libsvm").toString();
     String out = tmp.resolve("o").toString();
     List<List<String>> cases = List.of(
         List.of("--optimizer", "rmsprop"),
-        List.of("--optimizer", "sgd", "--runner", "flink"),
+        List.of("--optimizer", "sgd", "--runner", "direct"),
+        List.of("--optimizer", "sgd", "--runner", "flink", "--flink-master", "nowhere"),
         List.of("--optimizer", "sgd", "--learning-rate", "-1"),
         List.of("--optimizer", "sgd", "--momentum", "1.5"),
         List.of("--optimizer", "adam", "--schedule", "linear"),
         List.of("--optimizer", "sgd", "--epochs", "0"));
     List<String> messages = List.of(
         "--optimizer must be one of lbfgs, sgd, adam, mlbfgs, but was: rmsprop",
-        "--optimizer sgd runs on --runner local for now, not flink (full-batch L-BFGS,"
+        "--optimizer sgd runs on --runner local or flink, not direct (full-batch L-BFGS,"
             + " --optimizer lbfgs, runs on every runner)",
+        "--flink-master must be [local] or host:port, but was: nowhere",
         "--learning-rate must be finite and positive, but was: -1.0",
         "momentum must be in [0, 1), but was: 1.5",
         "--schedule must be one of constant, cosine, step, but was: linear",

@@ -62,6 +62,13 @@ public final class MiniBatchOrder implements Serializable {
     return java.util.Arrays.copyOfRange(epochOrder, from, to);
   }
 
+  /** How many examples step {@code step} (from 0) of an epoch has: the batch size, or the rest. */
+  public int stepSize(int step) {
+    Checks.checkArgument(step >= 0 && step < stepsPerEpoch(), "step must be in [0, %s), but was: %s",
+        stepsPerEpoch(), step);
+    return Math.min(examples, (step + 1) * batchSize) - step * batchSize;
+  }
+
   public int examples() {
     return examples;
   }

@@ -25,16 +25,15 @@ import org.lbfgsbeam.core.nn.MultilayerPerceptron;
  * (of the epoch's mini-batch losses, weighted by their sizes) and the validation loss and accuracy
  * are recorded.
  *
- * <p>A step whose loss or gradient is not finite ends the run with an {@link IllegalStateException}
- * naming the epoch and step (a learning rate too large, typically): no non-finite parameters are
- * returned. So does an epoch whose mean train loss is more than {@link #DIVERGENCE_FACTOR} times the
- * first epoch's: a run that blew up without overflowing (seen with mL-BFGS at too large a learning
- * rate: 0.26, then 34, then 4.9&middot;10<sup>3</sup>) is stopped and said so, not returned.
+ * <p>The run stops as {@link TrainingGuards} says: a step whose loss or gradient is not finite, an
+ * epoch that ends with non-finite parameters or a mean train loss far above the first epoch's. No
+ * non-finite parameters are returned.
+ *
+ * <p>The Flink form of the same loop ({@code pipelines.flink.FlinkStochastic}) calls the same
+ * pieces ({@link #shard}, {@link BatchSum#sum}, {@link #sumInBlockOrder}, the guards) in the same
+ * order, so it gives these bits.
  */
 public final class MiniBatchTrainer implements AutoCloseable {
-  /** An epoch's mean train loss above this many times the first epoch's ends the run as diverged. */
-  public static final double DIVERGENCE_FACTOR = 100;
-
   /**
    * @param epochs passes over the training examples
    * @param batchSize examples per step (the last step of an epoch takes the rest)
@@ -133,24 +132,14 @@ public final class MiniBatchTrainer implements AutoCloseable {
         assemble(theta, layout, flat);
         double[][] partials = map(parts.size(), p -> sum.shardPartial(List.of(parts.get(p)), flat));
         double f = sum.withScale(1.0 / rows.length).sum(partials, flat, gradient);
-        if (!Double.isFinite(f) || !allFinite(gradient)) {
-          throw new IllegalStateException(String.format(java.util.Locale.ROOT,
-              "%s: the mini-batch loss or gradient is not finite at epoch %d, step %d"
-                  + " (f = %s); a smaller learning rate may help", optimizer.name(), epoch + 1,
-              s + 1, f));
-        }
+        TrainingGuards.checkStep(optimizer.name(), epoch, s, f, gradient);
         lossSum += f * rows.length;
         long t = step;
         double learningRate = options.schedule().at(t);
         double[][] g = map(blocks, b -> layout.slice(gradient, b)); // once per step
         double[][] blockPartials = map(blocks, b -> optimizer.partials(t, states[b], theta[b],
             g[b]));
-        double[] reduced = new double[optimizer.partialCount()];
-        for (double[] p : blockPartials) { // block order
-          for (int i = 0; i < reduced.length; i++) {
-            reduced[i] += p[i];
-          }
-        }
+        double[] reduced = sumInBlockOrder(blockPartials, optimizer.partialCount());
         map(blocks, b -> {
           optimizer.update(t, states[b], theta[b], g[b], reduced, learningRate);
           return null;
@@ -158,23 +147,14 @@ public final class MiniBatchTrainer implements AutoCloseable {
         step++;
       }
       assemble(theta, layout, flat);
-      if (!allFinite(flat)) {
-        throw new IllegalStateException(optimizer.name() + ": the parameters are not finite after"
-            + " epoch " + (epoch + 1) + "; a smaller learning rate may help");
-      }
+      TrainingGuards.checkParameters(optimizer.name(), epoch, flat);
       double[] v = validation == null ? new double[] {Double.NaN, Double.NaN}
           : lossAndAccuracy(net, flat, validation);
       EpochRow row = new EpochRow(epoch + 1, step, lossSum / train.rows(), v[0], v[1],
           (System.nanoTime() - started) / 1e9);
       trace.add(row);
       listener.onEpoch(row, flat);
-      double first = trace.get(0).trainLoss();
-      if (row.trainLoss() > DIVERGENCE_FACTOR * first) {
-        throw new IllegalStateException(String.format(java.util.Locale.ROOT,
-            "%s diverged: the mean train loss of epoch %d is %.6g, %.3g times the first epoch's"
-                + " %.6g; a smaller learning rate may help", optimizer.name(), epoch + 1,
-            row.trainLoss(), row.trainLoss() / first, first));
-      }
+      TrainingGuards.checkDivergence(optimizer.name(), trace.get(0).trainLoss(), row);
     }
     long bytes = 0;
     long maxBytes = 0;
@@ -234,14 +214,44 @@ public final class MiniBatchTrainer implements AutoCloseable {
     return best;
   }
 
+  /**
+   * The blocks' parts of a step's global scalars summed element-wise in block order (never in arrival
+   * order): what every runner broadcasts to the blocks' updates.
+   */
+  public static double[] sumInBlockOrder(double[][] blockPartials, int count) {
+    double[] reduced = new double[count];
+    for (double[] p : blockPartials) {
+      for (int i = 0; i < count; i++) {
+        reduced[i] += p[i];
+      }
+    }
+    return reduced;
+  }
+
+  /** How many shards a step of {@code rows} examples has: min(shards, rows). */
+  public static int shardsOfStep(int rows, int shards) {
+    return Math.min(shards, rows);
+  }
+
+  /**
+   * Part {@code p} of the mini-batch {@code rows} of {@code data} cut into
+   * {@link #shardsOfStep}(rows.length, shards) contiguous parts (part p holds positions
+   * [p&middot;r/parts, (p+1)&middot;r/parts) of the step's rows), gathered into a new batch.
+   */
+  public static DenseBatch shard(DenseBatch data, int[] rows, int shards, int p) {
+    int parts = shardsOfStep(rows.length, shards);
+    Checks.checkArgument(p >= 0 && p < parts, "part must be in [0, %s), but was: %s", parts, p);
+    int from = (int) ((long) p * rows.length / parts);
+    int to = (int) ((long) (p + 1) * rows.length / parts);
+    return gather(data, rows, from, to);
+  }
+
   /** The mini-batch of {@code rows} of {@code data}, cut into at most {@code shards} contiguous parts. */
   static List<DenseBatch> shards(DenseBatch data, int[] rows, int shards) {
-    int parts = Math.min(shards, rows.length);
+    int parts = shardsOfStep(rows.length, shards);
     List<DenseBatch> out = new ArrayList<>(parts);
     for (int p = 0; p < parts; p++) {
-      int from = (int) ((long) p * rows.length / parts);
-      int to = (int) ((long) (p + 1) * rows.length / parts);
-      out.add(gather(data, rows, from, to));
+      out.add(shard(data, rows, shards, p));
     }
     return out;
   }
@@ -272,15 +282,6 @@ public final class MiniBatchTrainer implements AutoCloseable {
     for (int b = 0; b < blocks.length; b++) {
       System.arraycopy(blocks[b], 0, out, layout.from(b), blocks[b].length);
     }
-  }
-
-  private static boolean allFinite(double[] v) {
-    for (double x : v) {
-      if (!Double.isFinite(x)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private double[][] map(int count, IntFunction<double[]> f) {
