@@ -23,7 +23,7 @@ import org.lbfgsbeam.transforms.BlockFiles;
  * so the parameters have its bits. A restarted attempt starts again from step 0 with a fresh
  * operator.
  */
-final class BlockStepWorker extends RichMapPartitionFunction<StepToken, Tuple2<Integer, double[]>> {
+final class BlockStepWorker extends RichMapPartitionFunction<StepToken, Tuple2<Integer, byte[]>> {
   static final String CONTROL = "control";
 
   private final FlinkStochasticJob.Spec spec;
@@ -36,7 +36,7 @@ final class BlockStepWorker extends RichMapPartitionFunction<StepToken, Tuple2<I
   }
 
   @Override
-  public void mapPartition(Iterable<StepToken> tokens, Collector<Tuple2<Integer, double[]>> out)
+  public void mapPartition(Iterable<StepToken> tokens, Collector<Tuple2<Integer, byte[]>> out)
       throws IOException {
     if (states == null) {
       states = new HashMap<>();
@@ -59,19 +59,19 @@ final class BlockStepWorker extends RichMapPartitionFunction<StepToken, Tuple2<I
         states.put(b, spec.optimizer().init(b, start.clone()));
       }
       if (token.payload != null) {
-        gradient.put(b, token.payload);
+        gradient.put(b, PackedDoubles.unpack(token.payload));
       }
       double[] thetaB = theta.get(b);
       OptimizerState state = states.get(b);
       if (c.phase() == StochasticPhase.PARTIALS) {
-        out.collect(Tuple2.of(b, spec.optimizer().partials(c.step, state, thetaB,
-            gradient.get(b))));
+        out.collect(Tuple2.of(b, PackedDoubles.pack(spec.optimizer().partials(c.step, state,
+            thetaB, gradient.get(b)))));
         continue;
       }
       if (c.step > 0) { // finish step t - 1
         long t = c.step - 1;
         double[] g = gradient.remove(b);
-        double[] reduced = c.payload;
+        double[] reduced = PackedDoubles.unpack(c.payload);
         if (spec.optimizer().partialCount() == 0) {
           spec.optimizer().partials(t, state, thetaB, g);
           reduced = new double[0];
@@ -83,7 +83,7 @@ final class BlockStepWorker extends RichMapPartitionFunction<StepToken, Tuple2<I
       if (last) {
         sent[thetaB.length] = state.bytes();
       }
-      out.collect(Tuple2.of(b, sent));
+      out.collect(Tuple2.of(b, PackedDoubles.pack(sent)));
     }
   }
 }

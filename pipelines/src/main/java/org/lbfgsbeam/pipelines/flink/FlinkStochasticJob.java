@@ -36,6 +36,7 @@ import org.lbfgsbeam.core.stochastic.StochasticOptimizer;
  * is one superstep, a step of mL-BFGS two (its blocks' partials are reduced in between); see
  * {@link StochasticPhase}. Every reduction is in block or shard order with the in-process trainer's
  * calls, so the job gives the bits of {@link MiniBatchTrainer} for the same shards and blocks.
+ * Vectors travel as raw bytes ({@link PackedDoubles}).
  */
 public final class FlinkStochasticJob {
   /** The start point's file name in the work directory ({@code BlockFiles}, node 0). */
@@ -92,11 +93,11 @@ public final class FlinkStochasticJob {
     IterativeDataSet<StepToken> loop = env.fromCollection(seeds).name("Tokens")
         .iterate((int) bound);
     DataSet<StepToken> control = loop.filter(new Kind(0)).name("Control");
-    DataSet<Tuple2<Integer, double[]>> blocks = loop.filter(new Kind(1)).name("Block tokens")
+    DataSet<Tuple2<Integer, byte[]>> blocks = loop.filter(new Kind(1)).name("Block tokens")
         .partitionCustom(new ByKey(), new Key()).name("Route to the block's subtask")
         .mapPartition(new BlockStepWorker(spec))
         .withBroadcastSet(control, BlockStepWorker.CONTROL).name("Blocks: finish the step");
-    DataSet<Tuple2<Integer, double[]>> shards = loop.filter(new Kind(2)).name("Shard tokens")
+    DataSet<Tuple2<Integer, byte[]>> shards = loop.filter(new Kind(2)).name("Shard tokens")
         .partitionCustom(new ByKey(), new Key()).name("Route to the shard's subtask")
         .mapPartition(new ShardGradientWorker(spec))
         .withBroadcastSet(control, BlockStepWorker.CONTROL)
@@ -137,13 +138,13 @@ public final class FlinkStochasticJob {
   }
 
   /** The blocks' outputs in block order. */
-  static double[][] inBlockOrder(List<Tuple2<Integer, double[]>> blocks) {
+  static double[][] inBlockOrder(List<Tuple2<Integer, byte[]>> blocks) {
     double[][] out = new double[blocks.size()][];
-    for (Tuple2<Integer, double[]> b : blocks) {
+    for (Tuple2<Integer, byte[]> b : blocks) {
       if (out[b.f0] != null) {
         throw new IllegalStateException("block " + b.f0 + " answered twice");
       }
-      out[b.f0] = b.f1;
+      out[b.f0] = PackedDoubles.unpack(b.f1);
     }
     return out;
   }
@@ -152,16 +153,17 @@ public final class FlinkStochasticJob {
    * &theta; from the blocks' &theta;<sub>b</sub> (with their trailing state size when
    * {@code withBytes}).
    */
-  static double[] assemble(BlockLayout layout, List<Tuple2<Integer, double[]>> blocks,
+  static double[] assemble(BlockLayout layout, List<Tuple2<Integer, byte[]>> blocks,
       boolean withBytes) {
     double[] theta = new double[layout.totalSize()];
-    for (Tuple2<Integer, double[]> b : blocks) {
+    for (Tuple2<Integer, byte[]> b : blocks) {
       int size = layout.size(b.f0);
-      if (b.f1.length != size + (withBytes ? 1 : 0)) {
-        throw new IllegalStateException("block " + b.f0 + " sent " + b.f1.length
-            + " values, expected " + (size + (withBytes ? 1 : 0)));
+      int sent = PackedDoubles.length(b.f1);
+      if (sent != size + (withBytes ? 1 : 0)) {
+        throw new IllegalStateException("block " + b.f0 + " sent " + sent + " values, expected "
+            + (size + (withBytes ? 1 : 0)));
       }
-      System.arraycopy(b.f1, 0, theta, layout.from(b.f0), size);
+      PackedDoubles.unpackInto(b.f1, size, theta, layout.from(b.f0));
     }
     return theta;
   }

@@ -19,7 +19,7 @@ import org.lbfgsbeam.core.stochastic.MiniBatchTrainer;
  * set): &theta; crosses the network once per step and subtask, only the partials come back.
  */
 final class ShardGradientWorker
-    extends RichMapPartitionFunction<StepToken, Tuple2<Integer, double[]>> {
+    extends RichMapPartitionFunction<StepToken, Tuple2<Integer, byte[]>> {
   static final String BLOCKS = "blocks";
 
   private final FlinkStochasticJob.Spec spec;
@@ -33,7 +33,7 @@ final class ShardGradientWorker
   }
 
   @Override
-  public void mapPartition(Iterable<StepToken> tokens, Collector<Tuple2<Integer, double[]>> out) {
+  public void mapPartition(Iterable<StepToken> tokens, Collector<Tuple2<Integer, byte[]>> out) {
     List<StepToken> control = getRuntimeContext().getBroadcastVariable(BlockStepWorker.CONTROL);
     StepToken c = control.get(0);
     if (c.phase() != StochasticPhase.ADVANCE || c.step == spec.totalSteps()) {
@@ -44,7 +44,7 @@ final class ShardGradientWorker
       sum = BatchSum.of(MlpObjective.of(spec.net()), spec.net().parameterCount());
       order = MiniBatchOrder.of(train.rows(), spec.batchSize(), spec.seed());
     }
-    List<Tuple2<Integer, double[]>> blocks = getRuntimeContext().getBroadcastVariable(BLOCKS);
+    List<Tuple2<Integer, byte[]>> blocks = getRuntimeContext().getBroadcastVariable(BLOCKS);
     double[] theta = FlinkStochasticJob.assemble(spec.layout(), blocks, false);
     int e = (int) (c.step / order.stepsPerEpoch());
     int s = (int) (c.step % order.stepsPerEpoch());
@@ -58,7 +58,8 @@ final class ShardGradientWorker
       int shard = StepToken.shardOf(token.key);
       if (shard < parts) {
         DenseBatch part = MiniBatchTrainer.shard(train, rows, spec.shards(), shard);
-        out.collect(Tuple2.of(token.key, sum.shardPartial(List.of(part), theta)));
+        out.collect(Tuple2.of(token.key, PackedDoubles.pack(sum.shardPartial(List.of(part),
+            theta))));
       }
     }
   }

@@ -28,7 +28,7 @@ import org.lbfgsbeam.transforms.BlockFiles;
  * with its message.
  */
 final class StepCoordinator
-    extends RichGroupReduceFunction<Tuple2<Integer, double[]>, StepToken> {
+    extends RichGroupReduceFunction<Tuple2<Integer, byte[]>, StepToken> {
   private final FlinkStochasticJob.Spec spec;
   private transient BatchSum<DenseBatch> sum;
   private transient MiniBatchOrder order;
@@ -38,7 +38,7 @@ final class StepCoordinator
   }
 
   @Override
-  public void reduce(Iterable<Tuple2<Integer, double[]>> in, Collector<StepToken> out)
+  public void reduce(Iterable<Tuple2<Integer, byte[]>> in, Collector<StepToken> out)
       throws IOException {
     StepToken c = getRuntimeContext().<StepToken>getBroadcastVariable(BlockStepWorker.CONTROL)
         .get(0);
@@ -46,12 +46,12 @@ final class StepCoordinator
       sum = BatchSum.of(MlpObjective.of(spec.net()), spec.net().parameterCount());
       order = MiniBatchOrder.of(spec.trainRows(), spec.batchSize(), spec.seed());
     }
-    List<Tuple2<Integer, double[]>> blocks = new ArrayList<>();
+    List<Tuple2<Integer, byte[]>> blocks = new ArrayList<>();
     TreeMap<Integer, double[]> shards = new TreeMap<>();
-    for (Tuple2<Integer, double[]> p : in) {
+    for (Tuple2<Integer, byte[]> p : in) {
       if (p.f0 >= 0) {
         blocks.add(p);
-      } else if (shards.put(StepToken.shardOf(p.f0), p.f1) != null) {
+      } else if (shards.put(StepToken.shardOf(p.f0), PackedDoubles.unpack(p.f1)) != null) {
         throw new IllegalStateException("shard " + StepToken.shardOf(p.f0)
             + " sent two partials at step " + c.step);
       }
@@ -67,7 +67,8 @@ final class StepCoordinator
     if (c.phase() == StochasticPhase.PARTIALS) {
       double[][] partials = FlinkStochasticJob.inBlockOrder(blocks);
       StepToken next = control.next(StochasticPhase.ADVANCE, c.step + 1);
-      next.payload = MiniBatchTrainer.sumInBlockOrder(partials, spec.optimizer().partialCount());
+      next.payload = PackedDoubles.pack(MiniBatchTrainer.sumInBlockOrder(partials,
+          spec.optimizer().partialCount()));
       emit(out, next, null);
       return;
     }
@@ -122,10 +123,11 @@ final class StepCoordinator
     control.lossSum = 0;
   }
 
-  private void finish(double[] theta, List<Tuple2<Integer, double[]>> blocks) throws IOException {
+  private void finish(double[] theta, List<Tuple2<Integer, byte[]>> blocks) throws IOException {
     double[][] bytes = new double[1][spec.layout().blocks()];
-    for (Tuple2<Integer, double[]> b : blocks) {
-      bytes[0][b.f0] = b.f1[b.f1.length - 1];
+    for (Tuple2<Integer, byte[]> b : blocks) {
+      double[] v = PackedDoubles.unpack(b.f1);
+      bytes[0][b.f0] = v[v.length - 1];
     }
     BlockFiles.write(spec.workDirectory(), FlinkStochasticJob.FINAL_BYTES, 0, bytes[0]);
     BlockFiles.write(spec.workDirectory(), FlinkStochasticJob.FINAL, 0, theta);

@@ -27,7 +27,7 @@ public class StepToken {
    * A block token: the block's slice of the step's summed gradient (null when it carries none); the
    * control token of an ADVANCE after a PARTIALS phase: the blocks' partials summed in block order.
    */
-  public double[] payload;
+  public byte[] payload;
   /** &Sigma; f<sub>t</sub>&middot;|batch<sub>t</sub>| over the epoch's steps so far (control only). */
   public double lossSum;
   /** The first epoch's mean train loss, NaN before it ends (control only). */
@@ -57,7 +57,7 @@ public class StepToken {
   static StepToken block(int block, double[] gradient) {
     StepToken t = new StepToken();
     t.key = block;
-    t.payload = gradient;
+    t.payload = PackedDoubles.pack(gradient);
     return t;
   }
 
