@@ -78,7 +78,8 @@ final class CompareCommand {
       "  --runs LIST           comma-separated runs, each NAME or",
       "                        NAME:lr=X[:schedule=S][:momentum=M][:weight-decay=W], NAME one of",
       "                        " + OPTIMIZERS + " and S constant | cosine | step; unset settings",
-      "                        are train's defaults; momentum: sgd, mlbfgs; lbfgs takes none",
+      "                        are train's defaults; momentum: sgd, mlbfgs; lbfgs takes none;",
+      "                        mlbfgs also history=M, pair-period=T, averaging=B, kl-clip=K",
       "                        (default " + DEFAULT_RUNS + ")",
       "  --lbfgs-lambda L      lbfgs: L2 on the weights (default 1e-5); history "
           + LBFGS_HISTORY + ". The",
@@ -101,7 +102,11 @@ final class CompareCommand {
 
   private static final Set<String> VALUED = Set.of("data", "validation", "hidden", "activation",
       "epochs", "batch-size", "seed", "threads", "target", "runs", "lbfgs-lambda", "output");
-  private static final Set<String> SETTINGS = Set.of("lr", "schedule", "momentum", "weight-decay");
+  private static final Set<String> SETTINGS = Set.of("lr", "schedule", "momentum", "weight-decay",
+      "history", "pair-period", "averaging", "kl-clip");
+  /** The settings only mL-BFGS takes, passed to train as {@code --KEY VALUE}. */
+  private static final Set<String> MLBFGS_SETTINGS = Set.of("history", "pair-period", "averaging",
+      "kl-clip");
 
   private CompareCommand() {}
 
@@ -257,7 +262,8 @@ final class CompareCommand {
       for (int i = 1; i < parts.length; i++) {
         String[] kv = parts[i].split("=", 2);
         if (kv.length != 2 || !SETTINGS.contains(kv[0])) {
-          throw badRun("settings are lr=X, schedule=S, momentum=M, weight-decay=W", entry);
+          throw badRun("settings are lr=X, schedule=S, momentum=M, weight-decay=W (and for mlbfgs"
+              + " history=M, pair-period=T, averaging=B, kl-clip=K)", entry);
         }
         if (settings.put(kv[0], kv[1]) != null) {
           throw badRun(kv[0] + " is given twice", entry);
@@ -274,7 +280,27 @@ final class CompareCommand {
   }
 
   private static void checkSetting(String optimizer, String key, String value, String entry) {
+    if (MLBFGS_SETTINGS.contains(key) && !optimizer.equals("mlbfgs")) {
+      throw badRun(key + " is an mlbfgs setting", entry);
+    }
     switch (key) {
+      case "history", "pair-period" -> {
+        double v = settingNumber(key, value, entry);
+        if (!(v >= 1 && v == Math.rint(v))) {
+          throw badRun(key + " must be a positive integer", entry);
+        }
+      }
+      case "averaging" -> {
+        double b = settingNumber(key, value, entry);
+        if (!(b >= 0 && b < 1)) {
+          throw badRun("averaging must be in [0, 1)", entry);
+        }
+      }
+      case "kl-clip" -> {
+        if (!(settingNumber(key, value, entry) > 0)) {
+          throw badRun("kl-clip must be positive", entry);
+        }
+      }
       case "schedule" -> {
         if (!List.of("constant", "cosine", "step").contains(value)) {
           throw badRun("schedule must be constant, cosine or step", entry);

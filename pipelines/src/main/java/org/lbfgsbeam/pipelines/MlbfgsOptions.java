@@ -5,14 +5,16 @@ import org.lbfgsbeam.core.stochastic.MomentumLbfgs;
 /**
  * The command line's mL-BFGS options ({@code --optimizer mlbfgs}): {@code --history M} pairs per
  * block, {@code --pair-period T} steps between pairs, {@code --averaging β} of the moving averages,
- * {@code --momentum}, {@code --weight-decay}; every other hyperparameter at
+ * {@code --kl-clip κ}, {@code --momentum}, {@code --weight-decay}; every other hyperparameter at
  * {@link MomentumLbfgs#defaults()}.
  */
 final class MlbfgsOptions {
   static final String HELP = String.join("\n",
       "  --history M                 mlbfgs: curvature pairs per block",
       "  --pair-period T             mlbfgs: steps between pairs (the first 2T steps are SGD)",
-      "  --averaging B               mlbfgs: beta of the moving averages of theta and g");
+      "  --averaging B               mlbfgs: beta of the moving averages of theta and g",
+      "  --kl-clip K                 mlbfgs: the KL clip kappa of the direction's scale",
+      "                              min(1, sqrt(K / g'Hg)) (default 0.005)");
 
   private MlbfgsOptions() {}
 
@@ -21,6 +23,7 @@ final class MlbfgsOptions {
     return d.withHistory(cl.integer("history", d.history()))
         .withPairPeriod(cl.integer("pair-period", d.pairPeriod()))
         .withBeta(cl.number("averaging", d.beta()))
+        .withKlClip(cl.number("kl-clip", d.klClip()))
         .withMomentum(momentum)
         .withWeightDecay(weightDecay);
   }

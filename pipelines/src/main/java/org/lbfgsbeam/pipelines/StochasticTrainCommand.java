@@ -80,7 +80,7 @@ final class StochasticTrainCommand {
       "threads", "hidden", "activation", "loss", "optimizer", "epochs", "batch-size", "shards",
       "learning-rate", "schedule", "lr-step-epochs", "lr-gamma", "warmup-steps", "momentum",
       "weight-decay", "seed", "max-block-size", "model", "runner", "history", "pair-period",
-      "averaging", "flink-master");
+      "averaging", "kl-clip", "flink-master");
   private static final Set<String> FLAGS = Set.of("overwrite", "nesterov",
       "decoupled-weight-decay", "help");
 

@@ -157,10 +157,22 @@ class CompareCommandTest {
     assertEquals("not reached", CompareCommand.row("lbfgs", curve, summary, 0.9)[1]);
   }
 
+  @Test
+  void mlbfgsSettingsReachTrain() {
+    CompareCommand.Run run = CompareCommand.parseRuns(
+        "mlbfgs:lr=0.1:history=5:pair-period=20:averaging=0.99:kl-clip=0.05").get(0);
+    List<String> args = CompareCommand.optimizerArgs(run, 3, 1e-5);
+    for (String expected : List.of("--history 5", "--pair-period 20", "--averaging 0.99",
+        "--kl-clip 0.05", "--learning-rate 0.1")) {
+      assertTrue(String.join(" ", args).contains(expected), args.toString());
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"sgd:lr=0.05,rmsprop", "sgd:lr=-1", "sgd:lr=abc", "lbfgs:lr=0.1",
       "adam:momentum=0.9", "sgd:momentum=1", "sgd:schedule=linear", "sgd:foo=1",
-      "sgd:lr=0.1:lr=0.2", "sgd:lr=0.1,sgd:lr=0.1", "sgd,,adam", "sgd:lr"})
+      "sgd:lr=0.1:lr=0.2", "sgd:lr=0.1,sgd:lr=0.1", "sgd,,adam", "sgd:lr", "sgd:kl-clip=0.1",
+      "mlbfgs:history=0", "mlbfgs:pair-period=2.5", "mlbfgs:averaging=1", "mlbfgs:kl-clip=0"})
   void aBadRunsEntryIsOneLineAndWritesNothing(String runs) {
     Path dir = tmp.resolve("bad");
     TrainCommandTest.Run run = compare(dir, runs);
