@@ -19,11 +19,16 @@ import org.lbfgsbeam.core.Checks;
  *       ({@code update})</td></tr>
  *   <tr><td>s, &ycirc;</td><td>2 k n<sub>b</sub>, k &le; M</td>
  *       <td>the newest k stored (damped) pairs, in a ring; a row is allocated when first used</td></tr>
- *   <tr><td>s<sup>T</sup>&ycirc;</td><td>M</td><td>per stored pair</td></tr>
+ *   <tr><td>s<sup>T</sup>&ycirc;, &ycirc;<sup>T</sup>&ycirc;</td><td>2M</td><td>per stored pair,
+ *       computed once when it is stored: &rho; = 1 / s<sup>T</sup>&ycirc; of the two-loop and
+ *       &gamma; = s<sup>T</sup>&ycirc; / &ycirc;<sup>T</sup>&ycirc; of the newest pair</td></tr>
+ *   <tr><td>&alpha;</td><td>M</td><td>scratch for the two-loop coefficients, so that a step allocates
+ *       nothing</td></tr>
  * </table>
  *
- * With a full history that is (2M + 6)&middot;n<sub>b</sub> + M doubles; {@link #bytes()} counts what
- * is allocated. Counters: the steps completed, the pairs stored and the pairs skipped (s<sup>T</sup>&ycirc;
+ * With a full history that is (2M + 6)&middot;n<sub>b</sub> + 3M doubles; {@link #bytes()} counts what
+ * is allocated. {@link #applyInverseHessian} walks the ring in place (no per-step copies of the pair
+ * references) and makes the 2k dots and 2k axpys of {@link BlockTwoLoop}, nothing more. Counters: the steps completed, the pairs stored and the pairs skipped (s<sup>T</sup>&ycirc;
  * &le; &epsilon; or not finite), and &mu;, &tau; of the last pair offered, for monitoring.
  */
 public final class MlbfgsState implements OptimizerState {
@@ -38,6 +43,8 @@ public final class MlbfgsState implements OptimizerState {
   private final double[][] s;
   private final double[][] y;
   private final double[] sy;
+  private final double[] yy;
+  private final double[] alpha;
   private int count;
   /** Ring index of the oldest stored pair. */
   private int oldest;
@@ -63,6 +70,8 @@ public final class MlbfgsState implements OptimizerState {
     s = new double[history][];
     y = new double[history][];
     sy = new double[history];
+    yy = new double[history];
+    alpha = new double[history];
   }
 
   /** n<sub>b</sub>, the parameters of the block. */
@@ -132,7 +141,7 @@ public final class MlbfgsState implements OptimizerState {
 
   @Override
   public long bytes() {
-    long doubles = 6L * dimension() + sy.length;
+    long doubles = 6L * dimension() + 3L * sy.length;
     for (int i = 0; i < s.length; i++) {
       doubles += (s[i] == null ? 0 : s[i].length) + (y[i] == null ? 0 : y[i].length);
     }
@@ -144,7 +153,10 @@ public final class MlbfgsState implements OptimizerState {
     return ring[(oldest + i) % ring.length];
   }
 
-  /** Stores the pair (copies), dropping the oldest when M are held. */
+  /**
+   * Stores the pair (copies) with its s<sup>T</sup>&ycirc; = {@code syNew}, and its
+   * &ycirc;<sup>T</sup>&ycirc;, dropping the oldest when M are held.
+   */
   void storePair(double[] sNew, double[] yNew, double syNew) {
     int slot;
     if (count < sy.length) {
@@ -161,6 +173,7 @@ public final class MlbfgsState implements OptimizerState {
     System.arraycopy(sNew, 0, s[slot], 0, sNew.length);
     System.arraycopy(yNew, 0, y[slot], 0, yNew.length);
     sy[slot] = syNew;
+    yy[slot] = BlockTwoLoop.dot(yNew, yNew);
     storedPairs++;
   }
 
@@ -173,19 +186,14 @@ public final class MlbfgsState implements OptimizerState {
     lastTau = tau;
   }
 
-  /** Overwrites {@code q} with H<sub>b</sub>&middot;q (the block's two-loop recursion); needs a pair. */
+  /**
+   * Overwrites {@code q} with H<sub>b</sub>&middot;q (the block's two-loop recursion,
+   * H<sub>0</sub> = &gamma;I with &gamma; = s<sup>T</sup>&ycirc; / &ycirc;<sup>T</sup>&ycirc; of the
+   * newest pair); needs a pair.
+   */
   void applyInverseHessian(double[] q) {
-    double[][] sOrdered = new double[count][];
-    double[][] yOrdered = new double[count][];
-    double[] syOrdered = new double[count];
-    for (int i = 0; i < count; i++) {
-      int k = (oldest + i) % sy.length;
-      sOrdered[i] = s[k];
-      yOrdered[i] = y[k];
-      syOrdered[i] = sy[k];
-    }
-    double[] yNewest = yOrdered[count - 1];
-    double gamma = syOrdered[count - 1] / BlockTwoLoop.dot(yNewest, yNewest);
-    BlockTwoLoop.applyInPlace(sOrdered, yOrdered, syOrdered, count, gamma, q);
+    int newest = (oldest + count - 1) % sy.length;
+    double gamma = sy[newest] / yy[newest];
+    BlockTwoLoop.applyRing(s, y, sy, oldest, count, gamma, q, alpha);
   }
 }
