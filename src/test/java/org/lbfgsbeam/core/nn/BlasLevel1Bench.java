@@ -11,7 +11,9 @@ import java.util.Random;
  * repeated calls after a warm-up.
  *
  * <pre>
- *   OPENBLAS_NUM_THREADS=1 java -Xmx256m -cp src/target/classes:src/target/test-classes:$(cat cp.txt) \
+ *   mvn -o -q -pl src test-compile
+ *   mvn -o -q -pl src dependency:build-classpath -Dmdep.outputFile=cp.txt
+ *   OPENBLAS_NUM_THREADS=1 java -Xmx256m -cp src/target/classes:src/target/test-classes:$(cat src/cp.txt) \
  *       org.lbfgsbeam.core.nn.BlasLevel1Bench
  * </pre>
  */
