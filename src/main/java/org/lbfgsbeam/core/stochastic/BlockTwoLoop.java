@@ -84,6 +84,40 @@ public final class BlockTwoLoop {
   }
 
   /**
+   * {@link #applyRing} with the pairs in float, run in single precision: q is rounded to float into
+   * {@code work} (length n), each axpy and the scaling are float operations (BLAS saxpy, sscal, with
+   * the coefficient rounded to float), each dot product is a float dot product ({@link Blas#dot} on
+   * floats, OpenBLAS sdsdot), and the result is widened back into {@code q}. It reads half the bytes of
+   * the double recursion; the result differs from the double product with the same pairs by float
+   * roundings, measured 3&ndash;4&middot;10<sup>&minus;7</sup> relative (max-norm) for n = 40 and
+   * 10<sup>5</sup>, k = 10. {@code sy} holds s<sub>i</sub><sup>T</sup>y<sub>i</sub> of the float
+   * vectors, summed in double.
+   */
+  static void applyRing(float[][] s, float[][] y, double[] sy, int oldest, int count,
+      double gamma, double[] q, float[] work, double[] alpha) {
+    int n = q.length;
+    int capacity = s.length;
+    for (int j = 0; j < n; j++) {
+      work[j] = (float) q[j];
+    }
+    for (int i = count - 1; i >= 0; i--) {
+      int k = (oldest + i) % capacity;
+      double a = Blas.dot(n, s[k], 0, work, 0) / sy[k];
+      alpha[i] = a;
+      Blas.axpy(n, (float) -a, y[k], 0, work, 0);
+    }
+    Blas.scal(n, (float) gamma, work, 0);
+    for (int i = 0; i < count; i++) {
+      int k = (oldest + i) % capacity;
+      double b = Blas.dot(n, y[k], 0, work, 0) / sy[k];
+      Blas.axpy(n, (float) (alpha[i] - b), s[k], 0, work, 0);
+    }
+    for (int j = 0; j < n; j++) {
+      q[j] = work[j];
+    }
+  }
+
+  /**
    * H&middot;q (a new array; {@code q} unchanged) for the pairs {@code s}, {@code y} (oldest first, at
    * least one) and H<sub>0</sub> = {@link #initialScaling} of the newest pair times I.
    */

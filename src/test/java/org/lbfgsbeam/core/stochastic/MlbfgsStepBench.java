@@ -7,7 +7,8 @@ import org.lbfgsbeam.core.nn.Blas;
 /**
  * A microbenchmark (a main class, not a test) of the per-step vector work of {@link MomentumLbfgs} on
  * one block: the wall time of {@code partials} + {@code update} of one step, of the two-loop
- * recursion alone, and, for reference, of {@link Sgd#update} on the same block.
+ * recursion alone, with the pairs in double and in float ({@link MomentumLbfgs#withFloatHistory}),
+ * and, for reference, of {@link Sgd#update} on the same block.
  *
  * <p>Set-up: a block of n parameters (default 100,000, the largest block of the MLP runs) holding M
  * pairs (default 10). The ring is filled before step 0 with pairs y = D s, D a random diagonal with
@@ -36,16 +37,38 @@ public final class MlbfgsStepBench {
         + "OPENBLAS_NUM_THREADS=%s%n", n, history, warmUp, steps, Blas.implementationName(),
         System.getenv("OPENBLAS_NUM_THREADS"));
 
+    MomentumLbfgs opt = MomentumLbfgs.defaults().withHistory(history);
+    double[] theta = timeMlbfgs("mL-BFGS", opt, n, warmUp, steps);
+    timeMlbfgs("mL-BFGS float history", opt.withFloatHistory(true), n, warmUp, steps);
+
+    Random random = new Random(7);
+    double[] curvature = curvature(n, random);
+    double[] gradient = new double[n];
+    Sgd sgd = Sgd.defaults();
+    SgdState sgdState = sgd.init(0, theta);
+    long[] sgdNanos = new long[steps];
+    for (int t = 0; t < warmUp + steps; t++) {
+      fillGradient(curvature, theta, random, gradient);
+      long start = System.nanoTime();
+      sgd.update(t, sgdState, theta, gradient, new double[0], 1e-3);
+      long end = System.nanoTime();
+      if (t >= warmUp) {
+        sgdNanos[t - warmUp] = end - start;
+      }
+    }
+    report("SGD update", sgdNanos);
+  }
+
+  /** Times the steps of {@code opt} on a fresh block; returns the block's parameters at the end. */
+  private static double[] timeMlbfgs(String name, MomentumLbfgs opt, int n, int warmUp, int steps) {
     Random random = new Random(42);
-    double[] curvature = new double[n];
+    double[] curvature = curvature(n, random);
     double[] theta = new double[n];
     for (int i = 0; i < n; i++) {
-      curvature[i] = 0.5 + 0.9 * random.nextDouble();
       theta[i] = random.nextGaussian();
     }
-    MomentumLbfgs opt = MomentumLbfgs.defaults().withHistory(history);
     MlbfgsState state = opt.init(0, theta);
-    for (int k = 0; k < history; k++) {
+    for (int k = 0; k < opt.history(); k++) {
       double[] s = new double[n];
       double[] y = new double[n];
       for (int i = 0; i < n; i++) {
@@ -59,12 +82,11 @@ public final class MlbfgsStepBench {
     long[] stepNanos = new long[steps];
     long[] twoLoopNanos = new long[steps];
     double[] q = new double[n];
-    double learningRate = 1e-3;
     for (long t = 0; t < untimed + steps; t++) {
       fillGradient(curvature, theta, random, gradient);
       long start = System.nanoTime();
       double[] reduced = opt.partials(t, state, theta, gradient);
-      opt.update(t, state, theta, gradient, reduced, learningRate);
+      opt.update(t, state, theta, gradient, reduced, 1e-3);
       long end = System.nanoTime();
       if (t >= untimed) {
         int k = (int) (t - untimed);
@@ -75,24 +97,20 @@ public final class MlbfgsStepBench {
         twoLoopNanos[k] = System.nanoTime() - startTwoLoop;
       }
     }
-    System.out.printf("pairs held %d, stored %d, skipped %d%n", state.pairCount(),
-        state.storedPairs(), state.skippedPairs());
-    report("mL-BFGS partials+update", stepNanos);
-    report("mL-BFGS two-loop alone", twoLoopNanos);
+    System.out.printf("%s: pairs held %d, stored %d, skipped %d, %.1f MB of state%n", name,
+        state.pairCount(), state.storedPairs(), state.skippedPairs(), state.bytes() / 1e6);
+    report(name + " partials+update", stepNanos);
+    report(name + " two-loop alone", twoLoopNanos);
+    return theta;
+  }
 
-    Sgd sgd = Sgd.defaults();
-    SgdState sgdState = sgd.init(0, theta);
-    long[] sgdNanos = new long[steps];
-    for (int t = 0; t < warmUp + steps; t++) {
-      fillGradient(curvature, theta, random, gradient);
-      long start = System.nanoTime();
-      sgd.update(t, sgdState, theta, gradient, new double[0], learningRate);
-      long end = System.nanoTime();
-      if (t >= warmUp) {
-        sgdNanos[t - warmUp] = end - start;
-      }
+  /** A diagonal with entries in [0.5, 1.4]. */
+  private static double[] curvature(int n, Random random) {
+    double[] a = new double[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = 0.5 + 0.9 * random.nextDouble();
     }
-    report("SGD update", sgdNanos);
+    return a;
   }
 
   /** g = A&theta; + N(0, 0.01&sup2;) noise, A = diag({@code curvature}). */
@@ -107,7 +125,7 @@ public final class MlbfgsStepBench {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
     double mean = Arrays.stream(nanos).average().orElse(Double.NaN);
-    System.out.printf("%-26s median %7.3f ms  p10 %7.3f  p90 %7.3f  mean %7.3f%n", what,
+    System.out.printf("%-42s median %7.3f ms  p10 %7.3f  p90 %7.3f  mean %7.3f%n", what,
         sorted[sorted.length / 2] / 1e6, sorted[sorted.length / 10] / 1e6,
         sorted[sorted.length * 9 / 10] / 1e6, mean / 1e6);
   }
