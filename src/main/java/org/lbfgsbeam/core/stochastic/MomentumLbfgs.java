@@ -47,6 +47,23 @@ import org.lbfgsbeam.core.Checks;
  * damping). Once the iterate only fluctuates around an optimum, averaging shrinks s as much as the
  * noise, and the pairs become noisy again.
  *
+ * <h2>Passes over the block per step</h2>
+ * Phase 1 is one pass computing g&#771; into the direction buffer together with both averages (the same
+ * arithmetic per entry as three separate loops); at a pair point one more pass forms s and y and moves
+ * M<sub>prev</sub>, and the damping makes three dot products and one combination (every T steps, the
+ * only allocations: s, y, &ycirc;). A quasi-Newton step then runs the two-loop recursion in place (2k
+ * dots, 2k axpys and one scaling, k &le; M, with &rho; and &gamma; kept per pair, see
+ * {@link MlbfgsState}) and two dot products d<sup>T</sup>d and d<sup>T</sup>g (a third,
+ * &lambda;d<sup>T</sup>&theta;, with weight decay, since g&#771; has been overwritten by d); a warm-up
+ * step makes only d<sup>T</sup>d, which is also d<sup>T</sup>g&#771;. Phase 2 is one pass (v, then
+ * &theta;). The dot products, axpys and the scaling go to OpenBLAS through {@link
+ * org.lbfgsbeam.core.nn.Blas}: its SIMD sums are several times faster than a left-to-right loop and
+ * round in another order, so results differ from a loop in the last digits; for a fixed OpenBLAS
+ * thread count (the project pins one) they are the same on every run. What is left is bound by
+ * memory bandwidth: the two-loop reads each stored vector twice, 4kn<sub>b</sub> doubles per step
+ * (test class {@code MlbfgsStepBench} measures a step). {@link #withFloatHistory} stores the pairs in
+ * float and halves those bytes, at the price of a single-precision two-loop.
+ *
  * <h2>Choices where the authors' code and the paper's formulas differ</h2>
  * The paper's formulas are followed; the authors' block-wise code is {@code opt/slimblock.py}, class
  * {@code BlockSlimQN}, of github.com/yuehniu/mL-BFGS (commit 7aef5be); their whole-model
@@ -121,6 +138,8 @@ import org.lbfgsbeam.core.Checks;
  *       5e&minus;4, per task)</td></tr>
  *   <tr><td>scaling</td><td>KL_CLIP</td><td>ASDL lbfgs.py:177&ndash;180</td></tr>
  *   <tr><td>&kappa; (KL clip)</td><td>0.005</td><td>lbfgs.py:39, slim.py:25</td></tr>
+ *   <tr><td>float history</td><td>off</td><td>not in the paper or its code (which keep the pairs in
+ *       the parameters' precision); see {@link #withFloatHistory}</td></tr>
  * </table>
  *
  * <p>Immutable: change a hyperparameter with a {@code with...} method, which validates it and returns a
@@ -151,10 +170,11 @@ public final class MomentumLbfgs implements StochasticOptimizer {
   private final double weightDecay;
   private final DirectionScaling scaling;
   private final double klClip;
+  private final boolean floatHistory;
 
   private MomentumLbfgs(double beta, int period, int history, double sigmaLow, double sigmaHigh,
       double tau0, double epsilon, double momentum, double weightDecay, DirectionScaling scaling,
-      double klClip) {
+      double klClip, boolean floatHistory) {
     this.beta = beta;
     this.period = period;
     this.history = history;
@@ -166,33 +186,34 @@ public final class MomentumLbfgs implements StochasticOptimizer {
     this.weightDecay = weightDecay;
     this.scaling = scaling;
     this.klClip = klClip;
+    this.floatHistory = floatHistory;
   }
 
   /** The defaults of the class comment's table. */
   public static MomentumLbfgs defaults() {
     return new MomentumLbfgs(0.999, 50, 10, 0.01, 1.5, 0.99, 1e-12, 0.9, 0, DirectionScaling.KL_CLIP,
-        0.005);
+        0.005, false);
   }
 
   /** A copy with averaging factor &beta; in [0, 1); &beta; = 0 gives pairs from the raw &theta; and g. */
   public MomentumLbfgs withBeta(double b) {
     Checks.checkArgument(b >= 0 && b < 1, "beta must be in [0, 1), but was: %s", b);
     return new MomentumLbfgs(b, period, history, sigmaLow, sigmaHigh, tau0, epsilon, momentum,
-        weightDecay, scaling, klClip);
+        weightDecay, scaling, klClip, floatHistory);
   }
 
   /** A copy with a pair every {@code t} &ge; 1 steps. */
   public MomentumLbfgs withPairPeriod(int t) {
     Checks.checkArgument(t >= 1, "pair period T must be positive, but was: %s", t);
     return new MomentumLbfgs(beta, t, history, sigmaLow, sigmaHigh, tau0, epsilon, momentum,
-        weightDecay, scaling, klClip);
+        weightDecay, scaling, klClip, floatHistory);
   }
 
   /** A copy keeping the newest {@code m} &ge; 1 pairs per block. */
   public MomentumLbfgs withHistory(int m) {
     Checks.checkArgument(m >= 1 && m <= 10_000, "history M must be in [1, 10000], but was: %s", m);
     return new MomentumLbfgs(beta, period, m, sigmaLow, sigmaHigh, tau0, epsilon, momentum,
-        weightDecay, scaling, klClip);
+        weightDecay, scaling, klClip, floatHistory);
   }
 
   /** A copy with damping bounds 0 &le; &sigma;<sub>L</sub> &lt; 1 &lt; &sigma;<sub>H</sub> (finite). */
@@ -201,14 +222,14 @@ public final class MomentumLbfgs implements StochasticOptimizer {
     Checks.checkArgument(high > 1 && Double.isFinite(high),
         "sigma_H must be finite and > 1, but was: %s", high);
     return new MomentumLbfgs(beta, period, history, low, high, tau0, epsilon, momentum, weightDecay,
-        scaling, klClip);
+        scaling, klClip, floatHistory);
   }
 
   /** A copy with the largest damping weight &tau;<sub>0</sub> in (0, 1] (1 &minus; the code's {@code damping}). */
   public MomentumLbfgs withTau0(double t) {
     Checks.checkArgument(t > 0 && t <= 1, "tau_0 must be in (0, 1], but was: %s", t);
     return new MomentumLbfgs(beta, period, history, sigmaLow, sigmaHigh, t, epsilon, momentum,
-        weightDecay, scaling, klClip);
+        weightDecay, scaling, klClip, floatHistory);
   }
 
   /** A copy skipping pairs with s<sup>T</sup>&ycirc; &le; {@code e} (finite, &ge; 0). */
@@ -216,14 +237,14 @@ public final class MomentumLbfgs implements StochasticOptimizer {
     Checks.checkArgument(e >= 0 && Double.isFinite(e),
         "curvature threshold epsilon must be finite and >= 0, but was: %s", e);
     return new MomentumLbfgs(beta, period, history, sigmaLow, sigmaHigh, tau0, e, momentum,
-        weightDecay, scaling, klClip);
+        weightDecay, scaling, klClip, floatHistory);
   }
 
   /** A copy with heavy-ball momentum &mu;<sub>m</sub> in [0, 1). */
   public MomentumLbfgs withMomentum(double mu) {
     Checks.checkArgument(mu >= 0 && mu < 1, "momentum must be in [0, 1), but was: %s", mu);
     return new MomentumLbfgs(beta, period, history, sigmaLow, sigmaHigh, tau0, epsilon, mu,
-        weightDecay, scaling, klClip);
+        weightDecay, scaling, klClip, floatHistory);
   }
 
   /** A copy with coupled (L2) weight decay &lambda; &ge; 0, added to the gradient as &lambda;&theta;. */
@@ -231,14 +252,14 @@ public final class MomentumLbfgs implements StochasticOptimizer {
     Checks.checkArgument(lambda >= 0 && Double.isFinite(lambda),
         "weight decay must be finite and >= 0, but was: %s", lambda);
     return new MomentumLbfgs(beta, period, history, sigmaLow, sigmaHigh, tau0, epsilon, momentum,
-        lambda, scaling, klClip);
+        lambda, scaling, klClip, floatHistory);
   }
 
   /** A copy with the given global direction scaling. */
   public MomentumLbfgs withScaling(DirectionScaling s) {
     Checks.checkArgument(s != null, "scaling must not be null, but was: %s", s);
     return new MomentumLbfgs(beta, period, history, sigmaLow, sigmaHigh, tau0, epsilon, momentum,
-        weightDecay, s, klClip);
+        weightDecay, s, klClip, floatHistory);
   }
 
   /** A copy with KL-clip bound &kappa; &gt; 0 (finite), used by {@link DirectionScaling#KL_CLIP}. */
@@ -246,7 +267,22 @@ public final class MomentumLbfgs implements StochasticOptimizer {
     Checks.checkArgument(kappa > 0 && Double.isFinite(kappa),
         "KL clip kappa must be finite and > 0, but was: %s", kappa);
     return new MomentumLbfgs(beta, period, history, sigmaLow, sigmaHigh, tau0, epsilon, momentum,
-        weightDecay, scaling, kappa);
+        weightDecay, scaling, kappa, floatHistory);
+  }
+
+  /**
+   * A copy that stores the pairs (s, &ycirc;) in float (on) or in double (off, the default). In float
+   * the pairs take half the memory (4 instead of 8 bytes per entry, 2M&middot;n<sub>b</sub> entries per
+   * block) and the two-loop reads half the bytes; it then runs in single precision (q rounded to float,
+   * float axpys and dot products, see {@link BlockTwoLoop}), so the direction differs from the double
+   * one by float roundings (measured: 4&middot;10<sup>&minus;7</sup> relative for a block of
+   * 10<sup>5</sup> with M = 10). s<sup>T</sup>&ycirc; and &ycirc;<sup>T</sup>&ycirc;
+   * are computed from the rounded vectors, in double, and the &epsilon; test applies to them: H<sub>b</sub>
+   * is the inverse-BFGS matrix of the pairs actually stored, positive definite as in double.
+   */
+  public MomentumLbfgs withFloatHistory(boolean on) {
+    return new MomentumLbfgs(beta, period, history, sigmaLow, sigmaHigh, tau0, epsilon, momentum,
+        weightDecay, scaling, klClip, on);
   }
 
   public double beta() {
@@ -293,6 +329,11 @@ public final class MomentumLbfgs implements StochasticOptimizer {
     return klClip;
   }
 
+  /** Whether the pairs are stored in float (see {@link #withFloatHistory}). */
+  public boolean floatHistory() {
+    return floatHistory;
+  }
+
   /** The first step (0-based) that uses the quasi-Newton direction: 2T &minus; 1. */
   public long firstQuasiNewtonStep() {
     return 2L * period - 1;
@@ -306,7 +347,7 @@ public final class MomentumLbfgs implements StochasticOptimizer {
   @Override
   public MlbfgsState init(int block, double[] theta) {
     Checks.checkArgument(theta != null, "theta of block %s must not be null", block);
-    return new MlbfgsState(theta, history);
+    return new MlbfgsState(theta, history, floatHistory);
   }
 
   /** Two: [d<sub>b</sub><sup>T</sup>g&#771;<sub>b</sub>, |d<sub>b</sub>|&sup2;]. */
@@ -323,43 +364,57 @@ public final class MomentumLbfgs implements StochasticOptimizer {
         st.inStep ? " (the update of step " + st.nextStep + " has not been applied)" : "");
     int n = theta.length;
     double[] d = st.direction;
-    for (int i = 0; i < n; i++) {
-      d[i] = gradient[i] + weightDecay * theta[i];
-    }
     double[] mTheta = st.averageTheta;
     double[] mGrad = st.averageGradient;
+    // One pass: g~ = g + lambda theta into d, and both moving averages.
     if (step == 0) {
-      System.arraycopy(theta, 0, mTheta, 0, n);
-      System.arraycopy(d, 0, mGrad, 0, n);
+      for (int i = 0; i < n; i++) {
+        double di = gradient[i] + weightDecay * theta[i];
+        d[i] = di;
+        mTheta[i] = theta[i];
+        mGrad[i] = di;
+      }
     } else {
       double w = 1 - beta;
       for (int i = 0; i < n; i++) {
+        double di = gradient[i] + weightDecay * theta[i];
+        d[i] = di;
         mTheta[i] = beta * mTheta[i] + w * theta[i];
-        mGrad[i] = beta * mGrad[i] + w * d[i];
+        mGrad[i] = beta * mGrad[i] + w * di;
       }
     }
     if ((step + 1) % period == 0) {
+      double[] pairTheta = st.pairTheta;
+      double[] pairGradient = st.pairGradient;
       if (st.hasPairPoint) {
         double[] s = new double[n];
         double[] y = new double[n];
         for (int i = 0; i < n; i++) {
-          s[i] = mTheta[i] - st.pairTheta[i];
-          y[i] = mGrad[i] - st.pairGradient[i];
+          s[i] = mTheta[i] - pairTheta[i];
+          y[i] = mGrad[i] - pairGradient[i];
+          pairTheta[i] = mTheta[i];
+          pairGradient[i] = mGrad[i];
         }
         offerPair(st, s, y);
+      } else {
+        System.arraycopy(mTheta, 0, pairTheta, 0, n);
+        System.arraycopy(mGrad, 0, pairGradient, 0, n);
       }
-      System.arraycopy(mTheta, 0, st.pairTheta, 0, n);
-      System.arraycopy(mGrad, 0, st.pairGradient, 0, n);
       st.hasPairPoint = true;
     }
+    double dd;
+    double dg;
     if (step >= firstQuasiNewtonStep() && st.pairCount() > 0) {
       st.applyInverseHessian(d);
-    }
-    double dg = 0;
-    double dd = 0;
-    for (int i = 0; i < n; i++) {
-      dg += d[i] * (gradient[i] + weightDecay * theta[i]);
-      dd += d[i] * d[i];
+      dd = BlockTwoLoop.dot(d, d);
+      // d^T g~ = d^T g + lambda d^T theta: g~ itself was overwritten by d.
+      dg = BlockTwoLoop.dot(d, gradient);
+      if (weightDecay != 0) {
+        dg += weightDecay * BlockTwoLoop.dot(d, theta);
+      }
+    } else {
+      dd = BlockTwoLoop.dot(d, d);
+      dg = dd; // d = g~
     }
     st.inStep = true;
     return new double[] {dg, dd};
@@ -435,7 +490,8 @@ public final class MomentumLbfgs implements StochasticOptimizer {
 
   /**
    * Damps the raw pair (s, y) of a block and stores (s, &ycirc;) in {@code state}, or counts a skip when
-   * s<sup>T</sup>&ycirc; &le; &epsilon; or is not finite. Returns whether it was stored.
+   * s<sup>T</sup>&ycirc; &le; &epsilon; or is not finite (with a float history: s<sup>T</sup>&ycirc; of
+   * the vectors rounded to float, as they would be stored). Returns whether it was stored.
    */
   boolean offerPair(MlbfgsState state, double[] s, double[] y) {
     double ss = BlockTwoLoop.dot(s, s);
@@ -450,7 +506,7 @@ public final class MomentumLbfgs implements StochasticOptimizer {
     for (int i = 0; i < y.length; i++) {
       yHat[i] = tau * y[i] + (1 - tau) * s[i];
     }
-    double sy = BlockTwoLoop.dot(s, yHat);
+    double sy = state.storedCurvature(s, yHat);
     if (!(sy > epsilon) || !Double.isFinite(sy)) {
       state.countSkip();
       return false;
@@ -474,7 +530,7 @@ public final class MomentumLbfgs implements StochasticOptimizer {
     return "MomentumLbfgs{beta=" + beta + ", T=" + period + ", M=" + history + ", sigmaL=" + sigmaLow
         + ", sigmaH=" + sigmaHigh + ", tau0=" + tau0 + ", epsilon=" + epsilon + ", momentum="
         + momentum + ", weightDecay=" + weightDecay + ", scaling=" + scaling + ", kappa=" + klClip
-        + "}";
+        + ", floatHistory=" + floatHistory + "}";
   }
 
   @Override
@@ -482,12 +538,13 @@ public final class MomentumLbfgs implements StochasticOptimizer {
     return o instanceof MomentumLbfgs m && beta == m.beta && period == m.period
         && history == m.history && sigmaLow == m.sigmaLow && sigmaHigh == m.sigmaHigh
         && tau0 == m.tau0 && epsilon == m.epsilon && momentum == m.momentum
-        && weightDecay == m.weightDecay && scaling == m.scaling && klClip == m.klClip;
+        && weightDecay == m.weightDecay && scaling == m.scaling && klClip == m.klClip
+        && floatHistory == m.floatHistory;
   }
 
   @Override
   public int hashCode() {
     return java.util.Objects.hash(beta, period, history, sigmaLow, sigmaHigh, tau0, epsilon, momentum,
-        weightDecay, scaling, klClip);
+        weightDecay, scaling, klClip, floatHistory);
   }
 }

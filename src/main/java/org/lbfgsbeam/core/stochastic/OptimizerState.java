@@ -8,6 +8,9 @@ import java.io.Serializable;
  * it can live where the block lives and be checkpointed.
  */
 public interface OptimizerState extends Serializable {
-  /** The bytes of doubles this state holds (for the memory per worker a run reports). */
+  /**
+   * The bytes of the arrays (doubles, floats) this state holds (for the memory per worker a run
+   * reports).
+   */
   long bytes();
 }

@@ -206,15 +206,15 @@ class MomentumLbfgsProtocolTest {
     int m = 3;
     MomentumLbfgs opt = MomentumLbfgs.defaults().withHistory(m).withTau0(1);
     MlbfgsState st = opt.init(0, new double[n]);
-    assertEquals(8L * (6 * n + m), st.bytes());
+    assertEquals(8L * (6 * n + 3 * m), st.bytes());
     double[] s = new double[n];
     Arrays.fill(s, 1);
     opt.offerPair(st, s, s);
-    assertEquals(8L * (6 * n + m + 2 * n), st.bytes());
+    assertEquals(8L * (6 * n + 3 * m + 2 * n), st.bytes());
     for (int k = 0; k < 5; k++) {
       opt.offerPair(st, s, s);
     }
-    assertEquals(8L * ((2 * m + 6) * n + m), st.bytes());
+    assertEquals(8L * ((2 * m + 6) * n + 3 * m), st.bytes());
   }
 
   @Test
