@@ -79,7 +79,8 @@ final class CompareCommand {
       "                        NAME:lr=X[:schedule=S][:momentum=M][:weight-decay=W], NAME one of",
       "                        " + OPTIMIZERS + " and S constant | cosine | step; unset settings",
       "                        are train's defaults; momentum: sgd, mlbfgs; lbfgs takes none;",
-      "                        mlbfgs also history=M, pair-period=T, averaging=B, kl-clip=K",
+      "                        mlbfgs also history=M, pair-period=T, averaging=B, kl-clip=K,",
+      "                        history-precision=double|float",
       "                        (default " + DEFAULT_RUNS + ")",
       "  --lbfgs-lambda L      lbfgs: L2 on the weights (default 1e-5); history "
           + LBFGS_HISTORY + ". The",
@@ -103,10 +104,10 @@ final class CompareCommand {
   private static final Set<String> VALUED = Set.of("data", "validation", "hidden", "activation",
       "epochs", "batch-size", "seed", "threads", "target", "runs", "lbfgs-lambda", "output");
   private static final Set<String> SETTINGS = Set.of("lr", "schedule", "momentum", "weight-decay",
-      "history", "pair-period", "averaging", "kl-clip");
+      "history", "pair-period", "averaging", "kl-clip", "history-precision");
   /** The settings only mL-BFGS takes, passed to train as {@code --KEY VALUE}. */
   private static final Set<String> MLBFGS_SETTINGS = Set.of("history", "pair-period", "averaging",
-      "kl-clip");
+      "kl-clip", "history-precision");
 
   private CompareCommand() {}
 
@@ -263,7 +264,7 @@ final class CompareCommand {
         String[] kv = parts[i].split("=", 2);
         if (kv.length != 2 || !SETTINGS.contains(kv[0])) {
           throw badRun("settings are lr=X, schedule=S, momentum=M, weight-decay=W (and for mlbfgs"
-              + " history=M, pair-period=T, averaging=B, kl-clip=K)", entry);
+              + " history=M, pair-period=T, averaging=B, kl-clip=K, history-precision=P)", entry);
         }
         if (settings.put(kv[0], kv[1]) != null) {
           throw badRun(kv[0] + " is given twice", entry);
@@ -294,6 +295,11 @@ final class CompareCommand {
         double b = settingNumber(key, value, entry);
         if (!(b >= 0 && b < 1)) {
           throw badRun("averaging must be in [0, 1)", entry);
+        }
+      }
+      case "history-precision" -> {
+        if (!List.of("double", "float").contains(value)) {
+          throw badRun("history-precision must be double or float", entry);
         }
       }
       case "kl-clip" -> {

@@ -26,10 +26,12 @@ import org.lbfgsbeam.core.stochastic.MiniBatchTrainer;
 import org.lbfgsbeam.core.stochastic.Sgd;
 import org.lbfgsbeam.core.stochastic.StochasticOptimizer;
 import org.lbfgsbeam.pipelines.flink.FlinkStochastic;
+import org.lbfgsbeam.transforms.BeamStochastic;
 
 /**
  * {@code train --model mlp --optimizer sgd|adam|mlbfgs}: stochastic training of a network
- * ({@link MiniBatchTrainer}) for a number of epochs, on the {@code local} runner, writing the run
+ * ({@link MiniBatchTrainer}) for a number of epochs, on the {@code local} runner (or {@code flink}:
+ * {@link FlinkStochastic}; {@code direct}: {@link BeamStochastic}), writing the run
  * directory: {@code summary.json}, {@code trace.csv} (a row per epoch: epoch, steps, trainLoss,
  * validationLoss, validationAccuracy, seconds), {@code charts/} and {@code model/} (the network, as
  * {@code --optimizer lbfgs} writes it). Bad input and options are reported before anything is
@@ -47,7 +49,8 @@ final class StochasticTrainCommand {
       "                              as for train with --optimizer lbfgs",
       "  --runner NAME               local | flink: one Flink job for the whole training, a",
       "                              superstep per step (two for mlbfgs), the same bits as local;",
-      "                              --threads is its parallelism (default local)",
+      "                              --threads is its parallelism | direct: a Beam pipeline per",
+      "                              step, for tests of a few steps (default local)",
       "  --flink-master ADDRESS      [local] (embedded mini-cluster) or host:port of a Flink 1.19",
       "                              cluster's REST endpoint (default [local])",
       "  --hidden SIZES, --activation NAME, --loss NAME",
@@ -80,7 +83,7 @@ final class StochasticTrainCommand {
       "threads", "hidden", "activation", "loss", "optimizer", "epochs", "batch-size", "shards",
       "learning-rate", "schedule", "lr-step-epochs", "lr-gamma", "warmup-steps", "momentum",
       "weight-decay", "seed", "max-block-size", "model", "runner", "history", "pair-period",
-      "averaging", "kl-clip", "flink-master");
+      "averaging", "kl-clip", "history-precision", "flink-master");
   private static final Set<String> FLAGS = Set.of("overwrite", "nesterov",
       "decoupled-weight-decay", "help");
 
@@ -107,9 +110,9 @@ final class StochasticTrainCommand {
           + " trains networks: it needs --model mlp, not " + cl.string("model", ""));
     }
     String runner = cl.string("runner", "local");
-    if (!runner.equals("local") && !runner.equals("flink")) {
+    if (!List.of("local", "direct", "flink").contains(runner)) {
       throw new CommandLine.UsageException("--optimizer " + cl.string("optimizer", "")
-          + " runs on --runner local or flink, not " + runner
+          + " runs on --runner local, direct or flink, not " + runner
           + " (full-batch L-BFGS, --optimizer lbfgs, runs on every runner)");
     }
     String flinkMaster = cl.string("flink-master", "[local]");
@@ -188,13 +191,18 @@ final class StochasticTrainCommand {
           row.validationLoss(), row.validationAccuracy(), row.seconds());
     };
     long started = System.nanoTime();
-    Path work = out.resolve("flink-work");
+    Path work = out.resolve("runner-work");
     try {
       if (runner.equals("flink")) {
         progress.printf(Locale.ROOT, "flink: one job on %s, parallelism %d%n", flinkMaster,
             threads);
         result = FlinkStochastic.train(net, net.initialParameters(seed), trainSet, validationSet,
             optimizer, layout, options, listener, flinkMaster, threads, work.toString());
+      } else if (runner.equals("direct")) {
+        progress.println("direct: a Beam pipeline per step (for tests of a few steps)");
+        result = BeamStochastic.train(net, net.initialParameters(seed), trainSet, validationSet,
+            optimizer, layout, options, listener, TrainCommand.directOptions(threads),
+            work.toString());
       } else {
         result = MiniBatchTrainer.train(net, net.initialParameters(seed), trainSet, validationSet,
             optimizer, layout, options, listener);

@@ -75,7 +75,17 @@ class StochasticTrainCommandTest {
           ft.get(i).substring(0, ft.get(i).lastIndexOf(',')));
     }
     assertEquals("flink", TrainCommandTest.summary(flink).get("runner").asText());
-    assertFalse(Files.exists(flink.resolve("flink-work")), "the job's files are removed");
+    assertFalse(Files.exists(flink.resolve("runner-work")), "the job's files are removed");
+    // direct: a pipeline per step; one epoch of it has the same bits as local's first epoch.
+    Path direct = tmp.resolve("direct");
+    List<String> c = new java.util.ArrayList<>(args);
+    c.set(c.indexOf("--epochs") + 1, "1");
+    c.addAll(List.of("--output", direct.toString(), "--runner", "direct"));
+    TrainCommandTest.Run d = TrainCommandTest.main(c.toArray(String[]::new));
+    assertEquals(0, d.status(), d.err());
+    assertEquals(lt.get(1).substring(0, lt.get(1).lastIndexOf(',')),
+        Files.readAllLines(direct.resolve("trace.csv")).get(1).substring(0,
+            lt.get(1).lastIndexOf(',')));
   }
 
   @Test
@@ -84,7 +94,7 @@ class StochasticTrainCommandTest {
     String out = tmp.resolve("o").toString();
     List<List<String>> cases = List.of(
         List.of("--optimizer", "rmsprop"),
-        List.of("--optimizer", "sgd", "--runner", "direct"),
+        List.of("--optimizer", "sgd", "--runner", "beam-flink"),
         List.of("--optimizer", "sgd", "--runner", "flink", "--flink-master", "nowhere"),
         List.of("--optimizer", "sgd", "--learning-rate", "-1"),
         List.of("--optimizer", "sgd", "--momentum", "1.5"),
@@ -92,8 +102,8 @@ class StochasticTrainCommandTest {
         List.of("--optimizer", "sgd", "--epochs", "0"));
     List<String> messages = List.of(
         "--optimizer must be one of lbfgs, sgd, adam, mlbfgs, but was: rmsprop",
-        "--optimizer sgd runs on --runner local or flink, not direct (full-batch L-BFGS,"
-            + " --optimizer lbfgs, runs on every runner)",
+        "--optimizer sgd runs on --runner local, direct or flink, not beam-flink"
+            + " (full-batch L-BFGS, --optimizer lbfgs, runs on every runner)",
         "--flink-master must be [local] or host:port, but was: nowhere",
         "--learning-rate must be finite and positive, but was: -1.0",
         "momentum must be in [0, 1), but was: 1.5",

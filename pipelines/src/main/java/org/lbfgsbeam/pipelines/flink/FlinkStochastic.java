@@ -13,6 +13,7 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.java.ExecutionEnvironment;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.util.SerializedThrowable;
+import org.lbfgsbeam.transforms.StagedDenseBatch;
 import org.lbfgsbeam.core.Checks;
 import org.lbfgsbeam.core.nn.DenseBatch;
 import org.lbfgsbeam.core.nn.MultilayerPerceptron;

@@ -13,6 +13,7 @@ import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.io.DiscardingOutputFormat;
 import org.apache.flink.api.java.operators.IterativeDataSet;
 import org.apache.flink.api.java.tuple.Tuple2;
+import org.lbfgsbeam.transforms.StagedDenseBatch;
 import org.lbfgsbeam.core.nn.MultilayerPerceptron;
 import org.lbfgsbeam.core.stochastic.BlockLayout;
 import org.lbfgsbeam.core.stochastic.LearningRateSchedule;

@@ -4,6 +4,7 @@ import java.util.List;
 import org.apache.flink.api.common.functions.RichMapPartitionFunction;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.util.Collector;
+import org.lbfgsbeam.transforms.StagedDenseBatch;
 import org.lbfgsbeam.core.batch.BatchSum;
 import org.lbfgsbeam.core.nn.DenseBatch;
 import org.lbfgsbeam.core.nn.MlpObjective;

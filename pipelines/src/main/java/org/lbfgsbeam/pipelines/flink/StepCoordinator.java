@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.functions.RichGroupReduceFunction;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.util.Collector;
+import org.lbfgsbeam.transforms.StagedDenseBatch;
 import org.lbfgsbeam.core.batch.BatchSum;
 import org.lbfgsbeam.core.nn.DenseBatch;
 import org.lbfgsbeam.core.nn.MlpObjective;

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines.flink;
+package org.lbfgsbeam.transforms;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -12,22 +12,22 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.ConcurrentHashMap;
 import org.lbfgsbeam.core.nn.DenseBatch;
-import org.lbfgsbeam.transforms.DenseBatchCoder;
 
 /**
- * A {@link DenseBatch} written to a file (in {@link DenseBatchCoder}'s encoding) for the TaskManagers
- * of a stochastic training job to read, read at most once per JVM: the batch is kept in a JVM-wide
- * cache under its path. The driver registers the batch it wrote, so an embedded mini-cluster (which
- * runs in the driver's JVM) holds one copy and reads nothing; for such a job the driver need not
- * write it at all ({@link #register}).
+ * A {@link DenseBatch} written to a file (in {@link DenseBatchCoder}'s encoding) for the workers of a
+ * stochastic training run (the Flink job's TaskManagers, the Beam pipelines' workers) to read, read
+ * at most once per JVM: the batch is kept in a JVM-wide cache under its path. The driver registers
+ * the batch it wrote, so an embedded mini-cluster or a DirectRunner (which run in the driver's JVM)
+ * holds one copy and reads nothing; for such a run the driver need not write it at all
+ * ({@link #register}).
  */
-final class StagedDenseBatch {
+public final class StagedDenseBatch {
   private static final ConcurrentHashMap<String, DenseBatch> CACHE = new ConcurrentHashMap<>();
 
   private StagedDenseBatch() {}
 
   /** Writes {@code batch} to {@code file} (atomically) and registers it; returns the path. */
-  static String write(Path file, DenseBatch batch) throws IOException {
+  public static String write(Path file, DenseBatch batch) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
       DenseBatchCoder.of().encode(batch, out);
@@ -40,16 +40,16 @@ final class StagedDenseBatch {
 
   /**
    * Registers {@code batch} under {@code path} in this JVM only, without writing it: for a job on an
-   * embedded mini-cluster, whose tasks run in this JVM. Returns the path.
+   * embedded mini-cluster or a DirectRunner, whose tasks run in this JVM. Returns the path.
    */
-  static String register(Path file, DenseBatch batch) {
+  public static String register(Path file, DenseBatch batch) {
     String path = file.toAbsolutePath().toString();
     CACHE.put(path, batch);
     return path;
   }
 
   /** The batch staged at {@code path}: from this JVM's cache, or read once. */
-  static DenseBatch read(String path) {
+  public static DenseBatch read(String path) {
     return CACHE.computeIfAbsent(path, p -> {
       try (InputStream in = new BufferedInputStream(Files.newInputStream(Paths.get(p)), 1 << 16)) {
         return DenseBatchCoder.of().decode(in);
@@ -60,7 +60,7 @@ final class StagedDenseBatch {
   }
 
   /** Forgets the batch staged at {@code path} in this JVM (the driver, once the job has ended). */
-  static void release(String path) {
+  public static void release(String path) {
     CACHE.remove(path);
   }
 }
