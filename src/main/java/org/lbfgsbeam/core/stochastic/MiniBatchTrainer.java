@@ -95,14 +95,19 @@ public final class MiniBatchTrainer implements AutoCloseable {
   public static Result train(MultilayerPerceptron net, double[] theta0, DenseBatch train,
       DenseBatch validation, StochasticOptimizer optimizer, BlockLayout layout, Options options,
       EpochListener listener) {
+    checkStart(net, theta0, layout);
+    try (MiniBatchTrainer trainer = new MiniBatchTrainer(options.threads())) {
+      return trainer.run(net, theta0, train, validation, optimizer, layout, options, listener);
+    }
+  }
+
+  /** The checks of a start point every runner makes: it fits the network and the block layout. */
+  public static void checkStart(MultilayerPerceptron net, double[] theta0, BlockLayout layout) {
     Checks.checkArgument(theta0.length == net.parameterCount(),
         "theta0 has %s entries, but the network has %s parameters", theta0.length,
         net.parameterCount());
     Checks.checkArgument(layout.totalSize() == theta0.length,
         "the block layout covers %s entries, but theta has %s", layout.totalSize(), theta0.length);
-    try (MiniBatchTrainer trainer = new MiniBatchTrainer(options.threads())) {
-      return trainer.run(net, theta0, train, validation, optimizer, layout, options, listener);
-    }
   }
 
   private Result run(MultilayerPerceptron net, double[] theta0, DenseBatch train,

@@ -27,11 +27,11 @@ import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
-import org.lbfgsbeam.core.Checks;
 import org.lbfgsbeam.core.batch.BatchSum;
 import org.lbfgsbeam.core.nn.DenseBatch;
 import org.lbfgsbeam.core.nn.MlpObjective;
 import org.lbfgsbeam.core.nn.MultilayerPerceptron;
+import org.lbfgsbeam.core.partition.BlockKernels;
 import org.lbfgsbeam.core.stochastic.BlockLayout;
 import org.lbfgsbeam.core.stochastic.LearningRateSchedule;
 import org.lbfgsbeam.core.stochastic.MiniBatchOrder;
@@ -82,11 +82,7 @@ public final class BeamStochastic {
       DenseBatch train, DenseBatch validation, StochasticOptimizer optimizer, BlockLayout layout,
       MiniBatchTrainer.Options options, MiniBatchTrainer.EpochListener listener,
       PipelineOptions pipelineOptions, String workDirectory) throws IOException {
-    Checks.checkArgument(theta0.length == net.parameterCount(),
-        "theta0 has %s entries, but the network has %s parameters", theta0.length,
-        net.parameterCount());
-    Checks.checkArgument(layout.totalSize() == theta0.length,
-        "the block layout covers %s entries, but theta has %s", layout.totalSize(), theta0.length);
+    MiniBatchTrainer.checkStart(net, theta0, layout);
     Path work = Paths.get(workDirectory).toAbsolutePath();
     Files.createDirectories(work);
     String trainPath = StagedDenseBatch.write(work.resolve("stochastic-train.batch"), train);
@@ -205,17 +201,7 @@ public final class BeamStochastic {
   private static final class AssembleFn extends DoFn<double[][], double[]> {
     @ProcessElement
     public void process(@Element double[][] blocks, OutputReceiver<double[]> out) {
-      int n = 0;
-      for (double[] b : blocks) {
-        n += b.length;
-      }
-      double[] theta = new double[n];
-      int at = 0;
-      for (double[] b : blocks) {
-        System.arraycopy(b, 0, theta, at, b.length);
-        at += b.length;
-      }
-      out.output(theta);
+      out.output(BlockKernels.concatenate(blocks));
     }
   }
 

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.api.common.functions.Partitioner;
 import org.apache.flink.api.java.DataSet;
 import org.apache.flink.api.java.ExecutionEnvironment;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -84,7 +83,8 @@ public final class FlinkLbfgsJob {
     DataSet<LoopToken> control = loop.filter(new IsControl(true)).name("Control");
     DataSet<LoopToken> nodes = loop.filter(new IsControl(false)).name("Node tokens");
     DataSet<Tuple2<Integer, double[]>> partials = nodes
-        .partitionCustom(new ByNode(), new NodeKey()).name("Route to the node's subtask")
+        .partitionCustom(new NodeOrShardPartitioner(), new NodeKey())
+        .name("Route to the node's subtask")
         .mapPartition(new NodeWorker(spec.objective(), spec.workDirectory()))
         .withBroadcastSet(control, NodeWorker.CONTROL).name("Nodes: run the phase");
     DataSet<Tuple2<Integer, double[]>> tick = control.map(new Tick()).name("Tick");
@@ -153,14 +153,6 @@ public final class FlinkLbfgsJob {
     @Override
     public boolean filter(LoopToken t) {
       return t.isControl() == control;
-    }
-  }
-
-  /** Node n to subtask n mod parallelism, shard s to subtask s mod parallelism, in every superstep. */
-  private static final class ByNode implements Partitioner<Integer> {
-    @Override
-    public int partition(Integer key, int partitions) {
-      return key >= 0 ? key % partitions : LoopToken.shardOf(key) % partitions;
     }
   }
 

@@ -52,11 +52,7 @@ public final class FlinkStochastic {
       DenseBatch train, DenseBatch validation, StochasticOptimizer optimizer, BlockLayout layout,
       MiniBatchTrainer.Options options, MiniBatchTrainer.EpochListener listener, String flinkMaster,
       int parallelism, String workDirectory) throws Exception {
-    Checks.checkArgument(theta0.length == net.parameterCount(),
-        "theta0 has %s entries, but the network has %s parameters", theta0.length,
-        net.parameterCount());
-    Checks.checkArgument(layout.totalSize() == theta0.length,
-        "the block layout covers %s entries, but theta has %s", layout.totalSize(), theta0.length);
+    MiniBatchTrainer.checkStart(net, theta0, layout);
     Checks.checkArgument(parallelism >= 1, "parallelism must be positive, but was: %s",
         parallelism);
     Path work = Paths.get(workDirectory).toAbsolutePath();

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.flink.api.common.functions.FilterFunction;
-import org.apache.flink.api.common.functions.Partitioner;
 import org.apache.flink.api.java.DataSet;
 import org.apache.flink.api.java.ExecutionEnvironment;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -95,11 +94,13 @@ public final class FlinkStochasticJob {
         .iterate((int) bound);
     DataSet<StepToken> control = loop.filter(new Kind(0)).name("Control");
     DataSet<Tuple2<Integer, byte[]>> blocks = loop.filter(new Kind(1)).name("Block tokens")
-        .partitionCustom(new ByKey(), new Key()).name("Route to the block's subtask")
+        .partitionCustom(new NodeOrShardPartitioner(), new Key())
+        .name("Route to the block's subtask")
         .mapPartition(new BlockStepWorker(spec))
         .withBroadcastSet(control, BlockStepWorker.CONTROL).name("Blocks: finish the step");
     DataSet<Tuple2<Integer, byte[]>> shards = loop.filter(new Kind(2)).name("Shard tokens")
-        .partitionCustom(new ByKey(), new Key()).name("Route to the shard's subtask")
+        .partitionCustom(new NodeOrShardPartitioner(), new Key())
+        .name("Route to the shard's subtask")
         .mapPartition(new ShardGradientWorker(spec))
         .withBroadcastSet(control, BlockStepWorker.CONTROL)
         .withBroadcastSet(blocks, ShardGradientWorker.BLOCKS).name("Shards: mini-batch partials");
@@ -184,14 +185,6 @@ public final class FlinkStochasticJob {
         case 1 -> t.isBlock();
         default -> t.isShard();
       };
-    }
-  }
-
-  /** Block b to subtask b mod parallelism, shard s to subtask s mod parallelism, every superstep. */
-  private static final class ByKey implements Partitioner<Integer> {
-    @Override
-    public int partition(Integer key, int partitions) {
-      return key >= 0 ? key % partitions : StepToken.shardOf(key) % partitions;
     }
   }
 
