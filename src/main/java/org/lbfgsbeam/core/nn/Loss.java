@@ -1,5 +1,8 @@
 package org.lbfgsbeam.core.nn;
 
+import java.util.SplittableRandom;
+import org.lbfgsbeam.core.Checks;
+
 /**
  * The per-example loss &ell;(z, y) on the network's output layer z (K values, identity activation),
  * summed over the rows of a batch, with its gradient &part;&ell;/&part;z = dZ<sub>L</sub>, the start of
@@ -34,6 +37,26 @@ public enum Loss {
     void scoresInPlace(double[] z, int rows, int k) {
       for (int i = 0; i < rows; i++) {
         softmaxRow(z, i * k, k, z);
+      }
+    }
+
+    /** y&#770; ~ Categorical(p) by inversion of one uniform per row; dz = p &minus; e<sub>y&#770;</sub>. */
+    @Override
+    void sampleOutputGradient(double[] z, int rows, int k, SplittableRandom random, double[] dz) {
+      for (int i = 0; i < rows; i++) {
+        int off = i * k;
+        softmaxRow(z, off, k, dz);
+        double u = random.nextDouble();
+        int y = k - 1; // if rounding leaves the cumulative sum below u, the last class
+        double cumulative = 0;
+        for (int c = 0; c < k - 1; c++) {
+          cumulative += dz[off + c];
+          if (u < cumulative) {
+            y = c;
+            break;
+          }
+        }
+        dz[off + y] -= 1;
       }
     }
 
@@ -91,6 +114,18 @@ public enum Loss {
     @Override
     void scoresInPlace(double[] z, int rows, int k) {}
 
+    /**
+     * t&#770; = z + &epsilon;, &epsilon; ~ N(0, I) (Marsaglia's polar method, row by row), so dz = z
+     * &minus; t&#770; = &minus;&epsilon;.
+     */
+    @Override
+    void sampleOutputGradient(double[] z, int rows, int k, SplittableRandom random, double[] dz) {
+      double[] spare = {Double.NaN};
+      for (int j = 0; j < rows * k; j++) {
+        dz[j] = -MultilayerPerceptron.nextGaussian(random, spare);
+      }
+    }
+
     @Override
     void checkBatch(DenseBatch batch, int k) {
       if (batch.hasLabels()) {
@@ -116,6 +151,38 @@ public enum Loss {
    * @param dz rows&times;k row-major, overwritten
    */
   abstract double valueAndOutputGradient(double[] z, int rows, int k, DenseBatch batch,
+      double[] dz);
+
+  /**
+   * The output gradient &part;&ell;(z<sub>i</sub>, y&#770;<sub>i</sub>)/&part;z of each row at a target
+   * y&#770;<sub>i</sub> drawn from the model's own predictive distribution: for softmax cross-entropy
+   * y&#770; ~ Categorical(softmax(z)), so dz = p &minus; e<sub>y&#770;</sub>; for squared error t&#770; ~
+   * N(z, I), the Gaussian whose negative log-likelihood is &frac12;&Vert;z &minus; t&Vert;&sup2; up to a
+   * constant, so dz = &minus;&epsilon; with &epsilon; ~ N(0, I). Since E<sub>y&#770;</sub>[dz dz<sup>T</sup>]
+   * is the Fisher of the output distribution (softmax: diag(p) &minus; pp<sup>T</sup>; squared error: I),
+   * these gradients, back-propagated with {@link MultilayerPerceptron#backward}, give the true-Fisher
+   * factor G of K-FAC (Martens &amp; Grosse, ICML 2015, &sect;5), where the labels' gradient gives the
+   * empirical Fisher. The draws are consumed row by row, so a seed fixes the bits.
+   *
+   * @param z the output layer Z<sub>L&minus;1</sub>, rows&times;k row-major, finite
+   * @param dz rows&times;k row-major, overwritten
+   */
+  public void sampledOutputGradient(double[] z, int rows, int k, SplittableRandom random,
+      double[] dz) {
+    Checks.checkArgument(rows >= 1 && k >= 1, "rows and k must be positive, but were: %s, %s",
+        rows, k);
+    Checks.checkArgument(z != null && z.length == (long) rows * k,
+        "z must hold rows x k = %s x %s values, but had: %s", rows, k,
+        z == null ? "null" : z.length);
+    Checks.checkArgument(dz != null && dz.length == z.length,
+        "dz must hold %s values, but had: %s", z.length, dz == null ? "null" : dz.length);
+    Checks.checkArgument(random != null, "random must not be null");
+    checkOutputs(k);
+    sampleOutputGradient(z, rows, k, random, dz);
+  }
+
+  /** {@link #sampledOutputGradient}, arguments checked. */
+  abstract void sampleOutputGradient(double[] z, int rows, int k, SplittableRandom random,
       double[] dz);
 
   /** Turns the output layer z (rows&times;k) into scores in place. */

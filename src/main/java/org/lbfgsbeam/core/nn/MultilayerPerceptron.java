@@ -194,7 +194,7 @@ public final class MultilayerPerceptron implements Serializable {
   }
 
   /** Marsaglia's polar method; {@code spare[0]} holds the second deviate of a pair (or NaN). */
-  private static double nextGaussian(SplittableRandom random, double[] spare) {
+  static double nextGaussian(SplittableRandom random, double[] spare) {
     if (!Double.isNaN(spare[0])) {
       double g = spare[0];
       spare[0] = Double.NaN;
@@ -249,22 +249,63 @@ public final class MultilayerPerceptron implements Serializable {
     DenseBatch.checkFinite(batch.x(), batch.features());
     int n = batch.rows();
     Forward f = forward(theta, batch.x(), n);
+    double[] dzLast = new double[n * k];
+    double value = loss.valueAndOutputGradient(f.output(), n, k, batch, dzLast);
+    return new Backprop(f, value, backward(theta, f, dzLast, gradient));
+  }
+
+  /**
+   * The backward pass alone, from a given output gradient dZ<sub>L&minus;1</sub>, over the activations
+   * of an earlier {@link #forward} or {@link #backprop} at the same &theta;: the hook of K-FAC's true
+   * Fisher, whose factor G<sub>l</sub> needs the pre-activation gradients of targets sampled from the
+   * model (see {@link Loss#sampledOutputGradient}) while the parameter gradient keeps the true labels.
+   * It runs the same recursion as {@link #backprop} (the class comment's dA<sub>l</sub> and
+   * dZ<sub>l&minus;1</sub> lines) without forming dW<sub>l</sub> and db<sub>l</sub>; the forward pass
+   * is not repeated.
+   *
+   * @param forward the activations of this network at &theta; ({@code forward.layers() == layers()})
+   * @param outputGradient dZ<sub>L&minus;1</sub>, n&times;K row-major; becomes the last entry of the
+   *     result without copying
+   * @return dZ<sub>l</sub> for l = 0..L&minus;1, n&times;{@code outputs(l)} row-major each
+   * @throws IllegalArgumentException if a shape does not match
+   */
+  public double[][] backward(double[] theta, Forward forward, double[] outputGradient) {
+    checkTheta(theta);
+    Checks.checkArgument(forward != null && forward.layers() == layers(),
+        "forward must hold the %s layers of this network, but had: %s", layers(),
+        forward == null ? "null" : forward.layers());
+    int n = forward.rows();
+    int k = sizes[sizes.length - 1];
+    Checks.checkArgument(outputGradient != null && outputGradient.length == (long) n * k,
+        "outputGradient must hold rows x outputs = %s x %s values, but had: %s", n, k,
+        outputGradient == null ? "null" : outputGradient.length);
+    return backward(theta, forward, outputGradient, null);
+  }
+
+  /**
+   * The backward recursion from dZ<sub>L&minus;1</sub> = {@code dzLast}; adds dW<sub>l</sub> and
+   * db<sub>l</sub> into {@code gradient} unless it is null. The same operations in the same order
+   * either way, so the dZ<sub>l</sub> do not depend on whether the gradient is formed.
+   */
+  private double[][] backward(double[] theta, Forward f, double[] dzLast, double[] gradient) {
+    int n = f.rows();
     int layers = layers();
     double[][] dz = new double[layers][];
-    dz[layers - 1] = new double[n * k];
-    double value = loss.valueAndOutputGradient(f.output(), n, k, batch, dz[layers - 1]);
+    dz[layers - 1] = dzLast;
     for (int l = layers - 1; l >= 0; l--) {
       int in = sizes[l];
       int out = sizes[l + 1];
       double[] dzl = dz[l];
-      // dW_l (out x in) += dZ_l^T (out x n) . A_l (n x in), written in place into the gradient.
-      Blas.gemmTN(out, in, n, 1.0, dzl, 0, f.input(l), 0, 1.0, gradient, weightOffsets[l]);
-      // db_l (out) += column sums of dZ_l (n x out), rows in order.
-      int bo = biasOffsets[l];
-      for (int i = 0; i < n; i++) {
-        int row = i * out;
-        for (int o = 0; o < out; o++) {
-          gradient[bo + o] += dzl[row + o];
+      if (gradient != null) {
+        // dW_l (out x in) += dZ_l^T (out x n) . A_l (n x in), written in place into the gradient.
+        Blas.gemmTN(out, in, n, 1.0, dzl, 0, f.input(l), 0, 1.0, gradient, weightOffsets[l]);
+        // db_l (out) += column sums of dZ_l (n x out), rows in order.
+        int bo = biasOffsets[l];
+        for (int i = 0; i < n; i++) {
+          int row = i * out;
+          for (int o = 0; o < out; o++) {
+            gradient[bo + o] += dzl[row + o];
+          }
         }
       }
       if (l > 0) {
@@ -275,7 +316,7 @@ public final class MultilayerPerceptron implements Serializable {
         dz[l - 1] = da;
       }
     }
-    return new Backprop(f, value, dz);
+    return dz;
   }
 
   /**

@@ -1,0 +1,122 @@
+package org.lbfgsbeam.core.kfac;
+
+import org.apache.commons.math3.linear.CholeskyDecomposition;
+import org.apache.commons.math3.linear.NonPositiveDefiniteMatrixException;
+import org.apache.commons.math3.linear.RealMatrix;
+import org.lbfgsbeam.core.Checks;
+import org.lbfgsbeam.core.nn.Blas;
+
+/**
+ * K-FAC with factored Tikhonov damping (Martens &amp; Grosse, ICML 2015, &sect;6.3): instead of the
+ * exact damping (G &otimes; A + &gamma;I)<sup>&minus;1</sup>, which does not factor, each factor gets
+ * its own share of &gamma;,
+ * <pre>
+ *   &pi; = sqrt( (tr(A)/dim A) / (tr(G)/dim G) )
+ *   A<sub>&gamma;</sub> = A + &pi;&radic;&gamma; I,   G<sub>&gamma;</sub> = G + (&radic;&gamma;/&pi;) I
+ *   V = G<sub>&gamma;</sub><sup>&minus;1</sup> &nabla;W&#773; A<sub>&gamma;</sub><sup>&minus;1</sup>  = ((G<sub>&gamma;</sub> &otimes; A<sub>&gamma;</sub>)<sup>&minus;1</sup> vec(&nabla;W&#773;))
+ * </pre>
+ * G<sub>&gamma;</sub> &otimes; A<sub>&gamma;</sub> = G &otimes; A + &radic;&gamma;(&pi; G &otimes; I + &pi;<sup>&minus;1</sup> I &otimes; A) + &gamma;I:
+ * the exact damping plus a cross term, and &pi; (the ratio of the average eigenvalues) minimises the
+ * norm of that cross term's bound (their eq. 17&ndash;18). The damped factors are symmetrised and
+ * inverted once per inverse update by Cholesky (commons-math {@link CholeskyDecomposition}, the
+ * inverse from the factor's triangular solves against I); each step is then two dgemms:
+ * (d<sub>out</sub> &times; d<sub>out</sub>)(d<sub>out</sub> &times; (d<sub>in</sub>+1)), then
+ * (d<sub>out</sub> &times; (d<sub>in</sub>+1))((d<sub>in</sub>+1) &times; (d<sub>in</sub>+1)).
+ */
+public final class TikhonovPreconditioner implements KfacLayerPreconditioner {
+  private static final long serialVersionUID = 1L;
+
+  private final int dimA;
+  private final int dimG;
+  private final double[] inverseA;
+  private final double[] inverseG;
+  private final double pi;
+
+  private TikhonovPreconditioner(int dimA, int dimG, double[] inverseA, double[] inverseG,
+      double pi) {
+    this.dimA = dimA;
+    this.dimG = dimG;
+    this.inverseA = inverseA;
+    this.inverseG = inverseG;
+    this.pi = pi;
+  }
+
+  /**
+   * The damped inverses of A (dimA&times;dimA) and G (dimG&times;dimG), or null when a factor, &pi;
+   * or an inverse is not finite or a damped factor is not positive definite (the caller then uses
+   * the plain gradient, see {@link LayerDirection}).
+   *
+   * @param damping &gamma; &gt; 0
+   */
+  public static TikhonovPreconditioner of(double[] a, int dimA, double[] g, int dimG,
+      double damping) {
+    checkFactors(a, dimA, g, dimG, damping);
+    if (!SymmetricMatrices.allFinite(a) || !SymmetricMatrices.allFinite(g)) {
+      return null;
+    }
+    double pi = Math.sqrt((SymmetricMatrices.trace(a, dimA) / dimA)
+        / (SymmetricMatrices.trace(g, dimG) / dimG));
+    if (!(pi > 0) || !Double.isFinite(pi)) {
+      return null; // tr(G) = 0 (no curvature yet) or tr(A) <= 0
+    }
+    double root = Math.sqrt(damping);
+    double[] inverseA = choleskyInverse(SymmetricMatrices.symmetrized(a, dimA, pi * root));
+    double[] inverseG = choleskyInverse(SymmetricMatrices.symmetrized(g, dimG, root / pi));
+    if (inverseA == null || inverseG == null) {
+      return null;
+    }
+    return new TikhonovPreconditioner(dimA, dimG, inverseA, inverseG, pi);
+  }
+
+  static void checkFactors(double[] a, int dimA, double[] g, int dimG, double damping) {
+    Checks.checkArgument(dimA >= 1 && dimG >= 1,
+        "factor orders must be positive, but were: %s, %s", dimA, dimG);
+    Checks.checkArgument(a != null && a.length == dimA * dimA,
+        "A must hold %s x %s values, but had: %s", dimA, dimA, a == null ? "null" : a.length);
+    Checks.checkArgument(g != null && g.length == dimG * dimG,
+        "G must hold %s x %s values, but had: %s", dimG, dimG, g == null ? "null" : g.length);
+    Checks.checkArgument(damping > 0 && Double.isFinite(damping),
+        "damping must be finite and > 0, but was: %s", damping);
+  }
+
+  /** The inverse of a symmetric matrix by Cholesky, or null if not positive definite or finite. */
+  private static double[] choleskyInverse(RealMatrix m) {
+    try {
+      // Symmetric already (threshold 0 on asymmetry); only a non-positive pivot fails.
+      CholeskyDecomposition c = new CholeskyDecomposition(m, 0.0, 0.0);
+      double[] inverse = SymmetricMatrices.rowMajor(c.getSolver().getInverse());
+      return SymmetricMatrices.allFinite(inverse) ? inverse : null;
+    } catch (NonPositiveDefiniteMatrixException e) {
+      return null;
+    }
+  }
+
+  /** &pi;, the split of the damping between the factors. */
+  public double pi() {
+    return pi;
+  }
+
+  @Override
+  public int dimA() {
+    return dimA;
+  }
+
+  @Override
+  public int dimG() {
+    return dimG;
+  }
+
+  @Override
+  public double[] apply(double[] gradient) {
+    Checks.checkArgument(gradient != null && gradient.length == dimG * dimA,
+        "gradient must hold %s x %s values, but had: %s", dimG, dimA,
+        gradient == null ? "null" : gradient.length);
+    double[] t = new double[dimG * dimA];
+    // T (d_out x dimA) = G_damped^-1 (d_out x d_out) . gradient (d_out x dimA)
+    Blas.gemm(dimG, dimA, dimG, 1.0, inverseG, 0, gradient, 0, 0.0, t, 0);
+    double[] v = new double[dimG * dimA];
+    // V (d_out x dimA) = T (d_out x dimA) . A_damped^-1 (dimA x dimA)
+    Blas.gemm(dimG, dimA, dimA, 1.0, t, 0, inverseA, 0, 0.0, v, 0);
+    return v;
+  }
+}
