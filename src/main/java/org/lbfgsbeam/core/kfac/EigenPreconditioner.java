@@ -1,9 +1,8 @@
 package org.lbfgsbeam.core.kfac;
 
-import org.apache.commons.math3.linear.EigenDecomposition;
-import org.apache.commons.math3.linear.RealMatrix;
 import org.lbfgsbeam.core.Checks;
 import org.lbfgsbeam.core.nn.Blas;
+import org.lbfgsbeam.core.nn.Lapack;
 
 /**
  * K-FAC with the exact damping of the Kronecker product through the factors' eigendecompositions,
@@ -16,8 +15,8 @@ import org.lbfgsbeam.core.nn.Blas;
  * <pre>
  *   V = Q<sub>G</sub> [ (Q<sub>G</sub><sup>T</sup> &nabla;W&#773; Q<sub>A</sub>) ./ (&lambda;<sub>G</sub> &lambda;<sub>A</sub><sup>T</sup> + &gamma;) ] Q<sub>A</sub><sup>T</sup>   = (G &otimes; A + &gamma;I)<sup>&minus;1</sup> vec(&nabla;W&#773;)
  * </pre>
- * The factors are symmetrised and decomposed once per inverse update (commons-math
- * {@link EigenDecomposition}: Householder tridiagonalisation and implicit QL), eigenvalues below 0
+ * The factors are symmetrised and decomposed once per inverse update (LAPACK's
+ * divide-and-conquer {@code dsyevd} through {@link Lapack}), eigenvalues below 0
  * (rounding on a positive semi-definite factor) are clamped to 0 as KAISA does, and the divisor
  * 1/(&lambda;<sub>G</sub> &lambda;<sub>A</sub><sup>T</sup> + &gamma;) is precomputed (KAISA's
  * {@code prediv_eigenvalues}). Each step is four dgemms and one element-wise product.
@@ -75,20 +74,20 @@ public final class EigenPreconditioner implements KfacLayerPreconditioner {
    * Q (row-major, eigenvectors in the columns) with the eigenvalues, clamped at 0, in
    * {@code lambda}; null if the decomposition fails or is not finite.
    */
-  private static double[] eigen(RealMatrix m, double[] lambda) {
-    EigenDecomposition e;
-    try {
-      e = new EigenDecomposition(m);
-    } catch (RuntimeException failure) { // MaxCountExceededException, MathArithmeticException
+  private static double[] eigen(double[] m, double[] lambda) {
+    if (!SymmetricMatrices.allFinite(m)) {
       return null;
     }
-    double[] values = e.getRealEigenvalues();
-    for (int j = 0; j < lambda.length; j++) {
-      lambda[j] = Math.max(0.0, values[j]);
+    double[] q = Lapack.symmetricEigen(m, lambda.length, lambda);
+    if (q == null) {
+      return null;
     }
-    double[] q = SymmetricMatrices.rowMajor(e.getV());
+    for (int j = 0; j < lambda.length; j++) {
+      lambda[j] = Math.max(0.0, lambda[j]);
+    }
     return SymmetricMatrices.allFinite(q) && SymmetricMatrices.allFinite(lambda) ? q : null;
   }
+
 
   @Override
   public int dimA() {

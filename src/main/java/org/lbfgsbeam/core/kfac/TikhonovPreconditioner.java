@@ -1,10 +1,8 @@
 package org.lbfgsbeam.core.kfac;
 
-import org.apache.commons.math3.linear.CholeskyDecomposition;
-import org.apache.commons.math3.linear.NonPositiveDefiniteMatrixException;
-import org.apache.commons.math3.linear.RealMatrix;
 import org.lbfgsbeam.core.Checks;
 import org.lbfgsbeam.core.nn.Blas;
+import org.lbfgsbeam.core.nn.Lapack;
 
 /**
  * K-FAC with factored Tikhonov damping (Martens &amp; Grosse, ICML 2015, &sect;6.3): instead of the
@@ -18,8 +16,8 @@ import org.lbfgsbeam.core.nn.Blas;
  * G<sub>&gamma;</sub> &otimes; A<sub>&gamma;</sub> = G &otimes; A + &radic;&gamma;(&pi; G &otimes; I + &pi;<sup>&minus;1</sup> I &otimes; A) + &gamma;I:
  * the exact damping plus a cross term, and &pi; (the ratio of the average eigenvalues) minimises the
  * norm of that cross term's bound (their eq. 17&ndash;18). The damped factors are symmetrised and
- * inverted once per inverse update by Cholesky (commons-math {@link CholeskyDecomposition}, the
- * inverse from the factor's triangular solves against I); each step is then two dgemms:
+ * inverted once per inverse update by Cholesky (LAPACK {@code dpotrf}, then {@code dpotri} for the
+ * inverse, through {@link Lapack}); each step is then two dgemms:
  * (d<sub>out</sub> &times; d<sub>out</sub>)(d<sub>out</sub> &times; (d<sub>in</sub>+1)), then
  * (d<sub>out</sub> &times; (d<sub>in</sub>+1))((d<sub>in</sub>+1) &times; (d<sub>in</sub>+1)).
  */
@@ -60,8 +58,8 @@ public final class TikhonovPreconditioner implements KfacLayerPreconditioner {
       return null; // tr(G) = 0 (no curvature yet) or tr(A) <= 0
     }
     double root = Math.sqrt(damping);
-    double[] inverseA = choleskyInverse(SymmetricMatrices.symmetrized(a, dimA, pi * root));
-    double[] inverseG = choleskyInverse(SymmetricMatrices.symmetrized(g, dimG, root / pi));
+    double[] inverseA = choleskyInverse(SymmetricMatrices.symmetrized(a, dimA, pi * root), dimA);
+    double[] inverseG = choleskyInverse(SymmetricMatrices.symmetrized(g, dimG, root / pi), dimG);
     if (inverseA == null || inverseG == null) {
       return null;
     }
@@ -80,16 +78,10 @@ public final class TikhonovPreconditioner implements KfacLayerPreconditioner {
   }
 
   /** The inverse of a symmetric matrix by Cholesky, or null if not positive definite or finite. */
-  private static double[] choleskyInverse(RealMatrix m) {
-    try {
-      // Symmetric already (threshold 0 on asymmetry); only a non-positive pivot fails.
-      CholeskyDecomposition c = new CholeskyDecomposition(m, 0.0, 0.0);
-      double[] inverse = SymmetricMatrices.rowMajor(c.getSolver().getInverse());
-      return SymmetricMatrices.allFinite(inverse) ? inverse : null;
-    } catch (NonPositiveDefiniteMatrixException e) {
-      return null;
-    }
+  private static double[] choleskyInverse(double[] m, int n) {
+    return SymmetricMatrices.allFinite(m) ? Lapack.choleskyInverse(m, n) : null;
   }
+
 
   /** &pi;, the split of the damping between the factors. */
   public double pi() {
