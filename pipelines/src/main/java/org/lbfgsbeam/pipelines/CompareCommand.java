@@ -2,6 +2,7 @@ package org.lbfgsbeam.pipelines;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -31,11 +32,12 @@ import java.util.Set;
  * {@code mlbfgs}) a row of its trace; for full-batch L-BFGS ({@code lbfgs}) an objective
  * evaluation, so its points are its trace rows at their {@code evaluations}, and it gets {@code
  * --max-evaluations} = {@code --max-iterations} = {@code --epochs} with both tolerances 0, so the
- * budget alone stops it. A run that fails or diverges gets a row saying so; the others still run.
+ * budget alone stops it. A run that fails gets a row saying so; one that diverged after writing
+ * trace rows gets its row from them, its message below the table; the others still run.
  */
 final class CompareCommand {
   static final String DEFAULT_RUNS = "sgd:lr=0.05,adam:lr=0.001,mlbfgs:lr=0.05,lbfgs";
-  static final String OPTIMIZERS = "sgd, adam, mlbfgs, lbfgs";
+  static final String OPTIMIZERS = "sgd, adam, mlbfgs, kfac, lbfgs";
   /** The full-batch run's L-BFGS history m. */
   static final int LBFGS_HISTORY = 10;
 
@@ -61,8 +63,10 @@ final class CompareCommand {
       "prints a Markdown table (a row as each run ends) and writes DIR/compare.md, the figures",
       "DIR/figures/*.png (validation accuracy against epoch and against seconds, train loss",
       "against epoch on a log scale; a line per run) and each run in DIR/runs/<run>/ (<run>:",
-      "the entry of --runs with ':' as '_'). A run that fails or diverges gets a row saying why",
-      "and the others still run; its trace so far is drawn in the accuracy figures only.",
+      "the entry of --runs with ':' as '_'). A run that fails gets a row saying why; one that",
+      "diverged after some epochs gets its row from its trace so far (final accuracy: diverged)",
+      "and its message below the table; the others still run; its trace so far is drawn in the",
+      "accuracy figures only.",
       "",
       "  --data FILE           training set: LIBSVM, or IDX images (labels beside) (required)",
       "  --validation FILE     held-out set, scored after every epoch (required)",
@@ -80,7 +84,9 @@ final class CompareCommand {
       "                        " + OPTIMIZERS + " and S constant | cosine | step; unset settings",
       "                        are train's defaults; momentum: sgd, mlbfgs; lbfgs takes none;",
       "                        mlbfgs also history=M, pair-period=T, averaging=B, kl-clip=K,",
-      "                        history-precision=double|float",
+      "                        history-precision=double|float; kfac also damping=G,",
+      "                        kl-clip=K, inversion=eigen|tikhonov, fisher=empirical|true,",
+      "                        factor-interval=N, inverse-interval=N",
       "                        (default " + DEFAULT_RUNS + ")",
       "  --lbfgs-lambda L      lbfgs: L2 on the weights (default 1e-5); history "
           + LBFGS_HISTORY + ". The",
@@ -104,10 +110,13 @@ final class CompareCommand {
   private static final Set<String> VALUED = Set.of("data", "validation", "hidden", "activation",
       "epochs", "batch-size", "seed", "threads", "target", "runs", "lbfgs-lambda", "output");
   private static final Set<String> SETTINGS = Set.of("lr", "schedule", "momentum", "weight-decay",
-      "history", "pair-period", "averaging", "kl-clip", "history-precision");
-  /** The settings only mL-BFGS takes, passed to train as {@code --KEY VALUE}. */
-  private static final Set<String> MLBFGS_SETTINGS = Set.of("history", "pair-period", "averaging",
-      "kl-clip", "history-precision");
+      "history", "pair-period", "averaging", "kl-clip", "history-precision", "damping",
+      "inversion", "fisher", "factor-interval", "inverse-interval");
+  /** The settings only mL-BFGS or K-FAC take (passed to train as {@code --KEY VALUE}), by optimiser. */
+  private static final Map<String, Set<String>> OWN_SETTINGS = Map.of(
+      "mlbfgs", Set.of("history", "pair-period", "averaging", "kl-clip", "history-precision"),
+      "kfac", Set.of("damping", "kl-clip", "inversion", "fisher", "factor-interval",
+          "inverse-interval"));
 
   private CompareCommand() {}
 
@@ -208,7 +217,13 @@ final class CompareCommand {
         if (status != 0) {
           String what = tail.last.contains("not finite") || tail.last.contains(" diverged: ")
               ? "diverged" : "failed";
-          row = failed(run.label(), what, "exit " + status + ": " + tail.last);
+          if (what.equals("diverged") && curve != null && curve.epoch().length > 0) {
+            // What it reached before it diverged still counts; the message goes below the table.
+            row = divergedRow(run.label(), curve, target);
+            remarks.add(run.label() + ": exit " + status + ": " + tail.last);
+          } else {
+            row = failed(run.label(), what, "exit " + status + ": " + tail.last);
+          }
           legend = run.label() + " (" + what + ")";
         } else {
           JsonNode summary = new ObjectMapper().readTree(runDir.resolve("summary.json").toFile());
@@ -253,7 +268,7 @@ final class CompareCommand {
     for (String entry : list.split(",", -1)) {
       String[] parts = entry.strip().split(":", -1);
       String name = parts[0];
-      if (!List.of("sgd", "adam", "mlbfgs", "lbfgs").contains(name)) {
+      if (!List.of("sgd", "adam", "mlbfgs", "kfac", "lbfgs").contains(name)) {
         throw badRun("NAME must be one of " + OPTIMIZERS, entry);
       }
       if (name.equals("lbfgs") && parts.length > 1) {
@@ -263,8 +278,10 @@ final class CompareCommand {
       for (int i = 1; i < parts.length; i++) {
         String[] kv = parts[i].split("=", 2);
         if (kv.length != 2 || !SETTINGS.contains(kv[0])) {
-          throw badRun("settings are lr=X, schedule=S, momentum=M, weight-decay=W (and for mlbfgs"
-              + " history=M, pair-period=T, averaging=B, kl-clip=K, history-precision=P)", entry);
+          throw badRun("settings are lr=X, schedule=S, momentum=M, weight-decay=W (for mlbfgs also"
+              + " history=M, pair-period=T, averaging=B, kl-clip=K, history-precision=P; for kfac"
+              + " damping=G, kl-clip=K, inversion=I, fisher=F, factor-interval=N,"
+              + " inverse-interval=N)", entry);
         }
         if (settings.put(kv[0], kv[1]) != null) {
           throw badRun(kv[0] + " is given twice", entry);
@@ -281,11 +298,15 @@ final class CompareCommand {
   }
 
   private static void checkSetting(String optimizer, String key, String value, String entry) {
-    if (MLBFGS_SETTINGS.contains(key) && !optimizer.equals("mlbfgs")) {
-      throw badRun(key + " is an mlbfgs setting", entry);
+    for (Map.Entry<String, Set<String>> own : OWN_SETTINGS.entrySet()) {
+      if (own.getValue().contains(key) && !OWN_SETTINGS.getOrDefault(optimizer, Set.of())
+          .contains(key)) {
+        throw badRun(key + " is a setting of " + (key.equals("kl-clip") ? "mlbfgs and kfac"
+            : own.getKey()), entry);
+      }
     }
     switch (key) {
-      case "history", "pair-period" -> {
+      case "history", "pair-period", "factor-interval", "inverse-interval" -> {
         double v = settingNumber(key, value, entry);
         if (!(v >= 1 && v == Math.rint(v))) {
           throw badRun(key + " must be a positive integer", entry);
@@ -300,6 +321,21 @@ final class CompareCommand {
       case "history-precision" -> {
         if (!List.of("double", "float").contains(value)) {
           throw badRun("history-precision must be double or float", entry);
+        }
+      }
+      case "damping" -> {
+        if (!(settingNumber(key, value, entry) > 0)) {
+          throw badRun("damping must be positive", entry);
+        }
+      }
+      case "inversion" -> {
+        if (!List.of("eigen", "tikhonov").contains(value)) {
+          throw badRun("inversion must be eigen or tikhonov", entry);
+        }
+      }
+      case "fisher" -> {
+        if (!List.of("empirical", "true").contains(value)) {
+          throw badRun("fisher must be empirical or true", entry);
         }
       }
       case "kl-clip" -> {
@@ -421,6 +457,22 @@ final class CompareCommand {
   }
 
   /** The table row of a finished run, from its curve and summary.json. */
+  /**
+   * The row of a run that diverged after writing {@code curve}: epochs and seconds to the target,
+   * best accuracy and seconds per epoch from its trace so far; "diverged (trace to epoch E)" as its
+   * final accuracy; no memory columns (it wrote no summary).
+   */
+  static String[] divergedRow(String label, Curve curve, double target) {
+    ObjectNode partial = new ObjectMapper().createObjectNode();
+    partial.put("seconds", curve.seconds()[curve.seconds().length - 1]);
+    String[] row = row(label, curve, partial, target);
+    if (row.length > 4) {
+      row[4] = "diverged (trace to epoch " + epochNumber(curve.epoch()[curve.epoch().length - 1])
+          + ")";
+    }
+    return row;
+  }
+
   static String[] row(String label, Curve curve, JsonNode summary, double target) {
     if (curve == null || curve.epoch().length == 0) {
       return failed(label, "failed", "no trace rows");

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.core.kfac.KfacOptimizer;
 import org.lbfgsbeam.core.nn.Activation;
 import org.lbfgsbeam.core.nn.Blas;
 import org.lbfgsbeam.core.nn.DenseBatch;
@@ -39,7 +40,7 @@ import org.lbfgsbeam.transforms.BeamStochastic;
  */
 final class StochasticTrainCommand {
   static final String HELP = String.join("\n",
-      "usage: train --model mlp --optimizer sgd|adam|mlbfgs --data FILE --output DIR [options]",
+      "usage: train --model mlp --optimizer sgd|adam|mlbfgs|kfac --data FILE --output DIR [options]",
       "",
       "Stochastic training of a multilayer perceptron: epochs of mini-batches in an order fixed by",
       "--seed, each mini-batch's gradient summed over --shards in order (the same bits on any",
@@ -56,7 +57,9 @@ final class StochasticTrainCommand {
       "  --hidden SIZES, --activation NAME, --loss NAME",
       "                              the network, as for --model mlp (default 256, relu,",
       "                              cross-entropy)",
-      "  --optimizer NAME            sgd | adam | mlbfgs (lbfgs: full-batch L-BFGS, train --help)",
+      "  --optimizer NAME            sgd | adam | mlbfgs | kfac (lbfgs: full-batch L-BFGS,",
+      "                              train --help); kfac runs on --runner local for now, one",
+      "                              block per layer",
       "  --epochs N                  passes over the training set (default 20)",
       "  --batch-size N              examples per step (default 128)",
       "  --shards S                  parts of a mini-batch summed in order (default 2)",
@@ -73,6 +76,7 @@ final class StochasticTrainCommand {
       "                              adamw decoupled (default 0)",
       "  --decoupled-weight-decay    adam: AdamW's decoupled weight decay",
       MlbfgsOptions.HELP,
+      KfacOptions.HELP,
       "  --seed N                    initialisation and mini-batch order (default 1)",
       "  --max-block-size N          blocks: a layer, or slices of at most N parameters",
       "                              (default 100000: the mL-BFGS blocks spread over the",
@@ -83,7 +87,8 @@ final class StochasticTrainCommand {
       "threads", "hidden", "activation", "loss", "optimizer", "epochs", "batch-size", "shards",
       "learning-rate", "schedule", "lr-step-epochs", "lr-gamma", "warmup-steps", "momentum",
       "weight-decay", "seed", "max-block-size", "model", "runner", "history", "pair-period",
-      "averaging", "kl-clip", "history-precision", "flink-master");
+      "averaging", "kl-clip", "history-precision", "flink-master", "damping", "factor-decay",
+      "factor-interval", "inverse-interval", "inversion", "fisher");
   private static final Set<String> FLAGS = Set.of("overwrite", "nesterov",
       "decoupled-weight-decay", "help");
 
@@ -129,7 +134,14 @@ final class StochasticTrainCommand {
     long seed = cl.integer("seed", 1);
     int maxBlock = positive(cl, "max-block-size", 100_000);
     String name = cl.string("optimizer", "");
-    StochasticOptimizer optimizer = optimizer(cl, name);
+    if (!List.of("sgd", "adam", "mlbfgs", "kfac").contains(name)) {
+      throw new CommandLine.UsageException(
+          "--optimizer must be one of lbfgs, sgd, adam, mlbfgs, kfac, but was: " + name);
+    }
+    if (name.equals("kfac") && !runner.equals("local")) {
+      throw new CommandLine.UsageException("--optimizer kfac runs on --runner local for now, not "
+          + runner);
+    }
     double lr = cl.number("learning-rate", switch (name) {
       case "adam" -> 1e-3;
       default -> 0.05;
@@ -170,7 +182,9 @@ final class StochasticTrainCommand {
     DenseBatch validationSet = validation == null ? null : whole(validation);
     int stepsPerEpoch = (train.numExamples() + batchSize - 1) / batchSize;
     LearningRateSchedule schedule = schedule(cl, lr, (long) epochs * stepsPerEpoch, stepsPerEpoch);
-    BlockLayout layout = BlockLayout.layers(net, maxBlock);
+    StochasticOptimizer optimizer = optimizer(cl, name, net, seed);
+    BlockLayout layout = optimizer instanceof KfacOptimizer k ? k.layout()
+        : BlockLayout.layers(net, maxBlock);
     MiniBatchTrainer.Options options = new MiniBatchTrainer.Options(epochs, batchSize, seed,
         shards, threads, schedule);
 
@@ -279,7 +293,8 @@ final class StochasticTrainCommand {
     TrainCommand.writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  static StochasticOptimizer optimizer(CommandLine cl, String name) {
+  static StochasticOptimizer optimizer(CommandLine cl, String name, MultilayerPerceptron net,
+      long seed) {
     double momentum = cl.number("momentum", 0.9);
     double weightDecay = cl.number("weight-decay", 0);
     try {
@@ -290,8 +305,9 @@ final class StochasticTrainCommand {
             ? Adam.defaults().withDecoupledWeightDecay(weightDecay)
             : Adam.defaults().withWeightDecay(weightDecay);
         case "mlbfgs" -> MlbfgsOptions.optimizer(cl, momentum, weightDecay);
+        case "kfac" -> KfacOptions.optimizer(cl, net, momentum, weightDecay, seed);
         default -> throw new CommandLine.UsageException(
-            "--optimizer must be one of lbfgs, sgd, adam, mlbfgs, but was: " + name);
+            "--optimizer must be one of lbfgs, sgd, adam, mlbfgs, kfac, but was: " + name);
       };
     } catch (IllegalArgumentException e) {
       throw new CommandLine.UsageException(e.getMessage());

@@ -127,15 +127,32 @@ class CompareCommandTest {
     assertEquals(0, run.status(), run.err());
     List<String[]> rows = rows(run.out());
     assertEquals(2, rows.size(), run.out());
-    assertTrue(rows.get(0)[1].startsWith("diverged (exit 2: "), rows.get(0)[1]);
-    // Either guard stops it: a non-finite step, or a loss 100 times the first epoch's.
-    assertTrue(rows.get(0)[1].contains("not finite") || rows.get(0)[1].contains("sgd diverged: "),
-        rows.get(0)[1]);
-    assertTrue(rows.get(0)[3].isEmpty(), run.out());
+    // Either guard stops it: a non-finite step (no trace row: the row says why), or a loss 100
+    // times the first epoch's (its trace so far makes the row, the message goes below the table).
+    String[] row = rows.get(0);
+    if (row[1].startsWith("diverged (exit 2: ")) {
+      assertTrue(row[1].contains("not finite") || row[1].contains("sgd diverged: "), row[1]);
+      assertTrue(row[3].isEmpty(), run.out());
+    } else {
+      assertTrue(row[4].startsWith("diverged (trace to epoch "), run.out());
+      assertTrue(run.out().contains("sgd:lr=1e6: exit 2: ") && run.out().contains("diverged"),
+          run.out());
+    }
     Double.parseDouble(rows.get(1)[4]);
     for (String figure : FIGURES) {
       assertTrue(Files.isRegularFile(dir.resolve("figures").resolve(figure)), figure);
     }
+  }
+
+  @Test
+  void aRunThatDivergedLateKeepsWhatItReached() throws Exception {
+    Path trace = tmp.resolve("late.csv");
+    Files.writeString(trace, String.join("\n", StochasticTrainCommand.HEADER,
+        "1,10,0.5,0.45,0.84,2.0", "2,20,0.4,0.40,0.885,4.0", "3,30,900.0,50.0,0.11,6.5", ""));
+    String[] row = CompareCommand.divergedRow("mlbfgs:lr=0.1", CompareCommand.readCurve(trace),
+        0.88);
+    assertEquals(List.of("mlbfgs:lr=0.1", "2", "4.00", "0.8850 (2)",
+        "diverged (trace to epoch 3)", "2.17", "", ""), List.of(row));
   }
 
   @Test
@@ -158,6 +175,18 @@ class CompareCommandTest {
   }
 
   @Test
+  void kfacSettingsReachTrain() {
+    CompareCommand.Run run = CompareCommand.parseRuns(
+        "kfac:lr=0.1:damping=0.01:kl-clip=0.002:inversion=tikhonov:fisher=true"
+            + ":factor-interval=5:inverse-interval=20").get(0);
+    String args = String.join(" ", CompareCommand.optimizerArgs(run, 3, 1e-5));
+    for (String expected : List.of("--damping 0.01", "--kl-clip 0.002", "--inversion tikhonov",
+        "--fisher true", "--factor-interval 5", "--inverse-interval 20")) {
+      assertTrue(args.contains(expected), args);
+    }
+  }
+
+  @Test
   void mlbfgsSettingsReachTrain() {
     CompareCommand.Run run = CompareCommand.parseRuns(
         "mlbfgs:lr=0.1:history=5:pair-period=20:averaging=0.99:kl-clip=0.05").get(0);
@@ -172,7 +201,9 @@ class CompareCommandTest {
   @ValueSource(strings = {"sgd:lr=0.05,rmsprop", "sgd:lr=-1", "sgd:lr=abc", "lbfgs:lr=0.1",
       "adam:momentum=0.9", "sgd:momentum=1", "sgd:schedule=linear", "sgd:foo=1",
       "sgd:lr=0.1:lr=0.2", "sgd:lr=0.1,sgd:lr=0.1", "sgd,,adam", "sgd:lr", "sgd:kl-clip=0.1",
-      "mlbfgs:history=0", "mlbfgs:pair-period=2.5", "mlbfgs:averaging=1", "mlbfgs:kl-clip=0"})
+      "mlbfgs:history=0", "mlbfgs:pair-period=2.5", "mlbfgs:averaging=1", "mlbfgs:kl-clip=0",
+      "sgd:damping=1", "kfac:inversion=lu", "kfac:history=5", "kfac:fisher=fake",
+      "kfac:inverse-interval=0", "adam:kl-clip=0.1"})
   void aBadRunsEntryIsOneLineAndWritesNothing(String runs) {
     Path dir = tmp.resolve("bad");
     TrainCommandTest.Run run = compare(dir, runs);

@@ -21,7 +21,7 @@ class StochasticTrainCommandTest {
   Path tmp;
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"sgd", "adam", "mlbfgs"})
+  @ValueSource(strings = {"sgd", "adam", "mlbfgs", "kfac"})
   void trainsAndWritesTheRun(String optimizer) throws Exception {
     String data = SharedData.file("heart_scale.libsvm").toString();
     Path run = tmp.resolve(optimizer);
@@ -99,16 +99,20 @@ class StochasticTrainCommandTest {
         List.of("--optimizer", "sgd", "--learning-rate", "-1"),
         List.of("--optimizer", "sgd", "--momentum", "1.5"),
         List.of("--optimizer", "adam", "--schedule", "linear"),
-        List.of("--optimizer", "sgd", "--epochs", "0"));
+        List.of("--optimizer", "sgd", "--epochs", "0"),
+        List.of("--optimizer", "kfac", "--runner", "flink"),
+        List.of("--optimizer", "kfac", "--inversion", "lu"));
     List<String> messages = List.of(
-        "--optimizer must be one of lbfgs, sgd, adam, mlbfgs, but was: rmsprop",
+        "--optimizer must be one of lbfgs, sgd, adam, mlbfgs, kfac, but was: rmsprop",
         "--optimizer sgd runs on --runner local, direct or flink, not beam-flink"
             + " (full-batch L-BFGS, --optimizer lbfgs, runs on every runner)",
         "--flink-master must be [local] or host:port, but was: nowhere",
         "--learning-rate must be finite and positive, but was: -1.0",
         "momentum must be in [0, 1), but was: 1.5",
         "--schedule must be one of constant, cosine, step, but was: linear",
-        "--epochs must be positive, but was: 0");
+        "--epochs must be positive, but was: 0",
+        "--optimizer kfac runs on --runner local for now, not flink",
+        "--inversion must be one of eigen, tikhonov, but was: lu");
     for (int i = 0; i < cases.size(); i++) {
       List<String> args = new java.util.ArrayList<>(List.of("train", "--model", "mlp", "--data",
           data, "--output", out));

@@ -19,10 +19,31 @@ public final class AugmentedLayout {
   /** W&#773; of layer l read from {@code vector} (&theta; or a gradient), a new array. */
   public static double[] gather(MultilayerPerceptron net, int l, double[] vector) {
     check(net, vector);
-    int in = net.inputs(l);
-    int out = net.outputs(l);
-    int wo = net.weightOffset(l);
-    int bo = net.biasOffset(l);
+    return gather(vector, net.weightOffset(l), net.biasOffset(l), net.inputs(l), net.outputs(l));
+  }
+
+  /** Writes W&#773; of layer l into its places in {@code vector}. */
+  public static void scatter(MultilayerPerceptron net, int l, double[] wbar, double[] vector) {
+    check(net, vector);
+    scatter(wbar, vector, net.weightOffset(l), net.biasOffset(l), net.inputs(l), net.outputs(l));
+  }
+
+  /**
+   * W&#773; of a d<sub>in</sub> &rarr; d<sub>out</sub> layer from the layer's own slice of a vector
+   * (W then b, as the network lays them out: what a block of one layer holds), a new array.
+   */
+  public static double[] gatherSlice(int inputs, int outputs, double[] slice) {
+    checkSlice(inputs, outputs, slice);
+    return gather(slice, 0, outputs * inputs, inputs, outputs);
+  }
+
+  /** Writes W&#773; into the layer's own slice (see {@link #gatherSlice}). */
+  public static void scatterSlice(int inputs, int outputs, double[] wbar, double[] slice) {
+    checkSlice(inputs, outputs, slice);
+    scatter(wbar, slice, 0, outputs * inputs, inputs, outputs);
+  }
+
+  private static double[] gather(double[] vector, int wo, int bo, int in, int out) {
     double[] wbar = new double[out * (in + 1)];
     for (int o = 0; o < out; o++) {
       System.arraycopy(vector, wo + o * in, wbar, o * (in + 1), in);
@@ -31,20 +52,20 @@ public final class AugmentedLayout {
     return wbar;
   }
 
-  /** Writes W&#773; of layer l into its places in {@code vector}. */
-  public static void scatter(MultilayerPerceptron net, int l, double[] wbar, double[] vector) {
-    check(net, vector);
-    int in = net.inputs(l);
-    int out = net.outputs(l);
+  private static void scatter(double[] wbar, double[] vector, int wo, int bo, int in, int out) {
     Checks.checkArgument(wbar != null && wbar.length == out * (in + 1),
-        "wbar of layer %s must hold %s x %s values, but had: %s", l, out, in + 1,
+        "wbar of a %s -> %s layer must hold %s x %s values, but had: %s", in, out, out, in + 1,
         wbar == null ? "null" : wbar.length);
-    int wo = net.weightOffset(l);
-    int bo = net.biasOffset(l);
     for (int o = 0; o < out; o++) {
       System.arraycopy(wbar, o * (in + 1), vector, wo + o * in, in);
       vector[bo + o] = wbar[o * (in + 1) + in];
     }
+  }
+
+  private static void checkSlice(int inputs, int outputs, double[] slice) {
+    Checks.checkArgument(slice != null && slice.length == outputs * (inputs + 1),
+        "the slice of a %s -> %s layer must hold %s values, but had: %s", inputs, outputs,
+        outputs * (inputs + 1), slice == null ? "null" : slice.length);
   }
 
   private static void check(MultilayerPerceptron net, double[] vector) {

@@ -10,7 +10,8 @@ import org.lbfgsbeam.core.Checks;
  * d<sub>out</sub>&times;(d<sub>in</sub>+1), and the number of steps that fell back to the plain
  * gradient. Plain data, mutated in place by {@link Kfac}.
  */
-public final class KfacLayerState {
+public final class KfacLayerState implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   private final int layer;
   private final int inputs;
   private final int outputs;

@@ -100,6 +100,40 @@ public final class KroneckerFactors implements Serializable {
     return new KroneckerFactors(inputs, outputs, sa, sg, rows + other.rows);
   }
 
+  /**
+   * How many doubles {@link #packInto} writes for a d<sub>in</sub> &rarr; d<sub>out</sub> layer:
+   * A, then G, then the row count.
+   */
+  public static int packedLength(int inputs, int outputs) {
+    return (inputs + 1) * (inputs + 1) + outputs * outputs + 1;
+  }
+
+  /**
+   * Writes A, G and the row count (exact as a double below 2<sup>53</sup>) from {@code offset}, so
+   * that the factors travel with the gradient as plain doubles; adding two packed forms entry by
+   * entry is {@link #plus}.
+   */
+  public void packInto(double[] out, int offset) {
+    System.arraycopy(a, 0, out, offset, a.length);
+    System.arraycopy(g, 0, out, offset + a.length, g.length);
+    out[offset + a.length + g.length] = rows;
+  }
+
+  /** The factors of a d<sub>in</sub> &rarr; d<sub>out</sub> layer packed at {@code offset}. */
+  public static KroneckerFactors unpack(double[] packed, int offset, int inputs, int outputs) {
+    int da = (inputs + 1) * (inputs + 1);
+    int dg = outputs * outputs;
+    Checks.checkArgument(offset >= 0 && (long) offset + da + dg + 1 <= packed.length,
+        "packed factors of a %s -> %s layer need %s values from %s, but the array has %s", inputs,
+        outputs, da + dg + 1, offset, packed.length);
+    double rows = packed[offset + da + dg];
+    Checks.checkArgument(rows >= 1 && rows == Math.rint(rows),
+        "the packed row count must be a positive integer, but was: %s", rows);
+    return new KroneckerFactors(inputs, outputs,
+        java.util.Arrays.copyOfRange(packed, offset, offset + da),
+        java.util.Arrays.copyOfRange(packed, offset + da, offset + da + dg), (long) rows);
+  }
+
   /** d<sub>in</sub>, the layer's input width (A is (d<sub>in</sub>+1)<sup>2</sup>). */
   public int inputs() {
     return inputs;

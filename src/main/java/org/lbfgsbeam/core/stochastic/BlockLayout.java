@@ -54,7 +54,7 @@ public final class BlockLayout implements Serializable {
       int from = net.weightOffset(l);
       int to = net.biasOffset(l) + net.outputs(l);
       int size = to - from;
-      int slices = (size + maxBlockSize - 1) / maxBlockSize;
+      int slices = (int) ((size + (long) maxBlockSize - 1) / maxBlockSize); // no overflow
       for (int s = 0; s < slices; s++) {
         starts.add(from + (int) ((long) s * size / slices));
       }

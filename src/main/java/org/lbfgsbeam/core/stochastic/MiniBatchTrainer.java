@@ -1,6 +1,7 @@
 package org.lbfgsbeam.core.stochastic;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -24,6 +25,11 @@ import org.lbfgsbeam.core.nn.MultilayerPerceptron;
  * batch size, the shards and the blocks, never on the threads. After every epoch the mean train loss
  * (of the epoch's mini-batch losses, weighted by their sizes) and the validation loss and accuracy
  * are recorded.
+ *
+ * <p>An optimiser that also needs statistics of the shards' passes (a {@link
+ * ShardStatisticsOptimizer}, K-FAC's factors) gets them on the steps it asks for: the shards
+ * evaluate with its {@code shardPartial}, the statistics are summed element-wise in shard order and
+ * offered to every block before its partials.
  *
  * <p>The run stops as {@link TrainingGuards} says: a step whose loss or gradient is not finite, an
  * epoch that ends with non-finite parameters or a mean train loss far above the first epoch's. No
@@ -135,13 +141,33 @@ public final class MiniBatchTrainer implements AutoCloseable {
         int[] rows = order.step(permutation, s);
         List<DenseBatch> parts = shards(train, rows, options.shards());
         assemble(theta, layout, flat);
-        double[][] partials = map(parts.size(), p -> sum.shardPartial(List.of(parts.get(p)), flat));
+        long t = step;
+        ShardStatisticsOptimizer withStatistics = optimizer instanceof ShardStatisticsOptimizer so
+            && so.statisticsDue(t) ? so : null;
+        double[][] partials = map(parts.size(), p -> withStatistics == null
+            ? sum.shardPartial(List.of(parts.get(p)), flat)
+            : withStatistics.shardPartial(t, p, parts.get(p), flat));
+        double[] statistics = null;
+        if (withStatistics != null) {
+          double[][] tails = new double[partials.length][];
+          for (int p = 0; p < partials.length; p++) {
+            tails[p] = Arrays.copyOfRange(partials[p], n + 1, partials[p].length);
+            partials[p] = Arrays.copyOf(partials[p], n + 1);
+          }
+          statistics = sumInBlockOrder(tails, withStatistics.statisticsLength()); // shard order
+        }
         double f = sum.withScale(1.0 / rows.length).sum(partials, flat, gradient);
         TrainingGuards.checkStep(optimizer.name(), epoch, s, f, gradient);
         lossSum += f * rows.length;
-        long t = step;
         double learningRate = options.schedule().at(t);
         double[][] g = map(blocks, b -> layout.slice(gradient, b)); // once per step
+        if (withStatistics != null) {
+          double[] summed = statistics;
+          map(blocks, b -> {
+            withStatistics.offerStatistics(t, states[b], b, summed);
+            return null;
+          });
+        }
         double[][] blockPartials = map(blocks, b -> optimizer.partials(t, states[b], theta[b],
             g[b]));
         double[] reduced = sumInBlockOrder(blockPartials, optimizer.partialCount());

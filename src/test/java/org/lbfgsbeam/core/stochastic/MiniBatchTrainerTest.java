@@ -138,5 +138,7 @@ class MiniBatchTrainerTest {
     BlockLayout cut = BlockLayout.layers(net, 30);
     assertEquals(3 + 1, cut.blocks()); // 88 in 3 slices of 29-30, 27 in one
     assertEquals(115, cut.totalSize());
+    // No cap: a block per layer (the cap's arithmetic must not overflow).
+    assertEquals(layout, BlockLayout.layers(net, Integer.MAX_VALUE));
   }
 }

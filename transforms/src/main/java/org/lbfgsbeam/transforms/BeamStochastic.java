@@ -83,6 +83,10 @@ public final class BeamStochastic {
       MiniBatchTrainer.Options options, MiniBatchTrainer.EpochListener listener,
       PipelineOptions pipelineOptions, String workDirectory) throws IOException {
     MiniBatchTrainer.checkStart(net, theta0, layout);
+    if (optimizer instanceof org.lbfgsbeam.core.stochastic.ShardStatisticsOptimizer) {
+      throw new IllegalArgumentException(optimizer.name() + " needs the shards' statistics"
+          + " (K-FAC's factors), which this runner does not gather yet: use MiniBatchTrainer");
+    }
     Path work = Paths.get(workDirectory).toAbsolutePath();
     Files.createDirectories(work);
     String trainPath = StagedDenseBatch.write(work.resolve("stochastic-train.batch"), train);

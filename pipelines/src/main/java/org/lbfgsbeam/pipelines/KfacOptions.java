@@ -1,0 +1,68 @@
+package org.lbfgsbeam.pipelines;
+
+import java.util.Locale;
+import org.lbfgsbeam.core.kfac.FisherType;
+import org.lbfgsbeam.core.kfac.Kfac;
+import org.lbfgsbeam.core.kfac.KfacInversion;
+import org.lbfgsbeam.core.kfac.KfacOptimizer;
+import org.lbfgsbeam.core.nn.MultilayerPerceptron;
+
+/**
+ * The command line's K-FAC options ({@code --optimizer kfac}): {@code --damping γ},
+ * {@code --kl-clip κ}, {@code --factor-decay β}, {@code --factor-interval},
+ * {@code --inverse-interval}, {@code --inversion eigen|tikhonov}, {@code --fisher empirical|true},
+ * {@code --momentum}, {@code --weight-decay}; every other hyperparameter at {@link Kfac#defaults()}.
+ */
+final class KfacOptions {
+  static final String HELP = String.join("\n",
+      "  --damping G                 kfac: Tikhonov damping gamma (default 0.001)",
+      "  --kl-clip K                 mlbfgs (default 0.005), kfac (default 0.001): the KL clip",
+      "  --factor-decay B            kfac: moving-average decay of the factors (default 0.95)",
+      "  --factor-interval N         kfac: steps between factor updates (default 1)",
+      "  --inverse-interval N        kfac: steps between inverse updates (default 1)",
+      "  --inversion NAME            kfac: eigen (exact damping) | tikhonov (factored, Cholesky)",
+      "                              (default eigen)",
+      "  --fisher NAME               kfac: empirical (the labels) | true (sampled targets, one",
+      "                              more backward pass) (default empirical)");
+
+  private KfacOptions() {}
+
+  static KfacOptimizer optimizer(CommandLine cl, MultilayerPerceptron net, double momentum,
+      double weightDecay, long seed) {
+    Kfac d = Kfac.defaults();
+    Kfac k = d.withDamping(cl.number("damping", d.damping()))
+        .withKlClip(cl.number("kl-clip", d.klClip()))
+        .withFactorDecay(cl.number("factor-decay", d.factorDecay()))
+        .withFactorUpdateInterval(cl.integer("factor-interval", d.factorUpdateInterval()))
+        .withInverseUpdateInterval(cl.integer("inverse-interval", d.inverseUpdateInterval()))
+        .withInversion(inversion(cl.string("inversion", "eigen")))
+        .withFisher(choice(cl, "fisher", "empirical", FisherType.class))
+        .withMomentum(momentum)
+        .withWeightDecay(weightDecay);
+    return KfacOptimizer.of(k, net).withSamplingSeed(seed);
+  }
+
+  private static KfacInversion inversion(String name) {
+    return switch (name) {
+      case "eigen" -> KfacInversion.EIGEN;
+      case "tikhonov" -> KfacInversion.FACTORED_TIKHONOV;
+      default -> throw new CommandLine.UsageException(
+          "--inversion must be one of eigen, tikhonov, but was: " + name);
+    };
+  }
+
+  private static <E extends Enum<E>> E choice(CommandLine cl, String option, String fallback,
+      Class<E> type) {
+    String value = cl.string(option, fallback);
+    try {
+      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      StringBuilder names = new StringBuilder();
+      for (E c : type.getEnumConstants()) {
+        names.append(names.length() == 0 ? "" : ", ").append(c.name().toLowerCase(Locale.ROOT));
+      }
+      throw new CommandLine.UsageException("--" + option + " must be one of " + names
+          + ", but was: " + value);
+    }
+  }
+}

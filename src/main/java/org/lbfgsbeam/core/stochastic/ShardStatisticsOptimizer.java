@@ -1,0 +1,36 @@
+package org.lbfgsbeam.core.stochastic;
+
+import org.lbfgsbeam.core.nn.DenseBatch;
+
+/**
+ * A {@link StochasticOptimizer} whose step needs, beside the mini-batch gradient, statistics that
+ * only the shards' forward and backward passes can give (K-FAC's Kronecker factors of each layer).
+ * On the steps it asks for them ({@link #statisticsDue}), the shards evaluate their part of the
+ * mini-batch with {@link #shardPartial} instead of the plain batch sum; its result is the shard's
+ * usual partial [f<sub>s</sub>, g<sub>s</sub>] followed by {@link #statisticsLength()} statistics.
+ * The statistics of all shards are summed element-wise in shard order (never in arrival order) and
+ * given to every block before its {@link #partials} ({@link #offerStatistics}); the block keeps the
+ * part that concerns it. Packed as plain doubles, the statistics travel the way the gradient does on
+ * every runner.
+ */
+public interface ShardStatisticsOptimizer extends StochasticOptimizer {
+
+  /** Whether step {@code step} (0-based) needs the shards' statistics. */
+  boolean statisticsDue(long step);
+
+  /** How many statistics follow [f, g] in a {@link #shardPartial}. */
+  int statisticsLength();
+
+  /**
+   * Shard {@code shard}'s part of step {@code step}: [f<sub>s</sub>, g<sub>s</sub> (the network's
+   * parameter count), statistics], f<sub>s</sub> and g<sub>s</sub> with the bits of {@code
+   * BatchSum.shardPartial} on the same one batch.
+   */
+  double[] shardPartial(long step, int shard, DenseBatch part, double[] theta);
+
+  /**
+   * Gives block {@code block}'s state the shards' statistics of step {@code step}, summed in shard
+   * order; called before that step's {@link #partials} on every step {@link #statisticsDue}.
+   */
+  void offerStatistics(long step, OptimizerState state, int block, double[] statistics);
+}
