@@ -150,6 +150,15 @@ public enum Loss {
    * @param z the output layer, rows&times;k row-major
    * @param dz rows&times;k row-major, overwritten
    */
+  /**
+   * The loss summed over the batch's rows from the network's outputs z (rows&times;K row-major, not
+   * modified), in the same stable form as training uses (log-sum-exp for cross-entropy, so a
+   * probability that rounds to 0 gives a large finite loss, never infinity).
+   */
+  public double value(double[] z, int rows, int k, DenseBatch batch) {
+    return valueAndOutputGradient(z, rows, k, batch, new double[z.length]);
+  }
+
   abstract double valueAndOutputGradient(double[] z, int rows, int k, DenseBatch batch,
       double[] dz);
 

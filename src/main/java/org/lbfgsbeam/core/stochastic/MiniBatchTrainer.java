@@ -199,36 +199,27 @@ public final class MiniBatchTrainer implements AutoCloseable {
 
   /**
    * The mean loss and the accuracy of {@code theta} on {@code data} (batches of 1000 rows; the loss
-   * is the network's own, cross-entropy or squared error).
+   * is the network's own, cross-entropy or squared error, from the outputs in the stable form
+   * training uses: {@link Loss#value}); a row counts as correct when its largest output is its
+   * label's (or its target's largest).
    */
   public static double[] lossAndAccuracy(MultilayerPerceptron net, double[] theta, DenseBatch data) {
     int k = net.outputs(net.layers() - 1);
-    int d = data.features();
     double loss = 0;
     int correct = 0;
     for (int from = 0; from < data.rows(); from += 1000) {
       int rows = Math.min(1000, data.rows() - from);
-      double[] x = java.util.Arrays.copyOfRange(data.x(), from * d, (from + rows) * d);
-      double[] scores = net.scores(theta, x, rows);
+      int[] index = new int[rows];
       for (int i = 0; i < rows; i++) {
-        int off = i * k;
-        int best = 0;
-        for (int c = 1; c < k; c++) {
-          if (scores[off + c] > scores[off + best]) {
-            best = c;
-          }
-        }
+        index[i] = from + i;
+      }
+      DenseBatch chunk = gather(data, index, 0, rows);
+      double[] z = net.forward(theta, chunk).output();
+      loss += net.loss().value(z, rows, k, chunk);
+      for (int i = 0; i < rows; i++) {
         int y = data.hasLabels() ? data.labels()[from + i] : argmax(data.targets(), (from + i) * k, k);
-        if (best == y) {
+        if (argmax(z, i * k, k) == y) {
           correct++;
-        }
-        if (net.loss() == Loss.SOFTMAX_CROSS_ENTROPY) {
-          loss -= Math.log(scores[off + y]);
-        } else {
-          for (int c = 0; c < k; c++) {
-            double r = scores[off + c] - data.targets()[(from + i) * k + c];
-            loss += 0.5 * r * r;
-          }
         }
       }
     }

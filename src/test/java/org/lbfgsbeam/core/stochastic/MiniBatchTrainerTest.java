@@ -141,4 +141,23 @@ class MiniBatchTrainerTest {
     // No cap: a block per layer (the cap's arithmetic must not overflow).
     assertEquals(layout, BlockLayout.layers(net, Integer.MAX_VALUE));
   }
+
+  @Test
+  void validationLossIsTheTrainingLossAndStaysFiniteWhenAProbabilityUnderflows() {
+    MultilayerPerceptron net = MultilayerPerceptron.of(new int[] {4, 6, 3}, Activation.TANH,
+        Loss.SOFTMAX_CROSS_ENTROPY);
+    DenseBatch data = blobs(2500, 4); // three chunks of at most 1000 rows
+    double[] theta = net.initialParameters(3);
+    double[] la = MiniBatchTrainer.lossAndAccuracy(net, theta, data);
+    double mean = org.lbfgsbeam.core.nn.MlpObjective.meanLoss(net, data.rows(), 0)
+        .evaluate(java.util.List.of(java.util.List.of(data)), theta,
+            new double[net.parameterCount()]);
+    assertEquals(mean, la[0], 1e-12 * mean);
+    double[] huge = theta.clone();
+    for (int j = 0; j < huge.length; j++) {
+      huge[j] *= 2000; // logits far apart: some true labels get probability exactly 0
+    }
+    double[] h = MiniBatchTrainer.lossAndAccuracy(net, huge, data);
+    assertTrue(Double.isFinite(h[0]) && h[0] > 10, "a large finite loss, not infinity: " + h[0]);
+  }
 }
