@@ -1,38 +1,22 @@
 package org.lbfgsbeam.core.kfac;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 import org.lbfgsbeam.core.nn.DenseBatch;
-import org.lbfgsbeam.core.nn.Loss;
 import org.lbfgsbeam.core.nn.MultilayerPerceptron;
+import org.lbfgsbeam.core.nn.NnTestData;
 
 /** Seeded batches for the K-FAC tests. */
 final class KfacTestData {
   private KfacTestData() {}
 
-  /** n values uniform in [-scale, scale). */
+  /** n values uniform in [-scale, scale): {@link NnTestData#uniform}. */
   static double[] uniform(int n, double scale, long seed) {
-    SplittableRandom r = new SplittableRandom(seed);
-    double[] a = new double[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = scale * (2 * r.nextDouble() - 1);
-    }
-    return a;
+    return NnTestData.uniform(n, scale, seed);
   }
 
-  /** A batch of {@code rows} random rows for {@code net}: labels or targets by its loss. */
+  /** A batch of {@code rows} random rows for {@code net}: {@link NnTestData#batch}. */
   static DenseBatch batch(MultilayerPerceptron net, int rows, long seed) {
-    int[] sizes = net.layerSizes();
-    int d = sizes[0];
-    int k = sizes[sizes.length - 1];
-    double[] x = uniform(rows * d, 1.0, seed);
-    if (net.loss() == Loss.SOFTMAX_CROSS_ENTROPY) {
-      SplittableRandom r = new SplittableRandom(seed + 1);
-      int[] labels = new int[rows];
-      Arrays.setAll(labels, i -> r.nextInt(k));
-      return DenseBatch.classification(d, x, labels);
-    }
-    return DenseBatch.regression(d, x, k, uniform(rows * k, 1.0, seed + 1));
+    return NnTestData.batch(net, rows, seed);
   }
 
   /** Rows [from, to) of a batch, as a batch of their own (the shard of a split). */

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.lbfgsbeam.core.batch.BatchSum;
 import org.lbfgsbeam.core.nn.Activation;
@@ -19,6 +18,7 @@ import org.lbfgsbeam.core.nn.MultilayerPerceptron;
 import org.lbfgsbeam.core.stochastic.BlockLayout;
 import org.lbfgsbeam.core.stochastic.LearningRateSchedule;
 import org.lbfgsbeam.core.stochastic.MiniBatchTrainer;
+import org.lbfgsbeam.core.stochastic.MiniBatchTrainerTest;
 
 /**
  * {@link KfacOptimizer} in the stochastic training loop: its shard partials carry the plain batch
@@ -29,17 +29,9 @@ class KfacTrainingTest {
   private final MultilayerPerceptron net = MultilayerPerceptron.of(new int[] {4, 6, 3},
       Activation.TANH, Loss.SOFTMAX_CROSS_ENTROPY);
 
+  /** Blobs that overlap (noise 0.7, shift 1.2), so that the optimisers' progress differs. */
   private static DenseBatch blobs(int rows, long seed) {
-    SplittableRandom random = new SplittableRandom(seed);
-    double[] x = new double[rows * 4];
-    int[] labels = new int[rows];
-    for (int i = 0; i < rows; i++) {
-      labels[i] = i % 3;
-      for (int j = 0; j < 4; j++) {
-        x[i * 4 + j] = random.nextGaussian() * 0.7 + (j == labels[i] ? 1.2 : 0);
-      }
-    }
-    return DenseBatch.classification(4, x, labels);
+    return MiniBatchTrainerTest.blobs(rows, seed, 0.7, 1.2);
   }
 
   @Test

@@ -4,12 +4,12 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.lbfgsbeam.core.objective.DifferentiableFunction;
 
-/** Seeded random batches and points for the network tests. */
-final class NnTestData {
+/** Seeded random batches and points for the network tests (and the K-FAC tests, which use them). */
+public final class NnTestData {
   private NnTestData() {}
 
   /** n values uniform in [-scale, scale). */
-  static double[] uniform(int n, double scale, long seed) {
+  public static double[] uniform(int n, double scale, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
     double[] a = new double[n];
     for (int i = 0; i < n; i++) {
@@ -19,7 +19,7 @@ final class NnTestData {
   }
 
   /** A batch of {@code rows} rows for {@code net}: labels for cross-entropy, targets otherwise. */
-  static DenseBatch batch(MultilayerPerceptron net, int rows, long seed) {
+  public static DenseBatch batch(MultilayerPerceptron net, int rows, long seed) {
     int[] sizes = net.layerSizes();
     int d = sizes[0];
     int k = sizes[sizes.length - 1];

@@ -16,7 +16,7 @@ import org.lbfgsbeam.core.nn.Loss;
 import org.lbfgsbeam.core.nn.MultilayerPerceptron;
 
 /** The mini-batch loop: deterministic orders, the same bits on any number of threads, blocks. */
-class MiniBatchTrainerTest {
+public class MiniBatchTrainerTest {
 
   /** Plain SGD written here, so the loop is tested apart from the optimisers. */
   static final class PlainSgd implements StochasticOptimizer {
@@ -39,14 +39,20 @@ class MiniBatchTrainerTest {
     }
   }
 
-  static DenseBatch blobs(int rows, long seed) {
+  /** Three Gaussian blobs in 4 dimensions, class i % 3 around the i % 3-th axis. */
+  public static DenseBatch blobs(int rows, long seed) {
+    return blobs(rows, seed, 0.5, 2);
+  }
+
+  /** The blobs with standard deviation {@code noise}, {@code shift} along the class's axis. */
+  public static DenseBatch blobs(int rows, long seed, double noise, double shift) {
     SplittableRandom random = new SplittableRandom(seed);
     double[] x = new double[rows * 4];
     int[] labels = new int[rows];
     for (int i = 0; i < rows; i++) {
       labels[i] = i % 3;
       for (int j = 0; j < 4; j++) {
-        x[i * 4 + j] = random.nextGaussian() * 0.5 + (j == labels[i] ? 2 : 0);
+        x[i * 4 + j] = random.nextGaussian() * noise + (j == labels[i] ? shift : 0);
       }
     }
     return DenseBatch.classification(4, x, labels);
