@@ -58,8 +58,8 @@ final class StochasticTrainCommand {
       "                              the network, as for --model mlp (default 256, relu,",
       "                              cross-entropy)",
       "  --optimizer NAME            sgd | adam | mlbfgs | kfac (lbfgs: full-batch L-BFGS,",
-      "                              train --help); kfac runs on --runner local for now, one",
-      "                              block per layer",
+      "                              train --help); kfac runs on --runner local or flink for",
+      "                              now, one block per layer",
       "  --epochs N                  passes over the training set (default 20)",
       "  --batch-size N              examples per step (default 128)",
       "  --shards S                  parts of a mini-batch summed in order (default 2)",
@@ -138,9 +138,9 @@ final class StochasticTrainCommand {
       throw new CommandLine.UsageException(
           "--optimizer must be one of lbfgs, sgd, adam, mlbfgs, kfac, but was: " + name);
     }
-    if (name.equals("kfac") && !runner.equals("local")) {
-      throw new CommandLine.UsageException("--optimizer kfac runs on --runner local for now, not "
-          + runner);
+    if (name.equals("kfac") && runner.equals("direct")) {
+      throw new CommandLine.UsageException("--optimizer kfac runs on --runner local or flink for"
+          + " now, not direct");
     }
     double lr = cl.number("learning-rate", switch (name) {
       case "adam" -> 1e-3;

@@ -100,7 +100,7 @@ class StochasticTrainCommandTest {
         List.of("--optimizer", "sgd", "--momentum", "1.5"),
         List.of("--optimizer", "adam", "--schedule", "linear"),
         List.of("--optimizer", "sgd", "--epochs", "0"),
-        List.of("--optimizer", "kfac", "--runner", "flink"),
+        List.of("--optimizer", "kfac", "--runner", "direct"),
         List.of("--optimizer", "kfac", "--inversion", "lu"));
     List<String> messages = List.of(
         "--optimizer must be one of lbfgs, sgd, adam, mlbfgs, kfac, but was: rmsprop",
@@ -111,7 +111,7 @@ class StochasticTrainCommandTest {
         "momentum must be in [0, 1), but was: 1.5",
         "--schedule must be one of constant, cosine, step, but was: linear",
         "--epochs must be positive, but was: 0",
-        "--optimizer kfac runs on --runner local for now, not flink",
+        "--optimizer kfac runs on --runner local or flink for now, not direct",
         "--inversion must be one of eigen, tikhonov, but was: lu");
     for (int i = 0; i < cases.size(); i++) {
       List<String> args = new java.util.ArrayList<>(List.of("train", "--model", "mlp", "--data",

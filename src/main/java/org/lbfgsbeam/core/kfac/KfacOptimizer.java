@@ -112,12 +112,20 @@ public final class KfacOptimizer implements ShardStatisticsOptimizer {
   }
 
   @Override
-  public void offerStatistics(long step, OptimizerState state, int block, double[] statistics) {
+  public double[] statisticsFor(int block, double[] statistics) {
     Checks.checkArgument(statistics != null && statistics.length == statisticsLength(),
         "statistics must hold %s values, but had: %s", statisticsLength(),
         statistics == null ? "null" : statistics.length);
-    checkState(state).pending = KroneckerFactors.unpack(statistics, statisticsOffsets[block],
-        net.inputs(block), net.outputs(block));
+    Checks.checkArgument(block >= 0 && block < net.layers(),
+        "K-FAC's blocks are the network's %s layers, but block was: %s", net.layers(), block);
+    return java.util.Arrays.copyOfRange(statistics, statisticsOffsets[block],
+        statisticsOffsets[block + 1]);
+  }
+
+  @Override
+  public void offerStatistics(long step, OptimizerState state, int block, double[] part) {
+    checkState(state).pending = KroneckerFactors.unpack(part, 0, net.inputs(block),
+        net.outputs(block));
   }
 
   @Override

@@ -29,7 +29,7 @@ import org.lbfgsbeam.core.nn.MultilayerPerceptron;
  * <p>An optimiser that also needs statistics of the shards' passes (a {@link
  * ShardStatisticsOptimizer}, K-FAC's factors) gets them on the steps it asks for: the shards
  * evaluate with its {@code shardPartial}, the statistics are summed element-wise in shard order and
- * offered to every block before its partials.
+ * each block is offered its part before its partials.
  *
  * <p>The run stops as {@link TrainingGuards} says: a step whose loss or gradient is not finite, an
  * epoch that ends with non-finite parameters or a mean train loss far above the first epoch's. No
@@ -164,7 +164,8 @@ public final class MiniBatchTrainer implements AutoCloseable {
         if (withStatistics != null) {
           double[] summed = statistics;
           map(blocks, b -> {
-            withStatistics.offerStatistics(t, states[b], b, summed);
+            withStatistics.offerStatistics(t, states[b], b,
+                withStatistics.statisticsFor(b, summed));
             return null;
           });
         }

@@ -8,10 +8,10 @@ import org.lbfgsbeam.core.nn.DenseBatch;
  * On the steps it asks for them ({@link #statisticsDue}), the shards evaluate their part of the
  * mini-batch with {@link #shardPartial} instead of the plain batch sum; its result is the shard's
  * usual partial [f<sub>s</sub>, g<sub>s</sub>] followed by {@link #statisticsLength()} statistics.
- * The statistics of all shards are summed element-wise in shard order (never in arrival order) and
- * given to every block before its {@link #partials} ({@link #offerStatistics}); the block keeps the
- * part that concerns it. Packed as plain doubles, the statistics travel the way the gradient does on
- * every runner.
+ * The statistics of all shards are summed element-wise in shard order (never in arrival order); each
+ * block is given its own part of the sum ({@link #statisticsFor}) before its {@link #partials}
+ * ({@link #offerStatistics}), on the node that holds it. Packed as plain doubles, the statistics
+ * travel the way the gradient slices do on every runner.
  */
 public interface ShardStatisticsOptimizer extends StochasticOptimizer {
 
@@ -28,9 +28,13 @@ public interface ShardStatisticsOptimizer extends StochasticOptimizer {
    */
   double[] shardPartial(long step, int shard, DenseBatch part, double[] theta);
 
+  /** Block {@code block}'s part of the summed statistics (what travels to its node). */
+  double[] statisticsFor(int block, double[] statistics);
+
   /**
-   * Gives block {@code block}'s state the shards' statistics of step {@code step}, summed in shard
-   * order; called before that step's {@link #partials} on every step {@link #statisticsDue}.
+   * Gives block {@code block}'s state its part ({@link #statisticsFor}) of the shards' statistics of
+   * step {@code step}; called before that step's {@link #partials} on every step
+   * {@link #statisticsDue}.
    */
-  void offerStatistics(long step, OptimizerState state, int block, double[] statistics);
+  void offerStatistics(long step, OptimizerState state, int block, double[] part);
 }

@@ -85,7 +85,8 @@ public final class BeamStochastic {
     MiniBatchTrainer.checkStart(net, theta0, layout);
     if (optimizer instanceof org.lbfgsbeam.core.stochastic.ShardStatisticsOptimizer) {
       throw new IllegalArgumentException(optimizer.name() + " needs the shards' statistics"
-          + " (K-FAC's factors), which this runner does not gather yet: use MiniBatchTrainer");
+          + " (K-FAC's factors), which this runner does not gather yet: use MiniBatchTrainer or"
+          + " FlinkStochastic");
     }
     Path work = Paths.get(workDirectory).toAbsolutePath();
     Files.createDirectories(work);

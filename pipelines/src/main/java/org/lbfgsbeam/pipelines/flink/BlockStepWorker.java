@@ -8,6 +8,7 @@ import org.apache.flink.api.common.functions.RichMapPartitionFunction;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.util.Collector;
 import org.lbfgsbeam.core.stochastic.OptimizerState;
+import org.lbfgsbeam.core.stochastic.ShardStatisticsOptimizer;
 import org.lbfgsbeam.transforms.BlockFiles;
 
 /**
@@ -59,7 +60,14 @@ final class BlockStepWorker extends RichMapPartitionFunction<StepToken, Tuple2<I
         states.put(b, spec.optimizer().init(b, start.clone()));
       }
       if (token.payload != null) {
-        gradient.put(b, PackedDoubles.unpack(token.payload));
+        double[] payload = PackedDoubles.unpack(token.payload);
+        int size = spec.layout().size(b);
+        if (payload.length > size) { // the block's part of the shards' statistics follows
+          ((ShardStatisticsOptimizer) spec.optimizer()).offerStatistics(c.step, states.get(b), b,
+              java.util.Arrays.copyOfRange(payload, size, payload.length));
+          payload = java.util.Arrays.copyOf(payload, size);
+        }
+        gradient.put(b, payload);
       }
       double[] thetaB = theta.get(b);
       OptimizerState state = states.get(b);

@@ -53,10 +53,6 @@ public final class FlinkStochastic {
       MiniBatchTrainer.Options options, MiniBatchTrainer.EpochListener listener, String flinkMaster,
       int parallelism, String workDirectory) throws Exception {
     MiniBatchTrainer.checkStart(net, theta0, layout);
-    if (optimizer instanceof org.lbfgsbeam.core.stochastic.ShardStatisticsOptimizer) {
-      throw new IllegalArgumentException(optimizer.name() + " needs the shards' statistics"
-          + " (K-FAC's factors), which this runner does not gather yet: use MiniBatchTrainer");
-    }
     Checks.checkArgument(parallelism >= 1, "parallelism must be positive, but was: %s",
         parallelism);
     Path work = Paths.get(workDirectory).toAbsolutePath();

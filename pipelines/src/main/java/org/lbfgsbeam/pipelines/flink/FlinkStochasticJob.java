@@ -17,6 +17,7 @@ import org.lbfgsbeam.core.nn.MultilayerPerceptron;
 import org.lbfgsbeam.core.stochastic.BlockLayout;
 import org.lbfgsbeam.core.stochastic.LearningRateSchedule;
 import org.lbfgsbeam.core.stochastic.MiniBatchTrainer;
+import org.lbfgsbeam.core.stochastic.ShardStatisticsOptimizer;
 import org.lbfgsbeam.core.stochastic.StochasticOptimizer;
 
 /**
@@ -36,7 +37,10 @@ import org.lbfgsbeam.core.stochastic.StochasticOptimizer;
  * is one superstep, a step of mL-BFGS two (its blocks' partials are reduced in between); see
  * {@link StochasticPhase}. Every reduction is in block or shard order with the in-process trainer's
  * calls, so the job gives the bits of {@link MiniBatchTrainer} for the same shards and blocks.
- * Vectors travel as raw bytes ({@link PackedDoubles}).
+ * Vectors travel as raw bytes ({@link PackedDoubles}). For an optimiser that needs the shards'
+ * statistics (K-FAC's Kronecker factors) they ride after the shards' partials, are summed in shard
+ * order on the coordinator and travel to each block's subtask with its gradient slice: each layer's
+ * factors reach the node of that layer only, Osawa et al.'s layout.
  */
 public final class FlinkStochasticJob {
   /** The start point's file name in the work directory ({@code BlockFiles}, node 0). */
@@ -110,6 +114,11 @@ public final class FlinkStochasticJob {
         .name("Coordinator: sum in order, next step");
     DataSet<StepToken> result = loop.closeWith(next, next.filter(new Kind(0)).name("Running?"));
     result.output(new DiscardingOutputFormat<>()).name("End");
+  }
+
+  /** Whether step {@code step} needs the shards' statistics (a {@link ShardStatisticsOptimizer}). */
+  static boolean statisticsDue(Spec spec, long step) {
+    return spec.optimizer() instanceof ShardStatisticsOptimizer so && so.statisticsDue(step);
   }
 
   /** The file the epochs' rows are appended to. */

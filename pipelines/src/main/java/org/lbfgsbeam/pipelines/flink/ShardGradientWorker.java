@@ -10,12 +10,14 @@ import org.lbfgsbeam.core.nn.DenseBatch;
 import org.lbfgsbeam.core.nn.MlpObjective;
 import org.lbfgsbeam.core.stochastic.MiniBatchOrder;
 import org.lbfgsbeam.core.stochastic.MiniBatchTrainer;
+import org.lbfgsbeam.core.stochastic.ShardStatisticsOptimizer;
 
 /**
  * The shards' side of the stochastic training job: in an ADVANCE superstep of step t, shard s (on
  * subtask s mod parallelism) gathers its part of step t's mini-batch ({@link MiniBatchTrainer#shard})
  * from the training set (read once per TaskManager JVM, {@link StagedDenseBatch}) and sends the
- * partial [f<sub>s</sub>, g<sub>s</sub>] ({@link BatchSum#shardPartial}) at &theta;, which it assembles
+ * partial [f<sub>s</sub>, g<sub>s</sub>] ({@link BatchSum#shardPartial}; for an optimiser that asks for
+ * the shards' statistics on this step, its {@code shardPartial}, with them appended) at &theta;, which it assembles
  * in block order from the blocks' &theta;<sub>b</sub> sent earlier in the same superstep (a broadcast
  * set): &theta; crosses the network once per step and subtask, only the partials come back.
  */
@@ -59,8 +61,10 @@ final class ShardGradientWorker
       int shard = StepToken.shardOf(token.key);
       if (shard < parts) {
         DenseBatch part = MiniBatchTrainer.shard(train, rows, spec.shards(), shard);
-        out.collect(Tuple2.of(token.key, PackedDoubles.pack(sum.shardPartial(List.of(part),
-            theta))));
+        double[] partial = FlinkStochasticJob.statisticsDue(spec, c.step)
+            ? ((ShardStatisticsOptimizer) spec.optimizer()).shardPartial(c.step, shard, part, theta)
+            : sum.shardPartial(List.of(part), theta);
+        out.collect(Tuple2.of(token.key, PackedDoubles.pack(partial)));
       }
     }
   }

@@ -16,6 +16,7 @@ import org.lbfgsbeam.core.nn.DenseBatch;
 import org.lbfgsbeam.core.nn.MlpObjective;
 import org.lbfgsbeam.core.stochastic.MiniBatchOrder;
 import org.lbfgsbeam.core.stochastic.MiniBatchTrainer;
+import org.lbfgsbeam.core.stochastic.ShardStatisticsOptimizer;
 import org.lbfgsbeam.core.stochastic.TrainingGuards;
 import org.lbfgsbeam.transforms.BlockFiles;
 
@@ -70,7 +71,7 @@ final class StepCoordinator
       StepToken next = control.next(StochasticPhase.ADVANCE, c.step + 1);
       next.payload = PackedDoubles.pack(MiniBatchTrainer.sumInBlockOrder(partials,
           spec.optimizer().partialCount()));
-      emit(out, next, null);
+      emit(out, next, null, null);
       return;
     }
     boolean last = c.step == spec.totalSteps();
@@ -91,16 +92,27 @@ final class StepCoordinator
       throw new IllegalStateException(shards.size() + " of " + parts + " shards sent their"
           + " partials at step " + c.step);
     }
+    double[][] partials = shards.values().toArray(new double[0][]);
+    double[] statistics = null;
+    if (FlinkStochasticJob.statisticsDue(spec, c.step)) {
+      int n = theta.length;
+      double[][] tails = new double[partials.length][];
+      for (int p = 0; p < partials.length; p++) { // shard order
+        tails[p] = java.util.Arrays.copyOfRange(partials[p], n + 1, partials[p].length);
+        partials[p] = java.util.Arrays.copyOf(partials[p], n + 1);
+      }
+      statistics = MiniBatchTrainer.sumInBlockOrder(tails,
+          ((ShardStatisticsOptimizer) spec.optimizer()).statisticsLength());
+    }
     double[] gradient = new double[theta.length];
-    double f = sum.withScale(1.0 / rows).sum(shards.values().toArray(new double[0][]), theta,
-        gradient);
+    double f = sum.withScale(1.0 / rows).sum(partials, theta, gradient);
     TrainingGuards.checkStep(spec.optimizer().name(), epoch, s, f, gradient);
     control.lossSum += f * rows;
     StepToken next = spec.optimizer().partialCount() == 0
         ? control.next(StochasticPhase.ADVANCE, c.step + 1)
         : control.next(StochasticPhase.PARTIALS, c.step);
     next.lossSum = control.lossSum;
-    emit(out, next, gradient);
+    emit(out, next, gradient, statistics);
   }
 
   /** The epoch's row: guards, validation, the progress file; resets the epoch's loss sum. */
@@ -134,11 +146,22 @@ final class StepCoordinator
     BlockFiles.write(spec.workDirectory(), FlinkStochasticJob.FINAL, 0, theta);
   }
 
-  /** The next control token, the block tokens (with their gradient slices) and the shard tokens. */
-  private void emit(Collector<StepToken> out, StepToken control, double[] gradient) {
+  /**
+   * The next control token, the block tokens (with their gradient slices, followed by their part of
+   * the shards' statistics when there are any) and the shard tokens.
+   */
+  private void emit(Collector<StepToken> out, StepToken control, double[] gradient,
+      double[] statistics) {
     out.collect(control);
     for (int b = 0; b < spec.layout().blocks(); b++) {
-      out.collect(StepToken.block(b, gradient == null ? null : spec.layout().slice(gradient, b)));
+      double[] slice = gradient == null ? null : spec.layout().slice(gradient, b);
+      if (statistics != null) {
+        double[] part = ((ShardStatisticsOptimizer) spec.optimizer()).statisticsFor(b, statistics);
+        double[] both = java.util.Arrays.copyOf(slice, slice.length + part.length);
+        System.arraycopy(part, 0, both, slice.length, part.length);
+        slice = both;
+      }
+      out.collect(StepToken.block(b, slice));
     }
     for (int s = 0; s < spec.shards(); s++) {
       out.collect(StepToken.shard(s));

@@ -12,6 +12,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lbfgsbeam.core.kfac.FisherType;
+import org.lbfgsbeam.core.kfac.Kfac;
+import org.lbfgsbeam.core.kfac.KfacOptimizer;
 import org.lbfgsbeam.core.nn.Activation;
 import org.lbfgsbeam.core.nn.DenseBatch;
 import org.lbfgsbeam.core.nn.Loss;
@@ -56,7 +59,8 @@ class FlinkStochasticTest {
 
   private void sameBits(StochasticOptimizer optimizer, double lr, String name) throws Exception {
     double[] theta0 = net.initialParameters(5);
-    BlockLayout layout = BlockLayout.layers(net, 20); // 5 blocks over 2 subtasks
+    BlockLayout layout = optimizer instanceof KfacOptimizer k ? k.layout() // a block per layer
+        : BlockLayout.layers(net, 20); // 5 blocks over 2 subtasks
     MiniBatchTrainer.Options options = new MiniBatchTrainer.Options(3, 32, 9, 3, 2,
         LearningRateSchedule.cosine(lr, 3 * 8, 0));
     MiniBatchTrainer.Result local = MiniBatchTrainer.train(net, theta0, train, validation,
@@ -101,6 +105,14 @@ class FlinkStochasticTest {
     MomentumLbfgs m = MomentumLbfgs.defaults().withPairPeriod(3).withHistory(3).withBeta(0.9);
     assertTrue(m.firstQuasiNewtonStep() < 10);
     sameBits(m, 0.05, "mlbfgs");
+  }
+
+  @Test
+  void kfacHasTheInProcessBitsWithItsFactorsOnTheLayersSubtasks() throws Exception {
+    // Factors every 2 steps (so steps with and without them), inverses every 3, the true Fisher.
+    KfacOptimizer k = KfacOptimizer.of(Kfac.defaults().withFactorUpdateInterval(2)
+        .withInverseUpdateInterval(3).withFisher(FisherType.TRUE), net);
+    sameBits(k, 0.05, "kfac");
   }
 
   @Test
