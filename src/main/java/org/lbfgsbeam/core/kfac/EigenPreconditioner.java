@@ -88,7 +88,6 @@ public final class EigenPreconditioner implements KfacLayerPreconditioner {
     return SymmetricMatrices.allFinite(q) && SymmetricMatrices.allFinite(lambda) ? q : null;
   }
 
-
   @Override
   public int dimA() {
     return dimA;

@@ -1,7 +1,6 @@
 package org.lbfgsbeam.core.stochastic;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -147,15 +146,9 @@ public final class MiniBatchTrainer implements AutoCloseable {
         double[][] partials = map(parts.size(), p -> withStatistics == null
             ? sum.shardPartial(List.of(parts.get(p)), flat)
             : withStatistics.shardPartial(t, p, parts.get(p), flat));
-        double[] statistics = null;
-        if (withStatistics != null) {
-          double[][] tails = new double[partials.length][];
-          for (int p = 0; p < partials.length; p++) {
-            tails[p] = Arrays.copyOfRange(partials[p], n + 1, partials[p].length);
-            partials[p] = Arrays.copyOf(partials[p], n + 1);
-          }
-          statistics = sumInBlockOrder(tails, withStatistics.statisticsLength()); // shard order
-        }
+        double[] statistics = withStatistics == null ? null
+            : ShardStatisticsOptimizer.splitStatistics(partials, n,
+                withStatistics.statisticsLength());
         double f = sum.withScale(1.0 / rows.length).sum(partials, flat, gradient);
         TrainingGuards.checkStep(optimizer.name(), epoch, s, f, gradient);
         lossSum += f * rows.length;

@@ -37,4 +37,21 @@ public interface ShardStatisticsOptimizer extends StochasticOptimizer {
    * {@link #statisticsDue}.
    */
   void offerStatistics(long step, OptimizerState state, int block, double[] part);
+
+  /**
+   * Splits the shards' {@link #shardPartial}s, given in shard order: each is cut back in place to its
+   * [f<sub>s</sub>, g<sub>s</sub>] (1 + {@code dimension} values, for the batch sum), and the
+   * statistics after it are summed element-wise in shard order and returned.
+   */
+  static double[] splitStatistics(double[][] partials, int dimension, int statisticsLength) {
+    double[] sum = new double[statisticsLength];
+    for (int p = 0; p < partials.length; p++) {
+      double[] partial = partials[p];
+      for (int i = 0; i < statisticsLength; i++) {
+        sum[i] += partial[dimension + 1 + i];
+      }
+      partials[p] = java.util.Arrays.copyOf(partial, dimension + 1);
+    }
+    return sum;
+  }
 }

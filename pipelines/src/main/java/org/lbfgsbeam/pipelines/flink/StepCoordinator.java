@@ -93,17 +93,10 @@ final class StepCoordinator
           + " partials at step " + c.step);
     }
     double[][] partials = shards.values().toArray(new double[0][]);
-    double[] statistics = null;
-    if (FlinkStochasticJob.statisticsDue(spec, c.step)) {
-      int n = theta.length;
-      double[][] tails = new double[partials.length][];
-      for (int p = 0; p < partials.length; p++) { // shard order
-        tails[p] = java.util.Arrays.copyOfRange(partials[p], n + 1, partials[p].length);
-        partials[p] = java.util.Arrays.copyOf(partials[p], n + 1);
-      }
-      statistics = MiniBatchTrainer.sumInBlockOrder(tails,
-          ((ShardStatisticsOptimizer) spec.optimizer()).statisticsLength());
-    }
+    double[] statistics = FlinkStochasticJob.statisticsDue(spec, c.step)
+        ? ShardStatisticsOptimizer.splitStatistics(partials, theta.length,
+            ((ShardStatisticsOptimizer) spec.optimizer()).statisticsLength())
+        : null;
     double[] gradient = new double[theta.length];
     double f = sum.withScale(1.0 / rows).sum(partials, theta, gradient);
     TrainingGuards.checkStep(spec.optimizer().name(), epoch, s, f, gradient);
@@ -137,12 +130,12 @@ final class StepCoordinator
   }
 
   private void finish(double[] theta, List<Tuple2<Integer, byte[]>> blocks) throws IOException {
-    double[][] bytes = new double[1][spec.layout().blocks()];
+    double[] bytes = new double[spec.layout().blocks()];
     for (Tuple2<Integer, byte[]> b : blocks) {
       double[] v = PackedDoubles.unpack(b.f1);
-      bytes[0][b.f0] = v[v.length - 1];
+      bytes[b.f0] = v[v.length - 1];
     }
-    BlockFiles.write(spec.workDirectory(), FlinkStochasticJob.FINAL_BYTES, 0, bytes[0]);
+    BlockFiles.write(spec.workDirectory(), FlinkStochasticJob.FINAL_BYTES, 0, bytes);
     BlockFiles.write(spec.workDirectory(), FlinkStochasticJob.FINAL, 0, theta);
   }
 
