@@ -554,7 +554,7 @@ final class CompareCommand {
     return row;
   }
 
-  private static String tableLine(String[] cells) {
+  static String tableLine(String[] cells) {
     return "| " + String.join(" | ", Arrays.stream(cells).map(c -> c.replace('|', '/'))
         .toArray(String[]::new)) + " |";
   }
@@ -612,7 +612,7 @@ final class CompareCommand {
   }
 
   /** {@code --hidden}: positive layer sizes separated by commas, as given. */
-  private static String hidden(String sizes) {
+  static String hidden(String sizes) {
     for (String part : sizes.split(",", -1)) {
       try {
         if (Integer.parseInt(part.strip()) >= 1) {
@@ -627,7 +627,7 @@ final class CompareCommand {
     return sizes;
   }
 
-  private static int positive(CommandLine cl, String name, int fallback) {
+  static int positive(CommandLine cl, String name, int fallback) {
     int v = cl.integer(name, fallback);
     if (v < 1) {
       throw new CommandLine.UsageException("--" + name + " must be positive, but was: " + v);
@@ -639,7 +639,7 @@ final class CompareCommand {
    * A child's output on its way to {@code err}, keeping the last line that is neither blank nor
    * indented (a stack trace's frames are), for a failed run's row.
    */
-  private static final class Tail extends PrintStream {
+  static final class Tail extends PrintStream {
     String last = "";
 
     Tail(PrintStream err) {

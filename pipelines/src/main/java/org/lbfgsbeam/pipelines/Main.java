@@ -24,6 +24,8 @@ public final class Main {
       "             side by side, same start point (bench-network --help)",
       "  history-study  f - f* by iteration for several history sizes m, as the paper's Figs 4-6",
       "  compare    one network, several optimisers, same seed and epochs: figures, table",
+      "  autoencoder  a deep sigmoid autoencoder, several optimisers on the same mini-batches:",
+      "             train loss by step and by second, steps to Adam's final loss",
       "",
       "Najafabadi et al., \"Large-scale distributed L-BFGS\", J Big Data 2017, on Apache Beam.");
 
@@ -93,6 +95,14 @@ public final class Main {
             return 0;
           }
           CompareCommand.run(rest, out, err);
+          return 0;
+        }
+        case "autoencoder" -> {
+          if (AutoencoderCommand.wantsHelp(rest)) {
+            out.println(AutoencoderCommand.HELP);
+            return 0;
+          }
+          AutoencoderCommand.run(rest, out, err);
           return 0;
         }
         case "evaluate" -> {

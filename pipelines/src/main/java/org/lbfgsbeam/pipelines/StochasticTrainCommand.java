@@ -56,7 +56,10 @@ final class StochasticTrainCommand {
       "                              cluster's REST endpoint (default [local])",
       "  --hidden SIZES, --activation NAME, --loss NAME",
       "                              the network, as for --model mlp (default 256, relu,",
-      "                              cross-entropy)",
+      "                              cross-entropy; squared: one-hot targets)",
+      "  --targets NAME              labels | inputs: squared error against the inputs, the",
+      "                              output layer as wide as the input (an autoencoder)",
+      "                              (default labels)",
       "  --optimizer NAME            sgd | adam | mlbfgs | kfac (lbfgs: full-batch L-BFGS,",
       "                              train --help); kfac runs on --runner local or flink for",
       "                              now, one block per layer",
@@ -88,7 +91,7 @@ final class StochasticTrainCommand {
       "learning-rate", "schedule", "lr-step-epochs", "lr-gamma", "warmup-steps", "momentum",
       "weight-decay", "seed", "max-block-size", "model", "runner", "history", "pair-period",
       "averaging", "kl-clip", "history-precision", "flink-master", "damping", "factor-decay",
-      "factor-interval", "inverse-interval", "inversion", "fisher");
+      "factor-interval", "inverse-interval", "inversion", "fisher", "targets");
   private static final Set<String> FLAGS = Set.of("overwrite", "nesterov",
       "decoupled-weight-decay", "help");
 
@@ -152,9 +155,16 @@ final class StochasticTrainCommand {
     }
     List<Integer> hidden = TrainOptions.hiddenSizes(cl);
     Activation activation = TrainOptions.activation(cl);
-    if (!cl.string("loss", "cross-entropy").equals("cross-entropy")) {
-      throw new CommandLine.UsageException("--optimizer " + name + " trains with --loss"
-          + " cross-entropy, not " + cl.string("loss", ""));
+    Loss loss = TrainOptions.loss(cl);
+    String targets = cl.string("targets", "labels");
+    if (!targets.equals("labels") && !targets.equals("inputs")) {
+      throw new CommandLine.UsageException("--targets must be labels or inputs, but was: "
+          + targets);
+    }
+    boolean reconstruct = targets.equals("inputs");
+    if (reconstruct && loss != Loss.SQUARED_ERROR) {
+      throw new CommandLine.UsageException("--targets inputs (an autoencoder) needs --loss"
+          + " squared");
     }
     if (Files.exists(out) && !TrainCommand.isEmptyDirectory(out) && !cl.has("overwrite")) {
       throw new CommandLine.UsageException("output " + out + " exists and is not empty"
@@ -171,15 +181,19 @@ final class StochasticTrainCommand {
     for (int l = 0; l < hidden.size(); l++) {
       sizes[l + 1] = hidden.get(l);
     }
-    sizes[sizes.length - 1] = train.numClasses();
+    sizes[sizes.length - 1] = reconstruct ? train.numFeatures() : train.numClasses();
     MultilayerPerceptron net;
     try {
-      net = MultilayerPerceptron.of(sizes, activation, Loss.SOFTMAX_CROSS_ENTROPY);
+      net = MultilayerPerceptron.of(sizes, activation, loss);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.UsageException(e.getMessage());
     }
-    DenseBatch trainSet = whole(train);
-    DenseBatch validationSet = validation == null ? null : whole(validation);
+    DenseBatch trainSet = withTargets(whole(train), loss, reconstruct, train.numClasses());
+    DenseBatch validationSet = validation == null ? null
+        : withTargets(whole(validation), loss, reconstruct, train.numClasses());
+    // An autoencoder's outputs are the input features: output c stands for feature c.
+    int[] outputLabels = reconstruct ? java.util.stream.IntStream.range(0, sizes[sizes.length - 1])
+        .toArray() : train.classLabels();
     int stepsPerEpoch = (train.numExamples() + batchSize - 1) / batchSize;
     LearningRateSchedule schedule = schedule(cl, lr, (long) epochs * stepsPerEpoch, stepsPerEpoch);
     StochasticOptimizer optimizer = optimizer(cl, name, net, seed);
@@ -230,13 +244,15 @@ final class StochasticTrainCommand {
       }
     }
     Path modelTmp = out.resolve("model.tmp");
-    new NetworkModel(net, result.theta(), train.classLabels(), 0, null).write(modelTmp);
+    new NetworkModel(net, result.theta(), outputLabels, 0, null).write(modelTmp);
     Files.move(modelTmp, out.resolve("model"), StandardCopyOption.ATOMIC_MOVE);
     writeTrace(out.resolve("trace.csv"), result.trace());
     ObjectMapper json = StateJson.mapper();
     ObjectNode s = json.createObjectNode();
     MiniBatchTrainer.EpochRow last = result.trace().get(result.trace().size() - 1);
     s.put("model", "mlp");
+    s.put("loss", loss == Loss.SQUARED_ERROR ? "squared" : "cross-entropy");
+    s.put("targets", targets);
     s.put("optimizer", optimizer.name());
     s.put("optimizerSettings", optimizer.toString());
     s.put("learningRate", lr);
@@ -337,6 +353,17 @@ final class StochasticTrainCommand {
       throw new CommandLine.UsageException("--" + name + " must be positive, but was: " + v);
     }
     return v;
+  }
+
+  /**
+   * The batch a loss trains on: class indices for cross-entropy; for squared error, one-hot targets
+   * (K outputs) or, with {@code reconstruct}, the inputs themselves (an autoencoder).
+   */
+  static DenseBatch withTargets(DenseBatch batch, Loss loss, boolean reconstruct, int classes) {
+    if (loss != Loss.SQUARED_ERROR) {
+      return batch;
+    }
+    return reconstruct ? batch.withInputsAsTargets() : batch.withOneHotTargets(classes);
   }
 
   /** A dataset as one dense batch (row-major examples and their class indices). */

@@ -178,12 +178,7 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
   private static NetworkSpec network(CommandLine cl) {
     List<Integer> hidden = hiddenSizes(cl);
     Activation activation = activation(cl);
-    Loss loss = switch (cl.string("loss", "cross-entropy")) {
-      case "cross-entropy" -> Loss.SOFTMAX_CROSS_ENTROPY;
-      case "squared" -> Loss.SQUARED_ERROR;
-      default -> throw new CommandLine.UsageException(
-          "--loss must be cross-entropy or squared, but was: " + cl.string("loss", ""));
-    };
+    Loss loss = loss(cl);
     int batchSize = cl.integer("batch-size", DEFAULT_BATCH_SIZE);
     if (batchSize < 1) {
       throw new CommandLine.UsageException("--batch-size must be positive, but was: " + batchSize);
@@ -222,6 +217,16 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
   }
 
   /** {@code --activation}: relu, tanh or sigmoid (default relu). */
+  /** --loss: cross-entropy (softmax outputs, the default) or squared (raw outputs). */
+  static Loss loss(CommandLine cl) {
+    return switch (cl.string("loss", "cross-entropy")) {
+      case "cross-entropy" -> Loss.SOFTMAX_CROSS_ENTROPY;
+      case "squared" -> Loss.SQUARED_ERROR;
+      default -> throw new CommandLine.UsageException(
+          "--loss must be cross-entropy or squared, but was: " + cl.string("loss", ""));
+    };
+  }
+
   static Activation activation(CommandLine cl) {
     return switch (cl.string("activation", "relu")) {
       case "relu" -> Activation.RELU;

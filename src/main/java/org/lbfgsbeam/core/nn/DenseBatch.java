@@ -204,6 +204,32 @@ public final class DenseBatch implements Serializable {
     return outputs;
   }
 
+  /**
+   * This batch of class labels as real targets for {@link Loss#SQUARED_ERROR} on K = {@code classes}
+   * outputs: row i's target is the one-hot vector of its label. The features are shared, not copied.
+   *
+   * @throws IllegalStateException if the batch has real targets already
+   */
+  public DenseBatch withOneHotTargets(int classes) {
+    int[] y = labels();
+    Checks.checkArgument(classes >= 1, "classes must be positive, but was: %s", classes);
+    double[] t = new double[Math.multiplyExact(rows, classes)];
+    for (int i = 0; i < rows; i++) {
+      Checks.checkArgument(y[i] < classes, "row %s has class %s, but there are %s classes", i,
+          y[i], classes);
+      t[i * classes + y[i]] = 1;
+    }
+    return regression(features, x, classes, t);
+  }
+
+  /**
+   * This batch with its own inputs as real targets (an autoencoder's, for {@link
+   * Loss#SQUARED_ERROR} on as many outputs as features): the targets are a copy of the features.
+   */
+  public DenseBatch withInputsAsTargets() {
+    return regression(features, x, features, x.clone());
+  }
+
   /** A one-line summary; never the arrays. */
   @Override
   public String toString() {

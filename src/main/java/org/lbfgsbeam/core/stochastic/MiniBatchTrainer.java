@@ -66,7 +66,8 @@ public final class MiniBatchTrainer implements AutoCloseable {
    * @param trainLoss the mean of the epoch's mini-batch losses (each at the parameters of its step)
    * @param validationLoss mean loss on the validation set after the epoch (NaN without one)
    * @param validationAccuracy accuracy on the validation set after the epoch (NaN without one)
-   * @param seconds wall time since the start of training
+   * @param seconds wall time since the start of training, not counting the validation passes
+   *     (the same for every optimiser, and not training)
    */
   public record EpochRow(int epoch, long steps, double trainLoss, double validationLoss,
       double validationAccuracy, double seconds) {}
@@ -173,8 +174,10 @@ public final class MiniBatchTrainer implements AutoCloseable {
       }
       assemble(theta, layout, flat);
       TrainingGuards.checkParameters(optimizer.name(), epoch, flat);
+      long validating = System.nanoTime();
       double[] v = validation == null ? new double[] {Double.NaN, Double.NaN}
           : lossAndAccuracy(net, flat, validation);
+      started += System.nanoTime() - validating; // the clock of training only
       EpochRow row = new EpochRow(epoch + 1, step, lossSum / train.rows(), v[0], v[1],
           (System.nanoTime() - started) / 1e9);
       trace.add(row);

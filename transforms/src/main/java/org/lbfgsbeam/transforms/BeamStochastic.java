@@ -111,8 +111,10 @@ public final class BeamStochastic {
         }
         double[] theta = theta(spec);
         TrainingGuards.checkParameters(optimizer.name(), epoch, theta);
+        long validating = System.nanoTime();
         double[] v = validation == null ? new double[] {Double.NaN, Double.NaN}
             : MiniBatchTrainer.lossAndAccuracy(net, theta, validation);
+        started += System.nanoTime() - validating; // training's clock only
         MiniBatchTrainer.EpochRow row = new MiniBatchTrainer.EpochRow(epoch + 1, step,
             lossSum / train.rows(), v[0], v[1], (System.nanoTime() - started) / 1e9);
         trace.add(row);

@@ -98,11 +98,7 @@ public final class ObjectiveCache {
   static List<DenseBatch> oneHot(List<DenseBatch> batches, int classes) {
     List<DenseBatch> out = new java.util.ArrayList<>(batches.size());
     for (DenseBatch b : batches) {
-      double[] targets = new double[b.rows() * classes];
-      for (int i = 0; i < b.rows(); i++) {
-        targets[i * classes + b.labels()[i]] = 1;
-      }
-      out.add(DenseBatch.regression(b.features(), b.x(), classes, targets));
+      out.add(b.withOneHotTargets(classes));
     }
     return out;
   }

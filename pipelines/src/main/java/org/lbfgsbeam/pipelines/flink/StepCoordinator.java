@@ -112,9 +112,11 @@ final class StepCoordinator
   private void endEpoch(StepToken control, double[] theta, int epoch) throws IOException {
     String name = spec.optimizer().name();
     TrainingGuards.checkParameters(name, epoch, theta);
+    long validating = System.currentTimeMillis();
     double[] v = spec.validationPath() == null ? new double[] {Double.NaN, Double.NaN}
         : MiniBatchTrainer.lossAndAccuracy(spec.net(), theta,
             StagedDenseBatch.read(spec.validationPath()));
+    control.startedMillis += System.currentTimeMillis() - validating; // training's clock only
     MiniBatchTrainer.EpochRow row = new MiniBatchTrainer.EpochRow(epoch + 1, control.step,
         control.lossSum / spec.trainRows(), v[0], v[1],
         (System.currentTimeMillis() - control.startedMillis) / 1e3);

@@ -1,0 +1,330 @@
+package org.lbfgsbeam.pipelines;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code autoencoder}: the K-FAC papers' classic benchmark (Martens &amp; Grosse, ICML 2015, &sect;13;
+ * Hinton &amp; Salakhutdinov, Science 2006): a deep autoencoder of sigmoid layers trained on images with
+ * squared error, by several optimisers on the same mini-batches, each in a child JVM ({@code train
+ * --loss squared --targets inputs}, forked as {@link CompareCommand} forks it). After every epoch
+ * the run's loss on the whole training set is measured (the set is also its {@code --validation}),
+ * so the curves are the training objective itself, not the mean of the mini-batch losses while the
+ * parameters move.
+ *
+ * <p>The reference loss is what the reference runs (by default the {@code adam} runs) reach after
+ * their whole budget: the lowest final training loss among them. The table gives each run's steps
+ * and seconds to that loss (the first epoch whose loss is at or below it; an epoch is
+ * {@code steps per epoch} steps, so a step count is a multiple of it) and the ratio of the reference
+ * run's budget to those steps.
+ */
+final class AutoencoderCommand {
+  static final String DEFAULT_HIDDEN = "1000,500,250,30,250,500,1000";
+  static final String DEFAULT_RUNS = "sgd:lr=0.05,adam:lr=0.001,kfac:lr=0.2";
+
+  static final String HELP = String.join("\n",
+      "usage: autoencoder --data FILE --output DIR [options]",
+      "",
+      "Trains a deep autoencoder (sigmoid hidden layers, linear output, squared error against",
+      "the input: train --loss squared --targets inputs) with several optimisers, each in a child",
+      "JVM, on the same mini-batches (same seed) and threads; after every epoch each run's loss on",
+      "the whole training set is measured. Prints a Markdown table (a row as each run ends) and",
+      "writes DIR/autoencoder.md, DIR/figures/train-loss-by-step.png and",
+      "train-loss-by-time.png (log scale, a line per run) and each run in DIR/runs/<run>/.",
+      "",
+      "  --data FILE           training images: IDX or LIBSVM (required)",
+      "  --hidden SIZES        hidden layer sizes (default " + DEFAULT_HIDDEN + ",",
+      "                        Hinton & Salakhutdinov's)",
+      "  --activation NAME     of the hidden layers: sigmoid | tanh | relu (default sigmoid)",
+      "  --epochs N            passes over the training set per run (default 100)",
+      "  --batch-size N        examples per step (default 1000)",
+      "  --seed N              initialisation and mini-batch order, the same for every run",
+      "                        (default 1)",
+      "  --threads N           threads of each run (default 2)",
+      "  --runs LIST           as for compare (default " + DEFAULT_RUNS + ")",
+      "  --reference NAME      the optimiser whose runs set the reference loss: the lowest",
+      "                        final training loss among them (default adam)",
+      "  --output DIR          autoencoder.md, figures/, runs/ (required)",
+      "  --help                this text");
+
+  static final String[] HEADER = {"run", "steps to reference loss", "seconds to reference loss",
+      "reference budget / steps", "final train loss", "best train loss (step)",
+      "seconds per step", "peak RSS (GB)"};
+
+  static final String LOSS_BY_STEP = "train-loss-by-step.png";
+  static final String LOSS_BY_TIME = "train-loss-by-time.png";
+
+  private static final Set<String> VALUED = Set.of("data", "hidden", "activation", "epochs",
+      "batch-size", "seed", "threads", "runs", "reference", "output");
+
+  private AutoencoderCommand() {}
+
+  /**
+   * A run's curve: after each epoch, the steps so far, the loss on the whole training set and the
+   * training seconds (validation passes excluded).
+   */
+  record Curve(double[] steps, double[] loss, double[] seconds) {
+    int points() {
+      return steps.length;
+    }
+
+    double finalLoss() {
+      return loss[loss.length - 1];
+    }
+  }
+
+  /** A finished or failed run: its curve (null if it wrote none), summary and message. */
+  record Outcome(CompareCommand.Run run, Curve curve, JsonNode summary, String failure) {}
+
+  static void run(List<String> args, PrintStream out, PrintStream err) throws IOException {
+    CommandLine cl = CommandLine.parse(args, VALUED, Set.of("help"));
+    Path data = Paths.get(cl.required("data"));
+    Path dir = Paths.get(cl.required("output"));
+    String hidden = CompareCommand.hidden(cl.string("hidden", DEFAULT_HIDDEN));
+    String activation = cl.string("activation", "sigmoid");
+    if (!List.of("relu", "tanh", "sigmoid").contains(activation)) {
+      throw new CommandLine.UsageException("--activation must be one of relu, tanh, sigmoid, but"
+          + " was: " + activation);
+    }
+    int epochs = CompareCommand.positive(cl, "epochs", 100);
+    int batchSize = CompareCommand.positive(cl, "batch-size", 1000);
+    int threads = CompareCommand.positive(cl, "threads", 2);
+    int seed = cl.integer("seed", 1);
+    List<CompareCommand.Run> runs = CompareCommand.parseRuns(cl.string("runs", DEFAULT_RUNS));
+    String reference = cl.string("reference", "adam");
+    if (runs.stream().noneMatch(r -> r.optimizer().equals(reference))) {
+      throw new CommandLine.UsageException("--reference " + reference + " names no run of --runs");
+    }
+    if (runs.stream().anyMatch(CompareCommand.Run::fullBatch)) {
+      throw new CommandLine.UsageException("--runs: the autoencoder takes stochastic runs (sgd,"
+          + " adam, mlbfgs, kfac), not lbfgs");
+    }
+    if (!Files.isRegularFile(data)) {
+      throw new NoSuchFileException(data.toString());
+    }
+
+    Files.createDirectories(dir.resolve("runs"));
+    List<String> common = List.of("--model", "mlp", "--loss", "squared", "--targets", "inputs",
+        "--data", data.toString(), "--validation", data.toString(), "--hidden", hidden,
+        "--activation", activation, "--batch-size", Integer.toString(batchSize),
+        "--seed", Integer.toString(seed), "--threads", Integer.toString(threads));
+    String setting = String.format(Locale.ROOT, "autoencoder: hidden %s, %s, linear output,"
+        + " squared error (1/2 |x_hat - x|^2 per image, averaged over the images); %d epochs per"
+        + " run, batches of %d, seed %d (the same mini-batches for every run), %d thread%s;"
+        + " train loss: on the whole training set after each epoch; reference loss: the lowest"
+        + " final train loss of the %s runs.", hidden, activation, epochs, batchSize, seed,
+        threads, threads == 1 ? "" : "s", reference);
+    out.println(setting);
+    out.println();
+    err.println("autoencoder: the runs first, the table when the reference is known");
+
+    List<Outcome> outcomes = new ArrayList<>();
+    for (CompareCommand.Run run : runs) {
+      Path runDir = dir.resolve("runs").resolve(run.directoryName());
+      if (Files.exists(runDir)) {
+        TrainCommand.deleteRecursively(runDir);
+      }
+      List<String> train = new ArrayList<>(List.of("train", "--optimizer", run.optimizer()));
+      train.addAll(common);
+      train.addAll(CompareCommand.optimizerArgs(run, epochs, 0));
+      train.addAll(List.of("--output", runDir.toString()));
+      err.println("autoencoder: " + run.label());
+      CompareCommand.Tail tail = new CompareCommand.Tail(err);
+      int status = BenchCommand.runChild(BenchCommand.trainCommand(train), tail);
+      Curve curve = null;
+      JsonNode summary = null;
+      String failure = null;
+      try {
+        if (Files.isRegularFile(runDir.resolve("trace.csv"))) {
+          curve = readCurve(runDir.resolve("trace.csv"));
+        }
+        if (status != 0) {
+          failure = "exit " + status + ": " + tail.last;
+        } else {
+          summary = new ObjectMapper().readTree(runDir.resolve("summary.json").toFile());
+        }
+      } catch (IOException | RuntimeException e) {
+        failure = "cannot read its results: " + e.getMessage();
+      }
+      outcomes.add(new Outcome(run, curve, summary, failure));
+    }
+
+    double referenceLoss = Double.NaN;
+    double referenceSteps = Double.NaN;
+    String referenceRun = null;
+    for (Outcome o : outcomes) {
+      if (o.run().optimizer().equals(reference) && o.failure() == null && o.curve() != null
+          && o.curve().points() > 0 && Double.isFinite(o.curve().finalLoss())
+          && !(o.curve().finalLoss() >= referenceLoss)) {
+        referenceLoss = o.curve().finalLoss();
+        referenceSteps = o.curve().steps()[o.curve().points() - 1];
+        referenceRun = o.run().label();
+      }
+    }
+    String referenceLine = referenceRun == null
+        ? "No " + reference + " run finished: no reference loss."
+        : String.format(Locale.ROOT, "Reference loss %.6g: %s after its %d steps.", referenceLoss,
+            referenceRun, (long) referenceSteps);
+    List<String[]> rows = new ArrayList<>();
+    List<String> remarks = new ArrayList<>();
+    Map<String, Curve> curves = new LinkedHashMap<>();
+    out.println(referenceLine);
+    out.println();
+    out.println(CompareCommand.tableLine(HEADER));
+    out.println("|" + "---|".repeat(HEADER.length));
+    for (Outcome o : outcomes) {
+      String[] row = row(o, referenceLoss, referenceSteps);
+      rows.add(row);
+      out.println(CompareCommand.tableLine(row));
+      if (o.failure() != null) {
+        remarks.add(o.run().label() + ": " + o.failure());
+      }
+      if (o.curve() != null && o.curve().points() > 0) {
+        curves.put(o.failure() == null ? o.run().label() : o.run().label() + " (failed)",
+            o.curve());
+      }
+    }
+    List<String> figures = drawFigures(dir.resolve("figures"), curves);
+    writeReport(dir.resolve("autoencoder.md"), data, setting, referenceLine, rows, remarks,
+        figures);
+    out.println();
+    for (String remark : remarks) {
+      out.println(remark);
+    }
+    for (String figure : figures) {
+      out.println("figure: " + dir.resolve(figure));
+    }
+    out.println("report: " + dir.resolve("autoencoder.md"));
+  }
+
+  /** A run's curve from its trace.csv (columns steps, validationLoss, seconds by name). */
+  static Curve readCurve(Path traceCsv) throws IOException {
+    List<String> lines = Files.readAllLines(traceCsv, StandardCharsets.UTF_8);
+    if (lines.isEmpty()) {
+      throw new IOException(traceCsv + ": empty, not a trace");
+    }
+    List<String> header = Arrays.asList(lines.get(0).strip().split(",", -1));
+    int steps = header.indexOf("steps");
+    int loss = header.indexOf("validationLoss");
+    int seconds = header.indexOf("seconds");
+    if (steps < 0 || loss < 0 || seconds < 0) {
+      throw new IOException(traceCsv + ": not a stochastic run's trace (header " + lines.get(0)
+          + ")");
+    }
+    List<double[]> points = new ArrayList<>();
+    for (int l = 1; l < lines.size(); l++) {
+      String line = lines.get(l).strip();
+      if (line.isEmpty()) {
+        continue;
+      }
+      String[] f = line.split(",", -1);
+      if (f.length != header.size()) {
+        throw new IOException(traceCsv + " line " + (l + 1) + ": " + f.length
+            + " fields, but the header has " + header.size());
+      }
+      points.add(new double[] {Double.parseDouble(f[steps]), Double.parseDouble(f[loss]),
+          Double.parseDouble(f[seconds])});
+    }
+    double[][] c = new double[3][points.size()];
+    for (int i = 0; i < points.size(); i++) {
+      for (int k = 0; k < 3; k++) {
+        c[k][i] = points.get(i)[k];
+      }
+    }
+    return new Curve(c[0], c[1], c[2]);
+  }
+
+  /** The table row of one run against the reference loss and the reference run's steps. */
+  static String[] row(Outcome o, double referenceLoss, double referenceSteps) {
+    String[] row = new String[HEADER.length];
+    Arrays.fill(row, "");
+    row[0] = o.run().label();
+    Curve c = o.curve();
+    if (c == null || c.points() == 0) {
+      row[1] = "failed (" + (o.failure() == null ? "no trace rows" : o.failure()) + ")";
+      return row;
+    }
+    int reached = -1;
+    int best = 0;
+    for (int i = 0; i < c.points(); i++) {
+      if (reached < 0 && c.loss()[i] <= referenceLoss) {
+        reached = i;
+      }
+      if (c.loss()[i] < c.loss()[best] || Double.isNaN(c.loss()[best])) {
+        best = i;
+      }
+    }
+    row[1] = reached < 0 ? "not reached" : Long.toString((long) c.steps()[reached]);
+    row[2] = reached < 0 ? "" : String.format(Locale.ROOT, "%.1f", c.seconds()[reached]);
+    row[3] = reached < 0 ? "" : String.format(Locale.ROOT, "%.1f",
+        referenceSteps / c.steps()[reached]);
+    row[4] = o.failure() != null ? "failed after step " + (long) c.steps()[c.points() - 1]
+        : String.format(Locale.ROOT, "%.6g", c.finalLoss());
+    row[5] = String.format(Locale.ROOT, "%.6g (%d)", c.loss()[best], (long) c.steps()[best]);
+    double lastSeconds = c.seconds()[c.points() - 1];
+    row[6] = String.format(Locale.ROOT, "%.3f", lastSeconds / c.steps()[c.points() - 1]);
+    row[7] = o.summary() == null ? ""
+        : BenchCommand.gigabytes(o.summary().path("peakRssBytes").asLong(-1), false);
+    return row;
+  }
+
+  private static List<String> drawFigures(Path figures, Map<String, Curve> curves)
+      throws IOException {
+    List<String> names = new ArrayList<>(curves.keySet());
+    List<double[]> steps = curves.values().stream().map(Curve::steps).toList();
+    List<double[]> seconds = curves.values().stream().map(Curve::seconds).toList();
+    List<double[]> loss = curves.values().stream().map(Curve::loss).toList();
+    List<String> written = new ArrayList<>();
+    if (Charts.writeSeries(figures.resolve(LOSS_BY_STEP), "train loss (whole training set)",
+        "step", "train loss", names, steps, loss, true)) {
+      written.add("figures/" + LOSS_BY_STEP);
+    }
+    if (Charts.writeSeries(figures.resolve(LOSS_BY_TIME), "train loss (whole training set)",
+        "seconds", "train loss", names, seconds, loss, true)) {
+      written.add("figures/" + LOSS_BY_TIME);
+    }
+    return written;
+  }
+
+  private static void writeReport(Path file, Path data, String setting, String referenceLine,
+      List<String[]> rows, List<String> remarks, List<String> figures) throws IOException {
+    StringBuilder md = new StringBuilder();
+    md.append("# Deep autoencoder on ").append(data.getFileName()).append("\n\n");
+    md.append(setting).append("\n\n").append(referenceLine).append("\n\n");
+    md.append(CompareCommand.tableLine(HEADER)).append('\n').append("|")
+        .append("---|".repeat(HEADER.length)).append('\n');
+    for (String[] row : rows) {
+      md.append(CompareCommand.tableLine(row)).append('\n');
+    }
+    md.append('\n');
+    for (String remark : remarks) {
+      md.append(remark).append("\n\n");
+    }
+    for (String figure : figures) {
+      md.append("![").append(figure).append("](").append(figure).append(")\n\n");
+    }
+    md.append("steps to reference loss: the steps of the first epoch whose train loss is at or"
+        + " below the reference loss. reference budget / steps: the reference run's steps divided"
+        + " by those. seconds: training time, the whole-set loss passes excluded. seconds per"
+        + " step: the run's training seconds / its steps.\n");
+    TrainCommand.writeAtomically(file, md.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  static boolean wantsHelp(List<String> args) {
+    return args.contains("--help");
+  }
+}
