@@ -55,7 +55,11 @@ final class AutoencoderCommand {
       "  --seed N              initialisation and mini-batch order, the same for every run",
       "                        (default 1)",
       "  --threads N           threads of each run (default 2)",
-      "  --runs LIST           as for compare (default " + DEFAULT_RUNS + ")",
+      "  --init NAME           sparse (Martens 2010, as the K-FAC paper) | default (Glorot)",
+      "                        (default sparse)",
+      "  --runs LIST           as for compare (default " + DEFAULT_RUNS + "); a run may",
+      "                        take its own epochs=N (budget) and init=default|sparse, not its",
+      "                        own batch-size",
       "  --reference NAME      the optimiser whose runs set the reference loss: the lowest",
       "                        final training loss among them (default adam)",
       "  --output DIR          autoencoder.md, figures/, runs/ (required)",
@@ -69,7 +73,7 @@ final class AutoencoderCommand {
   static final String LOSS_BY_TIME = "train-loss-by-time.png";
 
   private static final Set<String> VALUED = Set.of("data", "hidden", "activation", "epochs",
-      "batch-size", "seed", "threads", "runs", "reference", "output");
+      "batch-size", "seed", "threads", "runs", "reference", "output", "init");
 
   private AutoencoderCommand() {}
 
@@ -104,6 +108,10 @@ final class AutoencoderCommand {
     int batchSize = CompareCommand.positive(cl, "batch-size", 1000);
     int threads = CompareCommand.positive(cl, "threads", 2);
     int seed = cl.integer("seed", 1);
+    String init = cl.string("init", "sparse");
+    if (!init.equals("default") && !init.equals("sparse")) {
+      throw new CommandLine.UsageException("--init must be default or sparse, but was: " + init);
+    }
     List<CompareCommand.Run> runs = CompareCommand.parseRuns(cl.string("runs", DEFAULT_RUNS));
     String reference = cl.string("reference", "adam");
     if (runs.stream().noneMatch(r -> r.optimizer().equals(reference))) {
@@ -113,6 +121,10 @@ final class AutoencoderCommand {
       throw new CommandLine.UsageException("--runs: the autoencoder takes stochastic runs (sgd,"
           + " adam, mlbfgs, kfac), not lbfgs");
     }
+    if (runs.stream().anyMatch(r -> r.settings().containsKey("batch-size"))) {
+      throw new CommandLine.UsageException("--runs: every run takes the same mini-batches"
+          + " (--batch-size), so no run takes its own batch-size");
+    }
     if (!Files.isRegularFile(data)) {
       throw new NoSuchFileException(data.toString());
     }
@@ -120,13 +132,14 @@ final class AutoencoderCommand {
     Files.createDirectories(dir.resolve("runs"));
     List<String> common = List.of("--model", "mlp", "--loss", "squared", "--targets", "inputs",
         "--data", data.toString(), "--validation", data.toString(), "--hidden", hidden,
-        "--activation", activation, "--batch-size", Integer.toString(batchSize),
-        "--seed", Integer.toString(seed), "--threads", Integer.toString(threads));
-    String setting = String.format(Locale.ROOT, "autoencoder: hidden %s, %s, linear output,"
+        "--activation", activation, "--seed", Integer.toString(seed),
+        "--threads", Integer.toString(threads));
+    String setting = String.format(Locale.ROOT, "autoencoder: hidden %s, %s, %s initialisation"
+        + " (unless a run sets its init), linear output,"
         + " squared error (1/2 |x_hat - x|^2 per image, averaged over the images); %d epochs per"
-        + " run, batches of %d, seed %d (the same mini-batches for every run), %d thread%s;"
+        + " run (unless a run sets its epochs), batches of %d, seed %d (the same mini-batches for every run), %d thread%s;"
         + " train loss: on the whole training set after each epoch; reference loss: the lowest"
-        + " final train loss of the %s runs.", hidden, activation, epochs, batchSize, seed,
+        + " final train loss of the %s runs.", hidden, activation, init, epochs, batchSize, seed,
         threads, threads == 1 ? "" : "s", reference);
     out.println(setting);
     out.println();
@@ -140,6 +153,10 @@ final class AutoencoderCommand {
       }
       List<String> train = new ArrayList<>(List.of("train", "--optimizer", run.optimizer()));
       train.addAll(common);
+      train.addAll(List.of("--batch-size", Integer.toString(batchSize)));
+      if (!run.settings().containsKey("init")) {
+        train.addAll(List.of("--init", init));
+      }
       train.addAll(CompareCommand.optimizerArgs(run, epochs, 0));
       train.addAll(List.of("--output", runDir.toString()));
       err.println("autoencoder: " + run.label());

@@ -86,7 +86,10 @@ final class CompareCommand {
       "                        mlbfgs also history=M, pair-period=T, averaging=B, kl-clip=K,",
       "                        history-precision=double|float; kfac also damping=G,",
       "                        kl-clip=K, inversion=eigen|tikhonov, fisher=empirical|true,",
-      "                        factor-interval=N, inverse-interval=N",
+      "                        factor-interval=N, inverse-interval=N,",
+      "                        inverse-precision=double|float; every stochastic run also",
+      "                        batch-size=N (its own, instead of --batch-size), epochs=N",
+      "                        (its own budget) and init=default|sparse",
       "                        (default " + DEFAULT_RUNS + ")",
       "  --lbfgs-lambda L      lbfgs: L2 on the weights (default 1e-5); history "
           + LBFGS_HISTORY + ". The",
@@ -111,12 +114,13 @@ final class CompareCommand {
       "epochs", "batch-size", "seed", "threads", "target", "runs", "lbfgs-lambda", "output");
   private static final Set<String> SETTINGS = Set.of("lr", "schedule", "momentum", "weight-decay",
       "history", "pair-period", "averaging", "kl-clip", "history-precision", "damping",
-      "inversion", "fisher", "factor-interval", "inverse-interval");
+      "inversion", "fisher", "factor-interval", "inverse-interval", "inverse-precision",
+      "batch-size", "epochs", "init");
   /** The settings only mL-BFGS or K-FAC take (passed to train as {@code --KEY VALUE}), by optimiser. */
   private static final Map<String, Set<String>> OWN_SETTINGS = Map.of(
       "mlbfgs", Set.of("history", "pair-period", "averaging", "kl-clip", "history-precision"),
       "kfac", Set.of("damping", "kl-clip", "inversion", "fisher", "factor-interval",
-          "inverse-interval"));
+          "inverse-interval", "inverse-precision"));
 
   private CompareCommand() {}
 
@@ -178,7 +182,7 @@ final class CompareCommand {
     Files.createDirectories(dir.resolve("runs"));
     List<String> common = List.of("--model", "mlp", "--data", data.toString(),
         "--validation", validation.toString(), "--hidden", hidden, "--activation", activation,
-        "--batch-size", Integer.toString(batchSize), "--seed", Integer.toString(seed),
+        "--seed", Integer.toString(seed),
         "--threads", Integer.toString(threads));
     String setting = String.format(Locale.ROOT, "network: hidden %s, %s, softmax cross-entropy;"
         + " %d epochs (passes over the training data) per run, batches of %d, seed %d, %d"
@@ -202,6 +206,9 @@ final class CompareCommand {
       }
       List<String> train = new ArrayList<>(List.of("train", "--optimizer", run.optimizer()));
       train.addAll(common);
+      if (!run.settings().containsKey("batch-size")) {
+        train.addAll(List.of("--batch-size", Integer.toString(batchSize)));
+      }
       train.addAll(optimizerArgs(run, epochs, lambda));
       train.addAll(List.of("--output", runDir.toString()));
       err.println("compare: " + run.label());
@@ -281,7 +288,9 @@ final class CompareCommand {
           throw badRun("settings are lr=X, schedule=S, momentum=M, weight-decay=W (for mlbfgs also"
               + " history=M, pair-period=T, averaging=B, kl-clip=K, history-precision=P; for kfac"
               + " damping=G, kl-clip=K, inversion=I, fisher=F, factor-interval=N,"
-              + " inverse-interval=N)", entry);
+              + " inverse-interval=N, inverse-precision=P; any stochastic run batch-size=N, epochs=N,"
+              + " init=I)",
+              entry);
         }
         if (settings.put(kv[0], kv[1]) != null) {
           throw badRun(kv[0] + " is given twice", entry);
@@ -306,7 +315,8 @@ final class CompareCommand {
       }
     }
     switch (key) {
-      case "history", "pair-period", "factor-interval", "inverse-interval" -> {
+      case "history", "pair-period", "factor-interval", "inverse-interval", "batch-size",
+          "epochs" -> {
         double v = settingNumber(key, value, entry);
         if (!(v >= 1 && v == Math.rint(v))) {
           throw badRun(key + " must be a positive integer", entry);
@@ -318,14 +328,19 @@ final class CompareCommand {
           throw badRun("averaging must be in [0, 1)", entry);
         }
       }
-      case "history-precision" -> {
+      case "history-precision", "inverse-precision" -> {
         if (!List.of("double", "float").contains(value)) {
-          throw badRun("history-precision must be double or float", entry);
+          throw badRun(key + " must be double or float", entry);
         }
       }
       case "damping" -> {
         if (!(settingNumber(key, value, entry) > 0)) {
           throw badRun("damping must be positive", entry);
+        }
+      }
+      case "init" -> {
+        if (!List.of("default", "sparse").contains(value)) {
+          throw badRun("init must be default or sparse", entry);
         }
       }
       case "inversion" -> {
@@ -395,8 +410,12 @@ final class CompareCommand {
           Integer.toString(LBFGS_HISTORY), "--max-evaluations", e, "--max-iterations", e,
           "--gradient-tolerance", "0", "--progress-tolerance", "0");
     }
-    List<String> args = new ArrayList<>(List.of("--epochs", e));
+    List<String> args = new ArrayList<>(List.of("--epochs",
+        run.settings().getOrDefault("epochs", e)));
     run.settings().forEach((key, value) -> {
+      if (key.equals("epochs")) {
+        return; // given above
+      }
       args.add("--" + (key.equals("lr") ? "learning-rate" : key));
       args.add(value);
     });

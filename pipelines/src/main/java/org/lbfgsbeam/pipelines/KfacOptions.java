@@ -11,7 +11,7 @@ import org.lbfgsbeam.core.nn.MultilayerPerceptron;
  * The command line's K-FAC options ({@code --optimizer kfac}): {@code --damping γ},
  * {@code --kl-clip κ}, {@code --factor-decay β}, {@code --factor-interval},
  * {@code --inverse-interval}, {@code --inversion eigen|tikhonov}, {@code --fisher empirical|true},
- * {@code --momentum}, {@code --weight-decay}; every other hyperparameter at {@link Kfac#defaults()}.
+ * {@code --inverse-precision double|float}, {@code --momentum}, {@code --weight-decay}; every other hyperparameter at {@link Kfac#defaults()}.
  */
 final class KfacOptions {
   static final String HELP = String.join("\n",
@@ -23,7 +23,10 @@ final class KfacOptions {
       "  --inversion NAME            kfac: eigen (exact damping) | tikhonov (factored, Cholesky)",
       "                              (default eigen)",
       "  --fisher NAME               kfac: empirical (the labels) | true (sampled targets, one",
-      "                              more backward pass) (default empirical)");
+      "                              more backward pass) (default empirical)",
+      "  --inverse-precision P       kfac: double | float: the inverses kept and the gradients",
+      "                              preconditioned in single precision, about twice as fast",
+      "                              (default double)");
 
   private KfacOptions() {}
 
@@ -38,7 +41,8 @@ final class KfacOptions {
         .withInversion(inversion(cl.string("inversion", "eigen")))
         .withFisher(choice(cl, "fisher", "empirical", FisherType.class))
         .withMomentum(momentum)
-        .withWeightDecay(weightDecay);
+        .withWeightDecay(weightDecay)
+        .withSinglePrecision(precision(cl.string("inverse-precision", "double")));
     return KfacOptimizer.of(k, net).withSamplingSeed(seed);
   }
 
@@ -48,6 +52,15 @@ final class KfacOptions {
       case "tikhonov" -> KfacInversion.FACTORED_TIKHONOV;
       default -> throw new CommandLine.UsageException(
           "--inversion must be one of eigen, tikhonov, but was: " + name);
+    };
+  }
+
+  private static boolean precision(String name) {
+    return switch (name) {
+      case "double" -> false;
+      case "float" -> true;
+      default -> throw new CommandLine.UsageException(
+          "--inverse-precision must be double or float, but was: " + name);
     };
   }
 

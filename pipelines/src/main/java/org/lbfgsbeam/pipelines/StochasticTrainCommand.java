@@ -81,17 +81,23 @@ final class StochasticTrainCommand {
       MlbfgsOptions.HELP,
       KfacOptions.HELP,
       "  --seed N                    initialisation and mini-batch order (default 1)",
+      "  --init NAME                 default (He for relu, Glorot otherwise) | sparse (Martens",
+      "                              2010: 15 N(0,1) incoming weights per unit, for deep",
+      "                              sigmoid networks) (default default)",
       "  --max-block-size N          blocks: a layer, or slices of at most N parameters",
       "                              (default 100000: the mL-BFGS blocks spread over the",
       "                              threads; sgd and adam do not depend on it)",
       "  --help                      this text");
+
+  /** Martens' (ICML 2010) nonzero incoming weights per unit for {@code --init sparse}. */
+  static final int SPARSE_CONNECTIONS = 15;
 
   private static final Set<String> VALUED = Set.of("data", "labels", "validation", "output",
       "threads", "hidden", "activation", "loss", "optimizer", "epochs", "batch-size", "shards",
       "learning-rate", "schedule", "lr-step-epochs", "lr-gamma", "warmup-steps", "momentum",
       "weight-decay", "seed", "max-block-size", "model", "runner", "history", "pair-period",
       "averaging", "kl-clip", "history-precision", "flink-master", "damping", "factor-decay",
-      "factor-interval", "inverse-interval", "inversion", "fisher", "targets");
+      "factor-interval", "inverse-interval", "inversion", "fisher", "targets", "inverse-precision", "init");
   private static final Set<String> FLAGS = Set.of("overwrite", "nesterov",
       "decoupled-weight-decay", "help");
 
@@ -188,6 +194,12 @@ final class StochasticTrainCommand {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.UsageException(e.getMessage());
     }
+    String init = cl.string("init", "default");
+    if (!init.equals("default") && !init.equals("sparse")) {
+      throw new CommandLine.UsageException("--init must be default or sparse, but was: " + init);
+    }
+    double[] theta0 = init.equals("sparse")
+        ? net.sparseInitialParameters(seed, SPARSE_CONNECTIONS) : net.initialParameters(seed);
     DenseBatch trainSet = withTargets(whole(train), loss, reconstruct, train.numClasses());
     DenseBatch validationSet = validation == null ? null
         : withTargets(whole(validation), loss, reconstruct, train.numClasses());
@@ -224,15 +236,15 @@ final class StochasticTrainCommand {
       if (runner.equals("flink")) {
         progress.printf(Locale.ROOT, "flink: one job on %s, parallelism %d%n", flinkMaster,
             threads);
-        result = FlinkStochastic.train(net, net.initialParameters(seed), trainSet, validationSet,
+        result = FlinkStochastic.train(net, theta0, trainSet, validationSet,
             optimizer, layout, options, listener, flinkMaster, threads, work.toString());
       } else if (runner.equals("direct")) {
         progress.println("direct: a Beam pipeline per step (for tests of a few steps)");
-        result = BeamStochastic.train(net, net.initialParameters(seed), trainSet, validationSet,
+        result = BeamStochastic.train(net, theta0, trainSet, validationSet,
             optimizer, layout, options, listener, TrainCommand.directOptions(threads),
             work.toString());
       } else {
-        result = MiniBatchTrainer.train(net, net.initialParameters(seed), trainSet, validationSet,
+        result = MiniBatchTrainer.train(net, theta0, trainSet, validationSet,
             optimizer, layout, options, listener);
       }
     } catch (IllegalStateException e) {
@@ -262,6 +274,7 @@ final class StochasticTrainCommand {
     s.put("batchSize", batchSize);
     s.put("shards", shards);
     s.put("seed", seed);
+    s.put("init", init);
     s.put("trainLoss", last.trainLoss());
     s.put("validationLoss", last.validationLoss());
     s.put("validationAccuracy", last.validationAccuracy());

@@ -19,7 +19,12 @@ import org.lbfgsbeam.core.nn.Lapack;
  * divide-and-conquer {@code dsyevd} through {@link Lapack}), eigenvalues below 0
  * (rounding on a positive semi-definite factor) are clamped to 0 as KAISA does, and the divisor
  * 1/(&lambda;<sub>G</sub> &lambda;<sub>A</sub><sup>T</sup> + &gamma;) is precomputed (KAISA's
- * {@code prediv_eigenvalues}). Each step is four dgemms and one element-wise product.
+ * {@code prediv_eigenvalues}). Each step is four matrix products and one element-wise product, in
+ * two passes over chunks of {@link RowChunks#ROWS} output rows (the chunks of a pass in parallel):
+ * U = (Q<sub>G</sub><sup>T</sup> &nabla;W&#773; Q<sub>A</sub>) ./ (&hellip;) row by row, then
+ * V = (Q<sub>G</sub> U) Q<sub>A</sub><sup>T</sup> row by row. In single precision ({@code
+ * singlePrecision}) the bases and divisors are kept as floats and the products are sgemms; the
+ * decompositions stay in double precision.
  */
 public final class EigenPreconditioner implements KfacLayerPreconditioner {
   private static final long serialVersionUID = 1L;
@@ -28,15 +33,33 @@ public final class EigenPreconditioner implements KfacLayerPreconditioner {
   private final int dimG;
   private final double[] qa;
   private final double[] qg;
+  private final double[] qgT;
   private final double[] inverseEigenvalues;
+  private final float[] qaf;
+  private final float[] qgf;
+  private final float[] qgTf;
+  private final float[] inverseEigenvaluesf;
 
   private EigenPreconditioner(int dimA, int dimG, double[] qa, double[] qg,
-      double[] inverseEigenvalues) {
+      double[] inverseEigenvalues, boolean singlePrecision) {
     this.dimA = dimA;
     this.dimG = dimG;
-    this.qa = qa;
-    this.qg = qg;
-    this.inverseEigenvalues = inverseEigenvalues;
+    double[] qgT = SymmetricMatrices.transposed(qg, dimG);
+    this.qa = singlePrecision ? null : qa;
+    this.qg = singlePrecision ? null : qg;
+    this.qgT = singlePrecision ? null : qgT;
+    this.inverseEigenvalues = singlePrecision ? null : inverseEigenvalues;
+    this.qaf = singlePrecision ? SymmetricMatrices.toFloat(qa) : null;
+    this.qgf = singlePrecision ? SymmetricMatrices.toFloat(qg) : null;
+    this.qgTf = singlePrecision ? SymmetricMatrices.toFloat(qgT) : null;
+    this.inverseEigenvaluesf = singlePrecision ? SymmetricMatrices.toFloat(inverseEigenvalues)
+        : null;
+  }
+
+  /** {@link #of(double[], int, double[], int, double, boolean)} in double precision. */
+  public static EigenPreconditioner of(double[] a, int dimA, double[] g, int dimG,
+      double damping) {
+    return of(a, dimA, g, dimG, damping, false);
   }
 
   /**
@@ -44,9 +67,10 @@ public final class EigenPreconditioner implements KfacLayerPreconditioner {
    * products, or null when a factor or a result is not finite or a decomposition fails.
    *
    * @param damping &gamma; &gt; 0
+   * @param singlePrecision keep the bases as floats and precondition with sgemm
    */
   public static EigenPreconditioner of(double[] a, int dimA, double[] g, int dimG,
-      double damping) {
+      double damping, boolean singlePrecision) {
     TikhonovPreconditioner.checkFactors(a, dimA, g, dimG, damping);
     if (!SymmetricMatrices.allFinite(a) || !SymmetricMatrices.allFinite(g)) {
       return null;
@@ -67,7 +91,7 @@ public final class EigenPreconditioner implements KfacLayerPreconditioner {
     if (!SymmetricMatrices.allFinite(inv)) {
       return null;
     }
-    return new EigenPreconditioner(dimA, dimG, qa, qg, inv);
+    return new EigenPreconditioner(dimA, dimG, qa, qg, inv, singlePrecision);
   }
 
   /**
@@ -103,20 +127,48 @@ public final class EigenPreconditioner implements KfacLayerPreconditioner {
     Checks.checkArgument(gradient != null && gradient.length == dimG * dimA,
         "gradient must hold %s x %s values, but had: %s", dimG, dimA,
         gradient == null ? "null" : gradient.length);
-    double[] t = new double[dimG * dimA];
-    // T (d_out x dimA) = Q_G^T (d_out x d_out) . gradient (d_out x dimA)
-    Blas.gemmTN(dimG, dimA, dimG, 1.0, qg, 0, gradient, 0, 0.0, t, 0);
-    double[] u = new double[dimG * dimA];
-    // U (d_out x dimA) = T (d_out x dimA) . Q_A (dimA x dimA), then ./ (lambda_G lambda_A^T + gamma)
-    Blas.gemm(dimG, dimA, dimA, 1.0, t, 0, qa, 0, 0.0, u, 0);
-    for (int j = 0; j < u.length; j++) {
-      u[j] *= inverseEigenvalues[j];
+    if (qaf != null) {
+      float[] gf = SymmetricMatrices.toFloat(gradient);
+      float[] tf = new float[dimG * dimA];
+      float[] uf = new float[dimG * dimA];
+      RowChunks.forEach(dimG, c -> {
+        int r0 = RowChunks.from(c) * dimA;
+        int rows = RowChunks.size(c, dimG);
+        Blas.gemm(rows, dimA, dimG, 1f, qgTf, RowChunks.from(c) * dimG, gf, 0, 0f, tf, r0);
+        Blas.gemm(rows, dimA, dimA, 1f, tf, r0, qaf, 0, 0f, uf, r0);
+        for (int j = r0; j < r0 + rows * dimA; j++) {
+          uf[j] *= inverseEigenvaluesf[j];
+        }
+      });
+      float[] vf = new float[dimG * dimA];
+      RowChunks.forEach(dimG, c -> {
+        int r0 = RowChunks.from(c) * dimA;
+        int rows = RowChunks.size(c, dimG);
+        Blas.gemm(rows, dimA, dimG, 1f, qgf, RowChunks.from(c) * dimG, uf, 0, 0f, tf, r0);
+        Blas.gemmNT(rows, dimA, dimA, 1f, tf, r0, qaf, 0, 0f, vf, r0);
+      });
+      return SymmetricMatrices.toDouble(vf);
     }
-    // T = Q_G (d_out x d_out) . U (d_out x dimA)
-    Blas.gemm(dimG, dimA, dimG, 1.0, qg, 0, u, 0, 0.0, t, 0);
+    double[] t = new double[dimG * dimA];
+    double[] u = new double[dimG * dimA];
+    RowChunks.forEach(dimG, c -> {
+      int r0 = RowChunks.from(c) * dimA;
+      int rows = RowChunks.size(c, dimG);
+      // T[rows] = Q_G^T[rows] . gradient; U[rows] = T[rows] . Q_A ./ (lambda_G lambda_A^T + gamma)
+      Blas.gemm(rows, dimA, dimG, 1.0, qgT, RowChunks.from(c) * dimG, gradient, 0, 0.0, t, r0);
+      Blas.gemm(rows, dimA, dimA, 1.0, t, r0, qa, 0, 0.0, u, r0);
+      for (int j = r0; j < r0 + rows * dimA; j++) {
+        u[j] *= inverseEigenvalues[j];
+      }
+    });
     double[] v = new double[dimG * dimA];
-    // V (d_out x dimA) = T (d_out x dimA) . Q_A^T (dimA x dimA)
-    Blas.gemmNT(dimG, dimA, dimA, 1.0, t, 0, qa, 0, 0.0, v, 0);
+    RowChunks.forEach(dimG, c -> {
+      int r0 = RowChunks.from(c) * dimA;
+      int rows = RowChunks.size(c, dimG);
+      // T[rows] = Q_G[rows] . U (all of U); V[rows] = T[rows] . Q_A^T
+      Blas.gemm(rows, dimA, dimG, 1.0, qg, RowChunks.from(c) * dimG, u, 0, 0.0, t, r0);
+      Blas.gemmNT(rows, dimA, dimA, 1.0, t, r0, qa, 0, 0.0, v, r0);
+    });
     return v;
   }
 }

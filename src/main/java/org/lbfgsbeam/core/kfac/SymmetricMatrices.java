@@ -40,4 +40,33 @@ final class SymmetricMatrices {
     }
     return true;
   }
+
+  /** X rounded to single precision, as a new array. */
+  static float[] toFloat(double[] x) {
+    float[] f = new float[x.length];
+    for (int i = 0; i < x.length; i++) {
+      f[i] = (float) x[i];
+    }
+    return f;
+  }
+
+  /** X widened to double precision (exactly), as a new array. */
+  static double[] toDouble(float[] x) {
+    double[] d = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      d[i] = x[i];
+    }
+    return d;
+  }
+
+  /** X<sup>T</sup> of the n&times;n row-major X, as a new array. */
+  static double[] transposed(double[] x, int n) {
+    double[] t = new double[n * n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        t[j * n + i] = x[i * n + j];
+      }
+    }
+    return t;
+  }
 }

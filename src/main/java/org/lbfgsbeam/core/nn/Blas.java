@@ -189,4 +189,18 @@ public final class Blas {
     // Column-major C^T (n x m) = B^T (n x k, ld n) . A (k x m; stored as A^T, m x k, ld m, so "T").
     INSTANCE.dgemm("N", "T", n, m, k, alpha, b, bOffset, n, a, aOffset, m, beta, c, cOffset, n);
   }
+
+  /** {@link #gemm} in single precision (sgemm): C(m&times;n) &larr; &alpha; A B + &beta; C, row-major. */
+  public static void gemm(int m, int n, int k, float alpha, float[] a, int aOffset, float[] b,
+      int bOffset, float beta, float[] c, int cOffset) {
+    checkShape(m, n, k);
+    INSTANCE.sgemm("N", "N", n, m, k, alpha, b, bOffset, n, a, aOffset, k, beta, c, cOffset, n);
+  }
+
+  /** {@link #gemmNT} in single precision: C(m&times;n) &larr; &alpha; A B<sup>T</sup> + &beta; C. */
+  public static void gemmNT(int m, int n, int k, float alpha, float[] a, int aOffset, float[] b,
+      int bOffset, float beta, float[] c, int cOffset) {
+    checkShape(m, n, k);
+    INSTANCE.sgemm("T", "N", n, m, k, alpha, b, bOffset, k, a, aOffset, k, beta, c, cOffset, n);
+  }
 }

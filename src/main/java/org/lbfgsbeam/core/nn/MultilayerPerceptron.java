@@ -44,6 +44,10 @@ import org.lbfgsbeam.core.Checks;
  *       &radic;(6/(d<sub>l</sub> + d<sub>l+1</sub>)) (Glorot &amp; Bengio, "Understanding the difficulty
  *       of training deep feedforward neural networks", AISTATS 2010, eq. 16).</li>
  * </ul>
+ * {@link #sparseInitialParameters} is the other scheme: Martens' sparse initialisation (<i>Deep
+ * learning via Hessian-free optimization</i>, ICML 2010, &sect;5), with which the K-FAC and
+ * Hessian-free papers train the deep sigmoid autoencoders: Glorot's scale suits tanh, and a deep
+ * sigmoid stack started with it sits on a plateau where every unit is near 1/2.
  *
  * <p>Every call allocates its own scratch, so one network may be used from several threads at once.
  * Java serialization carries it to workers within a job; it is not a storage format.
@@ -187,6 +191,42 @@ public final class MultilayerPerceptron implements Serializable {
         double limit = Math.sqrt(6.0 / (fanIn + fanOut));
         for (int j = from; j < to; j++) {
           theta[j] = limit * (2 * random.nextDouble() - 1);
+        }
+      }
+    }
+    return theta;
+  }
+
+  /**
+   * Martens' sparse initialisation (ICML 2010, &sect;5; Martens &amp; Grosse, ICML 2015, &sect;13):
+   * each unit of each layer gets {@code connections} incoming weights drawn from N(0, 1), at inputs
+   * chosen uniformly without repetition, the rest of its weights and its bias 0 (every input when a
+   * layer has at most {@code connections} of them). The total input of a unit then does not shrink
+   * with the layer's width, which keeps a deep sigmoid stack out of the saturated and the linear
+   * regimes. Drawn layer by layer, unit by unit from {@link SplittableRandom}(seed), so the same seed
+   * gives the same bits on every JVM.
+   *
+   * @param connections nonzero incoming weights per unit, &ge; 1 (Martens: 15)
+   */
+  public double[] sparseInitialParameters(long seed, int connections) {
+    Checks.checkArgument(connections >= 1, "connections must be >= 1, but was: %s", connections);
+    double[] theta = new double[parameterCount];
+    SplittableRandom random = new SplittableRandom(seed);
+    double[] spare = {Double.NaN};
+    for (int l = 0; l < layers(); l++) {
+      int fanIn = sizes[l];
+      int[] inputs = new int[fanIn];
+      for (int o = 0; o < sizes[l + 1]; o++) {
+        for (int i = 0; i < fanIn; i++) {
+          inputs[i] = i;
+        }
+        int k = Math.min(connections, fanIn);
+        for (int c = 0; c < k; c++) { // the first k of a Fisher-Yates shuffle
+          int pick = c + random.nextInt(fanIn - c);
+          int chosen = inputs[pick];
+          inputs[pick] = inputs[c];
+          inputs[c] = chosen;
+          theta[weightOffsets[l] + o * fanIn + chosen] = nextGaussian(random, spare);
         }
       }
     }

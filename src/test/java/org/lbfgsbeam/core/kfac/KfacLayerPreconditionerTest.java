@@ -110,6 +110,107 @@ class KfacLayerPreconditionerTest {
     }
   }
 
+  /** A random symmetric positive definite n x n matrix: M M^T / n + 0.1 I. */
+  private static double[] spd(int n, java.util.Random r) {
+    double[] m = new double[n * n];
+    for (int i = 0; i < m.length; i++) {
+      m[i] = r.nextGaussian();
+    }
+    double[] s = new double[n * n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        double v = 0;
+        for (int k = 0; k < n; k++) {
+          v += m[i * n + k] * m[j * n + k];
+        }
+        s[i * n + j] = v / n + (i == j ? 0.1 : 0);
+      }
+    }
+    return s;
+  }
+
+  /** G V A (dimG x dimA row-major) by plain loops. */
+  private static double[] sandwich(double[] g, int dimG, double[] v, double[] a, int dimA) {
+    double[] gv = new double[dimG * dimA];
+    for (int o = 0; o < dimG; o++) {
+      for (int p = 0; p < dimG; p++) {
+        for (int i = 0; i < dimA; i++) {
+          gv[o * dimA + i] += g[o * dimG + p] * v[p * dimA + i];
+        }
+      }
+    }
+    double[] out = new double[dimG * dimA];
+    for (int o = 0; o < dimG; o++) {
+      for (int i = 0; i < dimA; i++) {
+        for (int j = 0; j < dimA; j++) {
+          out[o * dimA + j] += gv[o * dimA + i] * a[i * dimA + j];
+        }
+      }
+    }
+    return out;
+  }
+
+  private static double relativeNorm(double[] x, double[] y) {
+    double d = 0;
+    double n = 0;
+    for (int i = 0; i < x.length; i++) {
+      d += (x[i] - y[i]) * (x[i] - y[i]);
+      n += y[i] * y[i];
+    }
+    return Math.sqrt(d / n);
+  }
+
+  /**
+   * A layer of 150 outputs is preconditioned in three chunks of rows ({@link RowChunks}): V must
+   * still solve the damped system, checked by its residual (Tikhonov: G_g V A_g = X; eigen: G V A +
+   * gamma V = X); in single precision to float's accuracy; and the bits must not depend on the
+   * threads (a one-thread pool against the common pool).
+   */
+  @ParameterizedTest
+  @EnumSource(KfacInversion.class)
+  void aWideLayerInChunksSolvesTheDampedSystemWithBitsIndependentOfThreads(
+      KfacInversion method) throws Exception {
+    java.util.Random r = new java.util.Random(5);
+    int dimG = 150;
+    int dimA = 7;
+    assertTrue(RowChunks.count(dimG) > 2);
+    double[] g = spd(dimG, r);
+    double[] a = spd(dimA, r);
+    double[] x = new double[dimG * dimA];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextGaussian();
+    }
+    double gamma = 0.01;
+    double[] v = method.prepare(a, dimA, g, dimG, gamma).apply(x);
+    double[] residual;
+    if (method == KfacInversion.EIGEN) {
+      residual = sandwich(g, dimG, v, a, dimA);
+      for (int i = 0; i < residual.length; i++) {
+        residual[i] += gamma * v[i];
+      }
+    } else {
+      double pi = Math.sqrt((SymmetricMatrices.trace(a, dimA) / dimA)
+          / (SymmetricMatrices.trace(g, dimG) / dimG));
+      residual = sandwich(plusDiagonal(g, dimG, Math.sqrt(gamma) / pi), dimG, v,
+          plusDiagonal(a, dimA, pi * Math.sqrt(gamma)), dimA);
+    }
+    assertTrue(relativeNorm(residual, x) < 1e-12, "residual " + relativeNorm(residual, x));
+
+    KfacLayerPreconditioner single = method.prepare(a, dimA, g, dimG, gamma, true);
+    double[] vf = single.apply(x);
+    assertTrue(relativeNorm(vf, v) < 1e-5, "single vs double " + relativeNorm(vf, v));
+    assertTrue(relativeNorm(vf, v) > 0, "single precision must round");
+
+    KfacLayerPreconditioner p = method.prepare(a, dimA, g, dimG, gamma);
+    java.util.concurrent.ForkJoinPool one = new java.util.concurrent.ForkJoinPool(1);
+    try {
+      assertArrayEquals(v, one.submit(() -> p.apply(x)).get(), 0.0);
+      assertArrayEquals(vf, one.submit(() -> single.apply(x)).get(), 0.0);
+    } finally {
+      one.shutdown();
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(KfacInversion.class)
   void nonFiniteFactorsFallBackToTheGradientAndAreFlagged(KfacInversion method) {

@@ -81,6 +81,42 @@ class MlpInitializationTest {
     assertArrayEquals(tanh.initialParameters(5), tanh.initialParameters(5), 0.0);
   }
 
+  @Test
+  void sparseInitialisationGivesEachUnitFifteenNormalIncomingWeights() {
+    MultilayerPerceptron net = MultilayerPerceptron.of(new int[] {784, 1000, 30, 10},
+        Activation.SIGMOID, Loss.SQUARED_ERROR);
+    double[] theta = net.sparseInitialParameters(3, 15);
+    java.util.List<Double> nonzero = new java.util.ArrayList<>();
+    for (int l = 0; l < net.layers(); l++) {
+      int in = net.inputs(l);
+      for (int o = 0; o < net.outputs(l); o++) {
+        int count = 0;
+        for (int i = 0; i < in; i++) {
+          double w = theta[net.weightOffset(l) + o * in + i];
+          if (w != 0) {
+            count++;
+            nonzero.add(w);
+          }
+        }
+        assertEquals(15, count, "layer " + l + " unit " + o);
+      }
+      assertBiasesZero(net, theta, l);
+    }
+    double[] w = nonzero.stream().mapToDouble(Double::doubleValue).toArray();
+    double mean = mean(w);
+    assertEquals(0, mean, 5 * Math.sqrt(1.0 / w.length));
+    assertEquals(1, centralMoment(w, mean, 2), 5 * Math.sqrt(2.0 / w.length));
+    assertArrayEquals(theta, net.sparseInitialParameters(3, 15), 0.0);
+    assertFalse(Arrays.equals(theta, net.sparseInitialParameters(4, 15)));
+    // A layer with fewer inputs than connections is dense.
+    MultilayerPerceptron narrow = MultilayerPerceptron.of(new int[] {5, 4}, Activation.SIGMOID,
+        Loss.SQUARED_ERROR);
+    double[] dense = narrow.sparseInitialParameters(1, 15);
+    for (int j = 0; j < 20; j++) {
+      assertTrue(dense[j] != 0, "weight " + j);
+    }
+  }
+
   private static void assertBiasesZero(MultilayerPerceptron net, double[] theta, int l) {
     for (int o = 0; o < net.outputs(l); o++) {
       assertEquals(0.0, theta[net.biasOffset(l) + o], 0.0, "bias " + o + " of layer " + l);
