@@ -15,7 +15,8 @@ import org.lbfgsbeam.transforms.BlockFiles;
  * The blocks' side of the stochastic training job: the parameters &theta;<sub>b</sub> of every block
  * routed to this subtask, its optimiser state (moments, moving averages, curvature pairs) and the
  * last gradient slice it received live here, in the operator, for the whole job (block b on subtask
- * b mod parallelism in every superstep). Per {@link StochasticPhase}: in ADVANCE it finishes the
+ * b mod parallelism, or K-FAC's layer b where {@link NodeOrShardPartitioner} places it by cost, in
+ * every superstep). Per {@link StochasticPhase}: in ADVANCE it finishes the
  * previous step (the optimiser's partials and update, or the update with the reduced scalars) and
  * sends &theta;<sub>b</sub>; in PARTIALS it sends the optimiser's partials of the step. After the
  * last step it also sends the state's size in bytes, as one more entry after &theta;<sub>b</sub>.

@@ -26,7 +26,8 @@ import org.lbfgsbeam.transforms.BlockFiles;
 /**
  * The Flink form of {@link MiniBatchTrainer#train}: the same arguments, run as ONE Flink job for the
  * whole training ({@link FlinkStochasticJob}): the blocks' parameters and optimiser state on the
- * subtasks that run them (block b on subtask b mod parallelism), the shards' parts of each mini-batch
+ * subtasks that run them (block b on subtask b mod parallelism; K-FAC's layers by their inversion
+ * cost, {@code LayerAssignment}), the shards' parts of each mini-batch
  * evaluated on theirs (shard s on s mod parallelism), one superstep per step (two for mL-BFGS). For
  * the same seed, batch size, shards and blocks the result has the bits of the in-process trainer on
  * any number of threads; {@code options.threads()} is not used (the job's parallelism is).

@@ -12,13 +12,15 @@ import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.io.DiscardingOutputFormat;
 import org.apache.flink.api.java.operators.IterativeDataSet;
 import org.apache.flink.api.java.tuple.Tuple2;
-import org.lbfgsbeam.transforms.StagedDenseBatch;
+import org.lbfgsbeam.core.kfac.KfacOptimizer;
+import org.lbfgsbeam.core.kfac.LayerAssignment;
 import org.lbfgsbeam.core.nn.MultilayerPerceptron;
 import org.lbfgsbeam.core.stochastic.BlockLayout;
 import org.lbfgsbeam.core.stochastic.LearningRateSchedule;
 import org.lbfgsbeam.core.stochastic.MiniBatchTrainer;
 import org.lbfgsbeam.core.stochastic.ShardStatisticsOptimizer;
 import org.lbfgsbeam.core.stochastic.StochasticOptimizer;
+import org.lbfgsbeam.transforms.StagedDenseBatch;
 
 /**
  * A whole stochastic training run (every epoch, every step) as ONE Flink job: a DataSet bulk
@@ -98,7 +100,7 @@ public final class FlinkStochasticJob {
         .iterate((int) bound);
     DataSet<StepToken> control = loop.filter(new Kind(0)).name("Control");
     DataSet<Tuple2<Integer, byte[]>> blocks = loop.filter(new Kind(1)).name("Block tokens")
-        .partitionCustom(new NodeOrShardPartitioner(), new Key())
+        .partitionCustom(blockPartitioner(spec), new Key())
         .name("Route to the block's subtask")
         .mapPartition(new BlockStepWorker(spec))
         .withBroadcastSet(control, BlockStepWorker.CONTROL).name("Blocks: finish the step");
@@ -114,6 +116,22 @@ public final class FlinkStochasticJob {
         .name("Coordinator: sum in order, next step");
     DataSet<StepToken> result = loop.closeWith(next, next.filter(new Kind(0)).name("Running?"));
     result.output(new DiscardingOutputFormat<>()).name("End");
+  }
+
+  /**
+   * Where the blocks live: K-FAC's layers by their inversion cost ({@link LayerAssignment}, as
+   * KAISA places them), every other optimiser's blocks by index mod parallelism.
+   */
+  static NodeOrShardPartitioner blockPartitioner(Spec spec) {
+    if (!(spec.optimizer() instanceof KfacOptimizer)) {
+      return new NodeOrShardPartitioner();
+    }
+    MultilayerPerceptron net = spec.net();
+    long[] costs = new long[net.layers()];
+    for (int l = 0; l < costs.length; l++) {
+      costs[l] = LayerAssignment.cost(net.inputs(l), net.outputs(l));
+    }
+    return NodeOrShardPartitioner.balanced(costs);
   }
 
   /** Whether step {@code step} needs the shards' statistics (a {@link ShardStatisticsOptimizer}). */
