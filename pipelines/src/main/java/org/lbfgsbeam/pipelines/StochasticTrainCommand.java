@@ -30,7 +30,7 @@ import org.lbfgsbeam.pipelines.flink.FlinkStochastic;
 import org.lbfgsbeam.transforms.BeamStochastic;
 
 /**
- * {@code train --model mlp --optimizer sgd|adam|mlbfgs}: stochastic training of a network
+ * {@code train --model mlp --optimizer sgd|adam|mlbfgs|kfac}: stochastic training of a network
  * ({@link MiniBatchTrainer}) for a number of epochs, on the {@code local} runner (or {@code flink}:
  * {@link FlinkStochastic}; {@code direct}: {@link BeamStochastic}), writing the run
  * directory: {@code summary.json}, {@code trace.csv} (a row per epoch: epoch, steps, trainLoss,
@@ -61,8 +61,8 @@ final class StochasticTrainCommand {
       "                              output layer as wide as the input (an autoencoder)",
       "                              (default labels)",
       "  --optimizer NAME            sgd | adam | mlbfgs | kfac (lbfgs: full-batch L-BFGS,",
-      "                              train --help); kfac runs on --runner local or flink for",
-      "                              now, one block per layer",
+      "                              train --help); kfac: one block per layer, on every",
+      "                              runner",
       "  --epochs N                  passes over the training set (default 20)",
       "  --batch-size N              examples per step (default 128)",
       "  --shards S                  parts of a mini-batch summed in order (default 2)",
@@ -146,10 +146,6 @@ final class StochasticTrainCommand {
     if (!List.of("sgd", "adam", "mlbfgs", "kfac").contains(name)) {
       throw new CommandLine.UsageException(
           "--optimizer must be one of lbfgs, sgd, adam, mlbfgs, kfac, but was: " + name);
-    }
-    if (name.equals("kfac") && runner.equals("direct")) {
-      throw new CommandLine.UsageException("--optimizer kfac runs on --runner local or flink for"
-          + " now, not direct");
     }
     double lr = cl.number("learning-rate", switch (name) {
       case "adam" -> 1e-3;

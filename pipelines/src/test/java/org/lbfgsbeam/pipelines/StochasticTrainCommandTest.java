@@ -15,7 +15,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.lbfgsbeam.core.testing.SharedData;
 
-/** {@code train --optimizer sgd|adam|mlbfgs}: the run directory, its trace and model, bad options. */
+/**
+ * {@code train --optimizer sgd|adam|mlbfgs|kfac}: the run directory, its trace and model, the flink
+ * and direct runners' bits, bad options.
+ */
 class StochasticTrainCommandTest {
   @TempDir
   Path tmp;
@@ -88,6 +91,43 @@ class StochasticTrainCommandTest {
             lt.get(1).lastIndexOf(',')));
   }
 
+  /**
+   * {@code --optimizer kfac --runner direct} trains (a Beam pipeline per step) and writes the model
+   * bits and the trace of the local run: 2 epochs of 3 steps in 3 shards, the true Fisher, factors
+   * every 2 steps and inverses every 3, so steps with and without the shards' factors.
+   */
+  @Test
+  void kfacOnTheDirectRunnerWritesTheLocalRunsBits() throws Exception {
+    String data = SharedData.file("heart_scale.libsvm").toString();
+    List<String> args = List.of("train", "--model", "mlp", "--optimizer", "kfac", "--data", data,
+        "--validation", data, "--hidden", "8", "--epochs", "2", "--batch-size", "128",
+        "--shards", "3", "--fisher", "true", "--factor-interval", "2", "--inverse-interval", "3",
+        "--learning-rate", "0.05", "--threads", "2");
+    Path local = tmp.resolve("local");
+    Path direct = tmp.resolve("direct");
+    List<String> a = new java.util.ArrayList<>(args);
+    a.addAll(List.of("--output", local.toString()));
+    TrainCommandTest.Run l = TrainCommandTest.main(a.toArray(String[]::new));
+    assertEquals(0, l.status(), l.err());
+    List<String> b = new java.util.ArrayList<>(args);
+    b.addAll(List.of("--output", direct.toString(), "--runner", "direct"));
+    TrainCommandTest.Run d = TrainCommandTest.main(b.toArray(String[]::new));
+    assertEquals(0, d.status(), d.err());
+    String said = d.out() + d.err();
+    assertTrue(said.contains("direct: a Beam pipeline per step"), said);
+    assertTrue(said.contains("epoch   2  steps      6"), said); // 270 rows: 128, 128 and 14
+    assertArrayEquals(NetworkModel.read(local).theta(), NetworkModel.read(direct).theta(), 0.0);
+    List<String> lt = Files.readAllLines(local.resolve("trace.csv"));
+    List<String> dt = Files.readAllLines(direct.resolve("trace.csv"));
+    assertEquals(3, dt.size());
+    for (int i = 0; i < lt.size(); i++) { // all but the seconds
+      assertEquals(lt.get(i).substring(0, lt.get(i).lastIndexOf(',')),
+          dt.get(i).substring(0, dt.get(i).lastIndexOf(',')));
+    }
+    assertEquals("direct", TrainCommandTest.summary(direct).get("runner").asText());
+    assertFalse(Files.exists(direct.resolve("runner-work")), "the pipelines' files are removed");
+  }
+
   @Test
   void badOptionsAreOneLineAndWriteNothing() {
     String data = SharedData.file("heart_scale.libsvm").toString();
@@ -100,7 +140,6 @@ class StochasticTrainCommandTest {
         List.of("--optimizer", "sgd", "--momentum", "1.5"),
         List.of("--optimizer", "adam", "--schedule", "linear"),
         List.of("--optimizer", "sgd", "--epochs", "0"),
-        List.of("--optimizer", "kfac", "--runner", "direct"),
         List.of("--optimizer", "kfac", "--inversion", "lu"));
     List<String> messages = List.of(
         "--optimizer must be one of lbfgs, sgd, adam, mlbfgs, kfac, but was: rmsprop",
@@ -111,7 +150,6 @@ class StochasticTrainCommandTest {
         "momentum must be in [0, 1), but was: 1.5",
         "--schedule must be one of constant, cosine, step, but was: linear",
         "--epochs must be positive, but was: 0",
-        "--optimizer kfac runs on --runner local or flink for now, not direct",
         "--inversion must be one of eigen, tikhonov, but was: lu");
     for (int i = 0; i < cases.size(); i++) {
       List<String> args = new java.util.ArrayList<>(List.of("train", "--model", "mlp", "--data",

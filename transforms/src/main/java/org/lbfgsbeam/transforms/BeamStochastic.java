@@ -27,6 +27,7 @@ import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.lbfgsbeam.core.Checks;
 import org.lbfgsbeam.core.batch.BatchSum;
 import org.lbfgsbeam.core.nn.DenseBatch;
 import org.lbfgsbeam.core.nn.MlpObjective;
@@ -37,6 +38,7 @@ import org.lbfgsbeam.core.stochastic.LearningRateSchedule;
 import org.lbfgsbeam.core.stochastic.MiniBatchOrder;
 import org.lbfgsbeam.core.stochastic.MiniBatchTrainer;
 import org.lbfgsbeam.core.stochastic.OptimizerState;
+import org.lbfgsbeam.core.stochastic.ShardStatisticsOptimizer;
 import org.lbfgsbeam.core.stochastic.StochasticOptimizer;
 import org.lbfgsbeam.core.stochastic.TrainingGuards;
 
@@ -56,12 +58,21 @@ import org.lbfgsbeam.core.stochastic.TrainingGuards;
  *                                                └── Update (reduced) ── Write block state
  * </pre>
  *
- * A DoFn never modifies its input: the state is copied before the optimiser's calls. The step's loss
- * is written beside the states; the driver adds up the epoch's train loss, evaluates the validation
- * set on the assembled &theta; after each epoch and applies the same {@link TrainingGuards} as the
- * in-process trainer, so the parameters and the trace have its bits. It is slow (a pipeline per step,
- * 0.3&ndash;0.6 s each on the DirectRunner) and meant for tests; {@code FlinkStochastic} runs a whole
- * training as one job.
+ * An optimiser that needs the shards' statistics (a {@link ShardStatisticsOptimizer}, K-FAC's
+ * factors) gets them as the in-process trainer gives them. On the steps it asks for
+ * ({@code statisticsDue}) each shard evaluates with its {@code shardPartial}; "Sum in shard order"
+ * cuts the partials back to [f, g] and sums the statistics element-wise in shard order
+ * ({@link ShardStatisticsOptimizer#splitStatistics}, the call of the trainer and of the Flink
+ * coordinator); the broadcast [f, g] carries that sum after g; and each block is offered its part
+ * ({@code statisticsFor}, {@code offerStatistics}) just before its partials. The block's state,
+ * its factor averages and preconditioner included, travels in the same state files.
+ *
+ * <p>A DoFn never modifies its input: the state is copied before the optimiser's calls. The step's
+ * loss is written beside the states; the driver adds up the epoch's train loss, evaluates the
+ * validation set on the assembled &theta; after each epoch and applies the same
+ * {@link TrainingGuards} as the in-process trainer, so the parameters and the trace have its bits.
+ * It is slow (a pipeline per step, 0.3&ndash;0.6 s each on the DirectRunner) and meant for tests;
+ * {@code FlinkStochastic} runs a whole training as one job.
  */
 public final class BeamStochastic {
   private BeamStochastic() {}
@@ -83,11 +94,6 @@ public final class BeamStochastic {
       MiniBatchTrainer.Options options, MiniBatchTrainer.EpochListener listener,
       PipelineOptions pipelineOptions, String workDirectory) throws IOException {
     MiniBatchTrainer.checkStart(net, theta0, layout);
-    if (optimizer instanceof org.lbfgsbeam.core.stochastic.ShardStatisticsOptimizer) {
-      throw new IllegalArgumentException(optimizer.name() + " needs the shards' statistics"
-          + " (K-FAC's factors), which this runner does not gather yet: use MiniBatchTrainer or"
-          + " FlinkStochastic");
-    }
     Path work = Paths.get(workDirectory).toAbsolutePath();
     Files.createDirectories(work);
     String trainPath = StagedDenseBatch.write(work.resolve("stochastic-train.batch"), train);
@@ -231,7 +237,10 @@ public final class BeamStochastic {
     }
   }
 
-  /** Shard p's part of step t's mini-batch: its partial [f_p, g_p] at θ. */
+  /**
+   * Shard p's part of step t's mini-batch: its partial [f_p, g_p] at θ, followed by its statistics
+   * on the steps a {@link ShardStatisticsOptimizer} asks for them.
+   */
   private static final class ShardFn extends DoFn<Integer, KV<Integer, double[]>> {
     private final Spec spec;
     private final long step;
@@ -250,13 +259,21 @@ public final class BeamStochastic {
       int[] rows = order.step(order.epoch((int) (step / order.stepsPerEpoch())),
           (int) (step % order.stepsPerEpoch()));
       DenseBatch batch = MiniBatchTrainer.shard(train, rows, spec.shards(), part);
-      BatchSum<DenseBatch> sum = BatchSum.of(MlpObjective.of(spec.net()),
-          spec.net().parameterCount());
-      c.output(KV.of(part, sum.shardPartial(List.of(batch), c.sideInput(theta))));
+      ShardStatisticsOptimizer withStatistics = statisticsDue(spec, step);
+      double[] at = c.sideInput(theta);
+      double[] partial = withStatistics != null
+          ? withStatistics.shardPartial(step, part, batch, at)
+          : BatchSum.of(MlpObjective.of(spec.net()), spec.net().parameterCount())
+              .shardPartial(List.of(batch), at);
+      c.output(KV.of(part, partial));
     }
   }
 
-  /** The shards' partials summed in shard order into [f, g]; the guard; the loss to a file. */
+  /**
+   * The shards' partials summed in shard order into [f, g]; the guard; the loss to a file. On a
+   * step with statistics, they are split off the partials (of a copy of the input array: the split
+   * replaces its rows) and their shard-order sum follows g in the output: [f, g, statistics].
+   */
   private static final class SumFn extends DoFn<double[][], double[]> {
     private final Spec spec;
     private final long step;
@@ -273,22 +290,31 @@ public final class BeamStochastic {
     }
 
     @ProcessElement
-    public void process(@Element double[][] partials, ProcessContext c) throws IOException {
+    public void process(@Element double[][] in, ProcessContext c) throws IOException {
       double[] at = c.sideInput(theta);
       int rows = MiniBatchOrder.of(spec.trainRows(), spec.batchSize(), spec.seed()).stepSize(s);
+      ShardStatisticsOptimizer withStatistics = statisticsDue(spec, step);
+      double[][] partials = in.clone(); // splitStatistics replaces the rows, never their contents
+      double[] statistics = withStatistics == null ? new double[0]
+          : ShardStatisticsOptimizer.splitStatistics(partials, at.length,
+              withStatistics.statisticsLength());
       double[] gradient = new double[at.length];
       double f = BatchSum.of(MlpObjective.of(spec.net()), spec.net().parameterCount())
           .withScale(1.0 / rows).sum(partials, at, gradient);
       TrainingGuards.checkStep(spec.optimizer().name(), epoch, s, f, gradient);
       Files.writeString(lossFile(spec), Double.toString(f));
-      double[] out = new double[gradient.length + 1];
+      double[] out = new double[1 + gradient.length + statistics.length];
       out[0] = f;
       System.arraycopy(gradient, 0, out, 1, gradient.length);
+      System.arraycopy(statistics, 0, out, 1 + gradient.length, statistics.length);
       c.output(out);
     }
   }
 
-  /** The optimiser's partials of the step on a copy of the block's state. */
+  /**
+   * The optimiser's partials of the step on a copy of the block's state; on a step with statistics,
+   * the block is first offered its part of their sum (the trainer's order: offer, then partials).
+   */
   private static final class PartialsFn extends DoFn<BlockState, KV<BlockState, double[]>> {
     private final Spec spec;
     private final long step;
@@ -303,7 +329,18 @@ public final class BeamStochastic {
     @ProcessElement
     public void process(@Element BlockState in, ProcessContext c) {
       BlockState b = SerializableUtils.clone(in);
-      double[] g = blockGradient(spec, c.sideInput(gradient), b.block());
+      double[] fgs = c.sideInput(gradient);
+      double[] g = blockGradient(spec, fgs, b.block());
+      ShardStatisticsOptimizer withStatistics = statisticsDue(spec, step);
+      if (withStatistics != null) {
+        int from = 1 + spec.layout().totalSize();
+        Checks.checkArgument(fgs.length == from + withStatistics.statisticsLength(),
+            "step %s needs %s statistics after [f, g], but the broadcast had: %s", step,
+            withStatistics.statisticsLength(), fgs.length - from);
+        double[] summed = java.util.Arrays.copyOfRange(fgs, from, fgs.length);
+        withStatistics.offerStatistics(step, b.state(), b.block(),
+            withStatistics.statisticsFor(b.block(), summed));
+      }
       double[] partials = spec.optimizer().partials(step, b.state(), b.theta(), g);
       c.output(KV.of(b, partials));
     }
@@ -357,7 +394,19 @@ public final class BeamStochastic {
     }
   }
 
-  /** Block b's slice of the summed gradient, which follows f in {@code fAndGradient}. */
+  /**
+   * The optimiser as a {@link ShardStatisticsOptimizer} when step {@code step} needs the shards'
+   * statistics, else null (the trainer's test).
+   */
+  private static ShardStatisticsOptimizer statisticsDue(Spec spec, long step) {
+    return spec.optimizer() instanceof ShardStatisticsOptimizer so && so.statisticsDue(step)
+        ? so : null;
+  }
+
+  /**
+   * Block b's slice of the summed gradient, which follows f in {@code fAndGradient} (and precedes
+   * the statistics, if any).
+   */
   private static double[] blockGradient(Spec spec, double[] fAndGradient, int block) {
     int from = spec.layout().from(block);
     return java.util.Arrays.copyOfRange(fAndGradient, 1 + from,
