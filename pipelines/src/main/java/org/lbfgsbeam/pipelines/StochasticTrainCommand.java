@@ -284,6 +284,7 @@ final class StochasticTrainCommand {
     s.put("blocks", layout.blocks());
     s.put("optimizerBytes", result.optimizerBytes());
     s.put("optimizerBytesPerBlockMax", result.maxBlockOptimizerBytes());
+    s.put("preconditionerFallbacks", result.fallbacks());
     s.put("examples", train.numExamples());
     s.put("runner", runner);
     s.put("wallSeconds", (System.nanoTime() - started) / 1e9);

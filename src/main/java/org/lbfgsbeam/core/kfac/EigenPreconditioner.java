@@ -112,6 +112,13 @@ public final class EigenPreconditioner implements KfacLayerPreconditioner {
     return SymmetricMatrices.allFinite(q) && SymmetricMatrices.allFinite(lambda) ? q : null;
   }
 
+  /** Q<sub>A</sub>, Q<sub>G</sub>, Q<sub>G</sub><sup>T</sup> and the divisors, in doubles or floats. */
+  @Override
+  public long bytes() {
+    long entries = (long) dimA * dimA + 2L * dimG * dimG + (long) dimG * dimA;
+    return qaf != null ? 4 * entries : 8 * entries;
+  }
+
   @Override
   public int dimA() {
     return dimA;

@@ -24,13 +24,21 @@ public final class KfacBlockState implements OptimizerState {
 
   /**
    * Bytes held: the two averaged factors, velocity and direction, and the preconditioner's
-   * matrices (two factor-sized matrices and, for the eigen form, one layer-sized divisor), counted
-   * as their upper bound.
+   * matrices ({@link KfacLayerPreconditioner#bytes}; before the first inverse update, the largest
+   * a preconditioner of this layer can hold: the eigen form's in double precision).
    */
   @Override
   public long bytes() {
     long da = (long) (layer.inputs() + 1) * (layer.inputs() + 1);
     long dg = (long) layer.outputs() * layer.outputs();
-    return 8 * (2 * (da + dg) + 3L * layer.size());
+    long preconditioner = layer.preconditioner != null ? layer.preconditioner.bytes()
+        : 8 * (da + 2 * dg + layer.size());
+    return 8 * (2 * (da + dg) + 2L * layer.size()) + preconditioner;
+  }
+
+  /** The steps on which the layer fell back to its plain gradient. */
+  @Override
+  public long fallbacks() {
+    return layer.fallbacks();
   }
 }

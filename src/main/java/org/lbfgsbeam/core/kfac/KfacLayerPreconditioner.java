@@ -24,4 +24,9 @@ public interface KfacLayerPreconditioner extends Serializable {
    * (not checked for finiteness: see {@link LayerDirection}).
    */
   double[] apply(double[] gradient);
+
+  /** The bytes of the matrices it keeps; 0 unless an implementation counts them. */
+  default long bytes() {
+    return 0;
+  }
 }

@@ -97,6 +97,13 @@ public final class TikhonovPreconditioner implements KfacLayerPreconditioner {
   }
 
 
+  /** The two inverses: (dimA&sup2; + dimG&sup2;) doubles, or floats in single precision. */
+  @Override
+  public long bytes() {
+    long entries = (long) dimA * dimA + (long) dimG * dimG;
+    return inverseAf != null ? 4 * entries : 8 * entries;
+  }
+
   /** &pi;, the split of the damping between the factors. */
   public double pi() {
     return pi;

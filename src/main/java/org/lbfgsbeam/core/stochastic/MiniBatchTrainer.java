@@ -83,9 +83,11 @@ public final class MiniBatchTrainer implements AutoCloseable {
    * @param trace a row per epoch
    * @param optimizerBytes the optimiser state's bytes, all blocks
    * @param maxBlockOptimizerBytes the largest block's optimiser state (what one node holds for it)
+   * @param fallbacks block steps that fell back to the plain gradient, all blocks ({@link
+   *     OptimizerState#fallbacks})
    */
   public record Result(double[] theta, List<EpochRow> trace, long optimizerBytes,
-      long maxBlockOptimizerBytes) {}
+      long maxBlockOptimizerBytes, long fallbacks) {}
 
   private final ExecutorService pool;
 
@@ -186,12 +188,14 @@ public final class MiniBatchTrainer implements AutoCloseable {
     }
     long bytes = 0;
     long maxBytes = 0;
+    long fallbacks = 0;
     for (OptimizerState state : states) {
       bytes += state.bytes();
       maxBytes = Math.max(maxBytes, state.bytes());
+      fallbacks += state.fallbacks();
     }
     assemble(theta, layout, flat);
-    return new Result(flat.clone(), List.copyOf(trace), bytes, maxBytes);
+    return new Result(flat.clone(), List.copyOf(trace), bytes, maxBytes, fallbacks);
   }
 
   /**

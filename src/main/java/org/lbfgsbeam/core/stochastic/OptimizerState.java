@@ -13,4 +13,13 @@ public interface OptimizerState extends Serializable {
    * reports).
    */
   long bytes();
+
+  /**
+   * The steps on which this block took a plain gradient step instead of its preconditioned one
+   * (K-FAC: factors or inverse not finite, or a failed factorisation); 0 for optimisers that never
+   * fall back.
+   */
+  default long fallbacks() {
+    return 0;
+  }
 }

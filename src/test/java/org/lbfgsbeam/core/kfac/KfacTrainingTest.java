@@ -86,6 +86,31 @@ class KfacTrainingTest {
     assertTrue(kfac.trace().get(4).validationAccuracy() >= 0.75, kfac.trace().toString()); // chance 1/3
   }
 
+  /**
+   * A ReLU layer whose units are all dead (biases -100) back-propagates nothing: its G is 0, so
+   * Tikhonov's pi = sqrt(tr(A)/dim A / (tr(G)/dim G)) is infinite and the layer falls back to its
+   * plain gradient on every step; the other layer keeps its preconditioner. The run's result counts
+   * exactly those steps.
+   */
+  @Test
+  void aLayerWithoutCurvatureFallsBackOnEveryStepAndIsCounted() {
+    MultilayerPerceptron relu = MultilayerPerceptron.of(new int[] {4, 6, 3}, Activation.RELU,
+        Loss.SOFTMAX_CROSS_ENTROPY);
+    double[] theta0 = relu.initialParameters(5);
+    for (int o = 0; o < 6; o++) {
+      theta0[relu.biasOffset(0) + o] = -100;
+    }
+    KfacOptimizer k = KfacOptimizer.of(Kfac.defaults()
+        .withInversion(KfacInversion.FACTORED_TIKHONOV), relu);
+    MiniBatchTrainer.Result r = MiniBatchTrainer.train(relu, theta0, blobs(48, 1), null, k,
+        k.layout(), new MiniBatchTrainer.Options(2, 12, 7, 2, 1,
+            LearningRateSchedule.constant(0.1)), (row, theta) -> { });
+    assertEquals(8, r.trace().get(1).steps());
+    assertEquals(8, r.fallbacks(), "layer 0 on each of the 8 steps, layer 1 never");
+    MiniBatchTrainer.Result healthy = train(k, 1, 1, 0.1);
+    assertEquals(0, healthy.fallbacks());
+  }
+
   @Test
   void blocksMustBeWholeLayers() {
     KfacOptimizer k = KfacOptimizer.of(Kfac.defaults(), net);

@@ -129,12 +129,14 @@ public final class BeamStochastic {
       }
       long bytes = 0;
       long max = 0;
+      long fallbacks = 0;
       for (int b = 0; b < layout.blocks(); b++) {
-        long size = readState(spec, b).state().bytes();
-        bytes += size;
-        max = Math.max(max, size);
+        OptimizerState state = readState(spec, b).state();
+        bytes += state.bytes();
+        max = Math.max(max, state.bytes());
+        fallbacks += state.fallbacks();
       }
-      return new MiniBatchTrainer.Result(theta(spec), List.copyOf(trace), bytes, max);
+      return new MiniBatchTrainer.Result(theta(spec), List.copyOf(trace), bytes, max, fallbacks);
     } finally {
       StagedDenseBatch.release(trainPath);
     }

@@ -19,7 +19,8 @@ import org.lbfgsbeam.transforms.BlockFiles;
  * every superstep). Per {@link StochasticPhase}: in ADVANCE it finishes the
  * previous step (the optimiser's partials and update, or the update with the reduced scalars) and
  * sends &theta;<sub>b</sub>; in PARTIALS it sends the optimiser's partials of the step. After the
- * last step it also sends the state's size in bytes, as one more entry after &theta;<sub>b</sub>.
+ * last step it also sends the state's size in bytes and its fallback count, as two more entries
+ * after &theta;<sub>b</sub>.
  *
  * <p>The optimiser's calls are those of {@code MiniBatchTrainer}, in its order, on the same slices,
  * so the parameters have its bits. A restarted attempt starts again from step 0 with a fresh
@@ -88,9 +89,10 @@ final class BlockStepWorker extends RichMapPartitionFunction<StepToken, Tuple2<I
         spec.optimizer().update(t, state, thetaB, g, reduced, spec.schedule().at(t));
       }
       boolean last = c.step == spec.totalSteps();
-      double[] sent = java.util.Arrays.copyOf(thetaB, thetaB.length + (last ? 1 : 0));
+      double[] sent = java.util.Arrays.copyOf(thetaB, thetaB.length + (last ? 2 : 0));
       if (last) {
         sent[thetaB.length] = state.bytes();
+        sent[thetaB.length + 1] = state.fallbacks();
       }
       out.collect(Tuple2.of(b, PackedDoubles.pack(sent)));
     }

@@ -89,11 +89,14 @@ public final class FlinkStochastic {
       double[] bytes = BlockFiles.read(work.toString(), FlinkStochasticJob.FINAL_BYTES, 0);
       long total = 0;
       long max = 0;
-      for (double b : bytes) {
-        total += (long) b;
-        max = Math.max(max, (long) b);
+      long fallbacks = 0;
+      int blocks = bytes.length / 2; // the blocks' state bytes, then their fallback counts
+      for (int b = 0; b < blocks; b++) {
+        total += (long) bytes[b];
+        max = Math.max(max, (long) bytes[b]);
+        fallbacks += (long) bytes[blocks + b];
       }
-      return new MiniBatchTrainer.Result(theta, List.copyOf(trace), total, max);
+      return new MiniBatchTrainer.Result(theta, List.copyOf(trace), total, max, fallbacks);
     } finally {
       StagedDenseBatch.release(trainPath);
       if (validationPath != null) {

@@ -188,9 +188,10 @@ public final class FlinkStochasticJob {
     for (Tuple2<Integer, byte[]> b : blocks) {
       int size = layout.size(b.f0);
       int sent = PackedDoubles.length(b.f1);
-      if (sent != size + (withBytes ? 1 : 0)) {
+      int expected = size + (withBytes ? 2 : 0); // the state's bytes and fallbacks after it
+      if (sent != expected) {
         throw new IllegalStateException("block " + b.f0 + " sent " + sent + " values, expected "
-            + (size + (withBytes ? 1 : 0)));
+            + expected);
       }
       PackedDoubles.unpackInto(b.f1, size, theta, layout.from(b.f0));
     }

@@ -132,10 +132,12 @@ final class StepCoordinator
   }
 
   private void finish(double[] theta, List<Tuple2<Integer, byte[]>> blocks) throws IOException {
-    double[] bytes = new double[spec.layout().blocks()];
+    int n = spec.layout().blocks();
+    double[] bytes = new double[2 * n]; // the blocks' state bytes, then their fallback counts
     for (Tuple2<Integer, byte[]> b : blocks) {
       double[] v = PackedDoubles.unpack(b.f1);
-      bytes[b.f0] = v[v.length - 1];
+      bytes[b.f0] = v[v.length - 2];
+      bytes[n + b.f0] = v[v.length - 1];
     }
     BlockFiles.write(spec.workDirectory(), FlinkStochasticJob.FINAL_BYTES, 0, bytes);
     BlockFiles.write(spec.workDirectory(), FlinkStochasticJob.FINAL, 0, theta);
