@@ -230,39 +230,8 @@ final class AutoencoderCommand {
 
   /** A run's curve from its trace.csv (columns steps, validationLoss, seconds by name). */
   static Curve readCurve(Path traceCsv) throws IOException {
-    List<String> lines = Files.readAllLines(traceCsv, StandardCharsets.UTF_8);
-    if (lines.isEmpty()) {
-      throw new IOException(traceCsv + ": empty, not a trace");
-    }
-    List<String> header = Arrays.asList(lines.get(0).strip().split(",", -1));
-    int steps = header.indexOf("steps");
-    int loss = header.indexOf("validationLoss");
-    int seconds = header.indexOf("seconds");
-    if (steps < 0 || loss < 0 || seconds < 0) {
-      throw new IOException(traceCsv + ": not a stochastic run's trace (header " + lines.get(0)
-          + ")");
-    }
-    List<double[]> points = new ArrayList<>();
-    for (int l = 1; l < lines.size(); l++) {
-      String line = lines.get(l).strip();
-      if (line.isEmpty()) {
-        continue;
-      }
-      String[] f = line.split(",", -1);
-      if (f.length != header.size()) {
-        throw new IOException(traceCsv + " line " + (l + 1) + ": " + f.length
-            + " fields, but the header has " + header.size());
-      }
-      points.add(new double[] {Double.parseDouble(f[steps]), Double.parseDouble(f[loss]),
-          Double.parseDouble(f[seconds])});
-    }
-    double[][] c = new double[3][points.size()];
-    for (int i = 0; i < points.size(); i++) {
-      for (int k = 0; k < 3; k++) {
-        c[k][i] = points.get(i)[k];
-      }
-    }
-    return new Curve(c[0], c[1], c[2]);
+    TraceCsv t = TraceCsv.read(traceCsv);
+    return new Curve(t.column("steps"), t.column("validationLoss"), t.column("seconds"));
   }
 
   /** The table row of one run against the reference loss and the reference run's steps. */

@@ -428,51 +428,15 @@ final class CompareCommand {
    * {@code objective}), by the header's column names.
    */
   static Curve readCurve(Path traceCsv) throws IOException {
-    List<String> lines = Files.readAllLines(traceCsv, StandardCharsets.UTF_8);
-    String source = traceCsv.toString();
-    if (lines.isEmpty()) {
-      throw new IOException(source + ": empty, not a trace");
+    TraceCsv t = TraceCsv.read(traceCsv);
+    String epoch = t.has("epoch") ? "epoch" : "evaluations";
+    String loss = t.has("trainLoss") ? "trainLoss" : "objective";
+    if (!t.has(epoch) || !t.has(loss) || !t.has("validationAccuracy") || !t.has("seconds")) {
+      throw new IOException(traceCsv + ": not a trace with validation accuracy (header "
+          + String.join(",", t.header()) + ")");
     }
-    List<String> header = Arrays.asList(lines.get(0).strip().split(",", -1));
-    int epoch = header.contains("epoch") ? header.indexOf("epoch") : header.indexOf("evaluations");
-    int loss = header.contains("trainLoss") ? header.indexOf("trainLoss")
-        : header.indexOf("objective");
-    int accuracy = header.indexOf("validationAccuracy");
-    int seconds = header.indexOf("seconds");
-    if (epoch < 0 || loss < 0 || accuracy < 0 || seconds < 0) {
-      throw new IOException(source + ": not a trace with validation accuracy (header "
-          + lines.get(0) + ")");
-    }
-    List<double[]> points = new ArrayList<>();
-    for (int l = 1; l < lines.size(); l++) {
-      String line = lines.get(l).strip();
-      if (line.isEmpty()) {
-        continue;
-      }
-      String[] f = line.split(",", -1);
-      if (f.length != header.size()) {
-        throw new IOException(source + " line " + (l + 1) + ": " + f.length
-            + " fields, but the header has " + header.size());
-      }
-      points.add(new double[] {number(f[epoch]), number(f[accuracy]), number(f[seconds]),
-          number(f[loss])});
-    }
-    double[][] c = new double[4][points.size()];
-    for (int i = 0; i < points.size(); i++) {
-      for (int k = 0; k < 4; k++) {
-        c[k][i] = points.get(i)[k];
-      }
-    }
-    return new Curve(c[0], c[1], c[2], c[3]);
-  }
-
-  /** A trace field as a number; NaN when empty or not a number. */
-  private static double number(String field) {
-    try {
-      return field.isEmpty() ? Double.NaN : Double.parseDouble(field);
-    } catch (NumberFormatException e) {
-      return Double.NaN;
-    }
+    return new Curve(t.column(epoch), t.column("validationAccuracy"), t.column("seconds"),
+        t.column(loss));
   }
 
   /** The table row of a finished run, from its curve and summary.json. */
