@@ -41,6 +41,8 @@ final class Charts {
   private static final int WIDTH = 800;
   private static final int HEIGHT = 500;
   private static final int MARKED_POINTS = 60;
+  /** Legend names longer than this put the legend below the plot instead of beside it. */
+  private static final int LEGEND_BESIDE_CHARS = 30;
 
   private Charts() {}
 
@@ -255,7 +257,8 @@ final class Charts {
   }
 
   /**
-   * A line chart of several series, one per name, with a legend on its right, written as a PNG to
+   * A line chart of several series, one per name, with a legend on its right (below it when a name
+   * is long), written as a PNG to
    * {@code file} (its directory created if needed): series i is the points ({@code x.get(i)[j]},
    * {@code y.get(i)[j]}). Points that are not finite, and with {@code logY} not positive, are left
    * out; a series with no point left is not drawn (nor named in the legend).
@@ -278,11 +281,18 @@ final class Charts {
       System.setProperty("java.awt.headless", "true");
     }
     try {
-      XYChart chart = new XYChartBuilder().width(WIDTH + 200).height(HEIGHT).title(title)
+      // Long names (a run's settings) go below the plot, a line each, so the plot keeps its width.
+      boolean below = names.stream().anyMatch(n -> n.length() > LEGEND_BESIDE_CHARS);
+      XYChart chart = new XYChartBuilder().width(WIDTH + 200)
+          .height(below ? HEIGHT + 22 * names.size() : HEIGHT).title(title)
           .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
       chart.getStyler().setLegendVisible(true);
-      chart.getStyler().setLegendPosition(
-          org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+      chart.getStyler().setLegendPosition(below
+          ? org.knowm.xchart.style.Styler.LegendPosition.OutsideS
+          : org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+      if (below) {
+        chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Vertical);
+      }
       chart.getStyler().setYAxisLogarithmic(logY);
       chart.getStyler().setMarkerSize(5);
       if (!logY) {
