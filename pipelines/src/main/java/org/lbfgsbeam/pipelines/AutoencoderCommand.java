@@ -137,7 +137,8 @@ final class AutoencoderCommand {
     String setting = String.format(Locale.ROOT, "autoencoder: hidden %s, %s, %s initialisation"
         + " (unless a run sets its init), linear output,"
         + " squared error (1/2 |x_hat - x|^2 per image, averaged over the images); %d epochs per"
-        + " run (unless a run sets its epochs), batches of %d, seed %d (the same mini-batches for every run), %d thread%s;"
+        + " run (unless a run sets its epochs), batches of %d, seed %d (the same mini-batches"
+        + " for every run), %d thread%s;"
         + " train loss: on the whole training set after each epoch; reference loss: the lowest"
         + " final train loss of the %s runs.", hidden, activation, init, epochs, batchSize, seed,
         threads, threads == 1 ? "" : "s", reference);

@@ -288,7 +288,8 @@ final class CompareCommand {
           throw badRun("settings are lr=X, schedule=S, momentum=M, weight-decay=W (for mlbfgs also"
               + " history=M, pair-period=T, averaging=B, kl-clip=K, history-precision=P; for kfac"
               + " damping=G, kl-clip=K, inversion=I, fisher=F, factor-interval=N,"
-              + " inverse-interval=N, inverse-precision=P; any stochastic run batch-size=N, epochs=N,"
+              + " inverse-interval=N, inverse-precision=P; any stochastic run batch-size=N,"
+              + " epochs=N,"
               + " init=I)",
               entry);
         }

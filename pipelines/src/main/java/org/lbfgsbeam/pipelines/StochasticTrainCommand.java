@@ -97,7 +97,8 @@ final class StochasticTrainCommand {
       "learning-rate", "schedule", "lr-step-epochs", "lr-gamma", "warmup-steps", "momentum",
       "weight-decay", "seed", "max-block-size", "model", "runner", "history", "pair-period",
       "averaging", "kl-clip", "history-precision", "flink-master", "damping", "factor-decay",
-      "factor-interval", "inverse-interval", "inversion", "fisher", "targets", "inverse-precision", "init");
+      "factor-interval", "inverse-interval", "inversion", "fisher", "targets", "inverse-precision",
+      "init");
   private static final Set<String> FLAGS = Set.of("overwrite", "nesterov",
       "decoupled-weight-decay", "help");
 
