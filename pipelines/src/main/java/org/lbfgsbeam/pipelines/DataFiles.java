@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.lbfgsbeam.core.data.IdxReader;
 import org.lbfgsbeam.core.data.InputFormatException;
@@ -28,6 +29,41 @@ final class DataFiles {
    * @throws CommandLine.UsageException if {@code labels} is given for a LIBSVM file
    */
   static SparseDataset read(Path data, Path labels) throws IOException {
+    if (Files.isDirectory(data)) {
+      throw new InputFormatException(data.toString(), 0, "is a directory, not a data file (give"
+          + " a LIBSVM or IDX file)");
+    }
+    try {
+      return readFile(data, labels);
+    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+      // The images or their labels file (given, or the one found beside the images).
+      Path other = labels != null ? labels : labelsBesideOrNull(data);
+      Path damaged = !isDamagedGzip(data) && other != null && Files.isRegularFile(other)
+          && isDamagedGzip(other) ? other : data;
+      throw new InputFormatException(damaged.toString(), 0, "not a complete gzip stream (the file"
+          + " is truncated or damaged: " + e.getMessage() + "); copy or download it again");
+    }
+  }
+
+  private static Path labelsBesideOrNull(Path images) {
+    try {
+      return IdxReader.labelsBeside(images);
+    } catch (InputFormatException e) {
+      return null; // not IDX images, or no labels beside them
+    }
+  }
+
+  /** Whether {@code file} is gzip that does not decompress to its end. */
+  private static boolean isDamagedGzip(Path file) {
+    try (InputStream in = IdxReader.open(file)) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private static SparseDataset readFile(Path data, Path labels) throws IOException {
     if (IdxReader.looksLikeIdx(data)) {
       return labels == null ? IdxReader.read(data) : IdxReader.read(data, labels);
     }

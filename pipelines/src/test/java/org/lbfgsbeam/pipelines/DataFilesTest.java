@@ -82,4 +82,58 @@ class DataFilesTest {
     assertTrue(e.reason().contains("label 9 is not among the model's class labels [1, 2]"),
         e.reason());
   }
+
+  /**
+   * Issue 12's first rows: a truncated or damaged gzip (images, or the labels found beside them) and
+   * a directory as --data end in one line naming the file, exit 2, no stack trace, nothing written.
+   */
+  @Test
+  void aDamagedGzipOrADirectoryIsOneLineNamingTheFile() throws Exception {
+    Path dir = tmp.resolve("damaged");
+    Files.createDirectories(dir);
+    Path images = IdxFixtures.write(dir, "train", IdxFixtures.stripes(200, new int[] {0, 1}, 3),
+        true);
+    byte[] whole = Files.readAllBytes(images);
+    Files.write(images, java.util.Arrays.copyOf(whole, whole.length / 2)); // truncated
+    InputFormatException e = assertThrows(InputFormatException.class,
+        () -> DataFiles.read(images, null));
+    assertTrue(e.getMessage().startsWith(images.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("gzip"), e.getMessage());
+
+    Files.write(images, whole); // the images whole again, the labels beside them flipped
+    Path labels = dir.resolve("train-labels-idx1-ubyte.gz");
+    byte[] l = Files.readAllBytes(labels);
+    for (int i = 12; i < l.length - 8; i++) {
+      l[i] ^= 0x5a;
+    }
+    Files.write(labels, l);
+    e = assertThrows(InputFormatException.class, () -> DataFiles.read(images, null));
+    assertTrue(e.getMessage().startsWith(labels.toString()), e.getMessage());
+
+    // LIBSVM text, gzipped and cut: the reader's EOFException becomes the file's line.
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < 2000; i++) {
+      text.append(i % 3).append(" 1:").append(i).append(" 7:0.5\n");
+    }
+    byte[] gz = IdxFixtures.gzip(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Path libsvm = dir.resolve("train.libsvm.gz");
+    Files.write(libsvm, java.util.Arrays.copyOf(gz, gz.length / 2));
+    e = assertThrows(InputFormatException.class, () -> DataFiles.read(libsvm, null));
+    assertTrue(e.getMessage().startsWith(libsvm + ": not a complete gzip stream (the file is"
+        + " truncated or damaged"), e.getMessage());
+
+    Path out = tmp.resolve("out");
+    TrainCommandTest.Run run = TrainCommandTest.main("train", "--data", images.toString(),
+        "--output", out.toString());
+    assertEquals(2, run.status(), run.err());
+    assertEquals(1, run.err().strip().lines().count(), run.err());
+    assertTrue(run.err().contains(labels.toString()), run.err());
+    assertTrue(!Files.exists(out), "nothing written");
+
+    run = TrainCommandTest.main("train", "--data", dir.toString(), "--output", out.toString());
+    assertEquals(2, run.status(), run.err());
+    assertEquals(1, run.err().strip().lines().count(), run.err());
+    assertTrue(run.err().contains(dir + ": is a directory, not a data file"), run.err());
+    assertTrue(!Files.exists(out), "nothing written");
+  }
 }
