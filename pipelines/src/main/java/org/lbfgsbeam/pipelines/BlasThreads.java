@@ -84,7 +84,7 @@ final class BlasThreads {
       while (true) {
         if (ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) {
           System.err.println("lbfgs-beam: the launching process " + pid + " is gone; stopping");
-          Runtime.getRuntime().halt(143);
+          System.exit(143); // the shutdown hooks run: a Flink job of this run is cancelled
         }
         try {
           Thread.sleep(1000);

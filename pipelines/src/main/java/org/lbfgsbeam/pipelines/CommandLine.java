@@ -10,7 +10,7 @@ import java.util.Set;
  * command declares: an unknown option, a missing value or a repeated option is a {@link UsageException}
  * with a one-line message.
  */
-final class CommandLine {
+public final class CommandLine {
   private final Map<String, String> values;
 
   private CommandLine(Map<String, String> values) {
@@ -101,9 +101,14 @@ final class CommandLine {
     }
   }
 
-  /** A bad command line: the message is one line for the user. */
-  static final class UsageException extends RuntimeException {
-    UsageException(String message) {
+  /**
+   * A bad command line, or a request the environment cannot meet (no cluster at the address, too few
+   * task slots): the message is one line for the user, and the exit status is 2.
+   */
+  public static final class UsageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public UsageException(String message) {
       super(message);
     }
   }

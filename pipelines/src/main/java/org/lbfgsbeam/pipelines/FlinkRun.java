@@ -13,10 +13,9 @@ import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.flink.api.java.ExecutionEnvironment;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
 import org.lbfgsbeam.core.optim.LbfgsState;
 import org.lbfgsbeam.pipelines.flink.FlinkLbfgsJob;
+import org.lbfgsbeam.pipelines.flink.FlinkSession;
 import org.lbfgsbeam.transforms.BlockFiles;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
 
@@ -39,20 +38,17 @@ public final class FlinkRun {
     int maxSupersteps = o.optimizer().maxEvaluations() + o.optimizer().maxIterations() + 2;
     FlinkLbfgsJob.Spec job = new FlinkLbfgsJob.Spec(spec, o.optimizer(),
         json.writeValueAsString(start), work, maxSupersteps);
-    ExecutionEnvironment env = environment(o);
-    FlinkLbfgsJob.plan(env, job);
     Path progressFile = FlinkLbfgsJob.progressFile(work);
     Files.deleteIfExists(progressFile);
-    long started = System.currentTimeMillis();
-    JobClient client = env.executeAsync("lbfgs-beam train " + o.data().getFileName());
     TreeMap<Integer, TraceRow> rows = new TreeMap<>();
-    var done = client.getJobExecutionResult();
-    while (!done.isDone()) {
-      printNew(progressFile, rows, started, progress);
-      Thread.sleep(200);
+    try (FlinkSession session = FlinkSession.open(o.flinkMaster(), o.threads(), "--threads",
+        progress)) {
+      ExecutionEnvironment env = session.environment();
+      FlinkLbfgsJob.plan(env, job);
+      long started = System.currentTimeMillis();
+      session.execute(env, "lbfgs-beam train " + o.data().getFileName(), workDirectory,
+          () -> printNew(progressFile, rows, started, progress), progress);
     }
-    done.get(); // rethrows the job's failure
-    printNew(progressFile, rows, started, progress);
     trace.addAll(rows.values());
     LbfgsState state = json.readValue(FlinkLbfgsJob.finalState(work).toFile(), LbfgsState.class);
     double[][] weights = new double[spec.blocks()][];
@@ -89,30 +85,6 @@ public final class FlinkRun {
     }
   }
 
-  private static ExecutionEnvironment environment(TrainOptions o) {
-    return environment(o.flinkMaster(), o.threads());
-  }
-
-  /**
-   * An embedded mini-cluster ({@code "[local]"}) or the cluster at {@code host:port}, with the job's
-   * parallelism.
-   */
-  public static ExecutionEnvironment environment(String flinkMaster, int parallelism) {
-    if (flinkMaster.equals("[local]")) {
-      Configuration conf = new Configuration();
-      conf.setString("taskmanager.memory.managed.size", "256m");
-      conf.setString("taskmanager.memory.network.max", "256m");
-      ExecutionEnvironment env = ExecutionEnvironment.createLocalEnvironment(conf);
-      env.setParallelism(parallelism);
-      return env;
-    }
-    String[] hostPort = flinkMaster.split(":");
-    ExecutionEnvironment env = ExecutionEnvironment.createRemoteEnvironment(hostPort[0],
-        Integer.parseInt(hostPort[1]), jobJar());
-    env.setParallelism(parallelism);
-    return env;
-  }
-
   /** FlinkRunner options for the Beam superstep pipelines. */
   static PipelineOptions beamOptions(TrainOptions o) {
     FlinkPipelineOptions options = PipelineOptionsFactory.create().as(FlinkPipelineOptions.class);
@@ -129,7 +101,7 @@ public final class FlinkRun {
     // Never the whole classpath (NOTES-beam-flink.md: 13-17 s a run). A cluster started from
     // flink-conf/ has Beam on its classpath and needs only this project's classes; any other
     // cluster gets the whole runnable jar (--beam-on-cluster false).
-    if (o.flinkMaster().equals("[local]")) {
+    if (o.flinkMaster().equals(FlinkSession.EMBEDDED)) {
       options.setFilesToStage(new ArrayList<>());
       // Beam's embedded cluster starts with Flink's default 64 MB of network buffers, too few for a
       // superstep graph at higher parallelism or partition counts ("Timeout triggered when
@@ -147,17 +119,22 @@ public final class FlinkRun {
 
   private static String embeddedConf;
 
-  /** A Flink configuration directory for Beam's embedded cluster, written once per JVM. */
+  /**
+   * A Flink configuration directory for Beam's embedded clusters, written once per JVM, with their
+   * {@code io.tmp.dirs} inside it (where each mini-cluster unpacks its 22 MB {@code flink-rpc-akka}
+   * jar and keeps its {@code minicluster_*} folder): the whole directory is removed at JVM exit.
+   */
   private static synchronized String embeddedConfDir() {
     if (embeddedConf == null) {
       try {
         Path dir = Files.createTempDirectory("lbfgs-beam-flink-conf");
+        Path temporaryFiles = Files.createDirectory(dir.resolve("tmp"));
         Files.writeString(dir.resolve("flink-conf.yaml"), String.join("\n",
             "taskmanager.memory.network.min: 384m",
             "taskmanager.memory.network.max: 384m",
-            "taskmanager.memory.managed.size: 256m", ""));
-        dir.toFile().deleteOnExit();
-        dir.resolve("flink-conf.yaml").toFile().deleteOnExit();
+            "taskmanager.memory.managed.size: 256m",
+            "io.tmp.dirs: " + temporaryFiles, ""));
+        FlinkSession.removeAtExit(dir);
         embeddedConf = dir.toString();
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
@@ -166,17 +143,7 @@ public final class FlinkRun {
     return embeddedConf;
   }
 
-  /** The packaged jar this code runs from (what a cluster needs). */
-  static String jobJar() {
-    try {
-      Path self = Path.of(FlinkRun.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      if (!Files.isRegularFile(self) || !self.toString().endsWith(".jar")) {
-        throw new CommandLine.UsageException("--flink-master host:port needs the packaged jar"
-            + " (java -jar pipelines/target/lbfgs-beam.jar ...); running from " + self);
-      }
-      return self.toString();
-    } catch (java.net.URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
+  private static String jobJar() {
+    return FlinkSession.jobJar();
   }
 }

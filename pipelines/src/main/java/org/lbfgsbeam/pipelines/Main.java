@@ -3,11 +3,11 @@ package org.lbfgsbeam.pipelines;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
-import org.lbfgsbeam.core.data.InputFormatException;
 
 /**
- * The command line: {@code java -jar lbfgs-beam.jar COMMAND [options]}. Exit status 0 on success, 2 on
- * a usage error or bad input (one line on stderr), 1 on any other failure.
+ * The command line: {@code java -jar lbfgs-beam.jar COMMAND [options] [--verbose]}. Exit status 0 on
+ * success, 2 on a usage error or bad input, 1 on any other failure; a failure is one line on stderr
+ * ({@link Failures}), followed by its stack trace only with {@code --verbose}.
  */
 public final class Main {
   static final String USAGE = String.join("\n",
@@ -27,7 +27,13 @@ public final class Main {
       "  autoencoder  a deep sigmoid autoencoder, several optimisers on the same mini-batches:",
       "             train loss by step and by second, steps to Adam's final loss",
       "",
+      "every command takes --verbose: a failure's Java stack trace after its one-line message",
+      "exit status: 0 done, 2 bad options or input, 1 any other failure",
+      "",
       "Najafabadi et al., \"Large-scale distributed L-BFGS\", J Big Data 2017, on Apache Beam.");
+
+  /** The option, accepted by every command, that adds the Java stack trace to a failure's line. */
+  static final String VERBOSE = "--verbose";
 
   private Main() {}
 
@@ -46,7 +52,9 @@ public final class Main {
       return args.isEmpty() ? 2 : 0;
     }
     String command = args.get(0);
-    List<String> rest = args.subList(1, args.size());
+    boolean verbose = args.contains(VERBOSE);
+    List<String> rest = args.subList(1, args.size()).stream().filter(a -> !a.equals(VERBOSE))
+        .toList();
     try {
       switch (command) {
         case "train" -> {
@@ -142,19 +150,8 @@ public final class Main {
           return 2;
         }
       }
-    } catch (CommandLine.UsageException e) {
-      err.println("lbfgs-beam " + command + ": " + e.getMessage());
-      return 2;
-    } catch (InputFormatException e) {
-      err.println("lbfgs-beam " + command + ": bad input: " + e.getMessage());
-      return 2;
-    } catch (java.nio.file.NoSuchFileException e) {
-      err.println("lbfgs-beam " + command + ": no such file: " + e.getFile());
-      return 2;
-    } catch (Exception e) {
-      err.println("lbfgs-beam " + command + ": failed: " + e);
-      e.printStackTrace(err);
-      return 1;
+    } catch (Exception | OutOfMemoryError e) {
+      return Failures.report(command, e, verbose, err);
     }
   }
 }

@@ -40,6 +40,14 @@ final class BlockStepWorker extends RichMapPartitionFunction<StepToken, Tuple2<I
 
   @Override
   public void mapPartition(Iterable<StepToken> tokens, Collector<Tuple2<Integer, byte[]>> out)
+      throws java.io.IOException {
+    NoRestart.run(() -> {
+      mapPartitionDeterministic(tokens, out);
+    });
+  }
+
+  private void mapPartitionDeterministic(Iterable<StepToken> tokens,
+      Collector<Tuple2<Integer, byte[]>> out)
       throws IOException {
     if (states == null) {
       states = new HashMap<>();

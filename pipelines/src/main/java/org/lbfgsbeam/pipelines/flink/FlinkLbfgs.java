@@ -11,7 +11,6 @@ import org.lbfgsbeam.core.optim.LbfgsCoordinator;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
 import org.lbfgsbeam.core.optim.LbfgsResult;
 import org.lbfgsbeam.core.optim.LbfgsState;
-import org.lbfgsbeam.pipelines.FlinkRun;
 import org.lbfgsbeam.pipelines.StateJson;
 import org.lbfgsbeam.transforms.BatchSumSpec;
 import org.lbfgsbeam.transforms.BlockFiles;
@@ -57,9 +56,13 @@ public final class FlinkLbfgs {
     FlinkLbfgsJob.Spec job = new FlinkLbfgsJob.Spec(spec, options,
         StateJson.mapper().writeValueAsString(coordinator.start()), work.toString(),
         maxSupersteps);
-    ExecutionEnvironment env = FlinkRun.environment(flinkMaster, parallelism);
-    FlinkLbfgsJob.plan(env, job);
-    env.execute("lbfgs-beam batch L-BFGS (" + batches + ")");
+    try (FlinkSession session = FlinkSession.open(flinkMaster, parallelism, "parallelism",
+        System.err)) {
+      ExecutionEnvironment env = session.environment();
+      FlinkLbfgsJob.plan(env, job);
+      session.execute(env, "lbfgs-beam batch L-BFGS (" + batches + ")", work, () -> { },
+          System.err);
+    }
     LbfgsState end = StateJson.mapper().readValue(FlinkLbfgsJob.finalState(work.toString())
         .toFile(), LbfgsState.class);
     double[][] x = new double[partitions][];

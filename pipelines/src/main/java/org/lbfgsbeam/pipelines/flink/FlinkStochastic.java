@@ -7,11 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.java.ExecutionEnvironment;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.util.SerializedThrowable;
 import org.lbfgsbeam.transforms.StagedDenseBatch;
 import org.lbfgsbeam.core.Checks;
@@ -20,7 +17,6 @@ import org.lbfgsbeam.core.nn.MultilayerPerceptron;
 import org.lbfgsbeam.core.stochastic.BlockLayout;
 import org.lbfgsbeam.core.stochastic.MiniBatchTrainer;
 import org.lbfgsbeam.core.stochastic.StochasticOptimizer;
-import org.lbfgsbeam.pipelines.FlinkRun;
 import org.lbfgsbeam.transforms.BlockFiles;
 
 /**
@@ -69,17 +65,13 @@ public final class FlinkStochastic {
           options.shards(), trainPath, train.rows(), validationPath, work.toString());
       Path progress = FlinkStochasticJob.progressFile(work.toString());
       Files.deleteIfExists(progress);
-      ExecutionEnvironment env = FlinkRun.environment(flinkMaster, parallelism);
-      FlinkStochasticJob.plan(env, spec);
-      JobClient client = env.executeAsync("lbfgs-beam " + optimizer.name() + " training");
-      CompletableFuture<JobExecutionResult> done = client.getJobExecutionResult();
       List<MiniBatchTrainer.EpochRow> trace = new ArrayList<>();
-      while (!done.isDone()) {
-        tail(progress, trace, listener);
-        Thread.sleep(100);
-      }
-      try {
-        done.get();
+      try (FlinkSession session = FlinkSession.open(flinkMaster, parallelism, "--threads",
+          System.err)) {
+        ExecutionEnvironment env = session.environment();
+        FlinkStochasticJob.plan(env, spec);
+        session.execute(env, "lbfgs-beam " + optimizer.name() + " training", work,
+            () -> tail(progress, trace, listener), System.err);
       } catch (ExecutionException e) {
         tail(progress, trace, listener);
         throw guardOrSelf(e);

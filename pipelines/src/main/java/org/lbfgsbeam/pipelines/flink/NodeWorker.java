@@ -56,6 +56,14 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
 
   @Override
   public void mapPartition(Iterable<LoopToken> tokens, Collector<Tuple2<Integer, double[]>> out)
+      throws java.io.IOException {
+    NoRestart.run(() -> {
+      mapPartitionDeterministic(tokens, out);
+    });
+  }
+
+  private void mapPartitionDeterministic(Iterable<LoopToken> tokens,
+      Collector<Tuple2<Integer, double[]>> out)
       throws IOException {
     if (held == null) {
       held = new HashMap<>();

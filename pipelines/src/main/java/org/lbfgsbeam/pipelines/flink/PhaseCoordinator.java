@@ -63,6 +63,14 @@ final class PhaseCoordinator
 
   @Override
   public void reduce(Iterable<Tuple2<Integer, double[]>> in, Collector<LoopToken> out)
+      throws java.io.IOException {
+    NoRestart.run(() -> {
+      ClientHeartbeat.check(workDirectory);
+      reduceDeterministic(in, out);
+    });
+  }
+
+  private void reduceDeterministic(Iterable<Tuple2<Integer, double[]>> in, Collector<LoopToken> out)
       throws IOException {
     List<LoopToken> control = getRuntimeContext().getBroadcastVariable(NodeWorker.CONTROL);
     LoopToken c = control.get(0);

@@ -36,7 +36,15 @@ final class ShardGradientWorker
   }
 
   @Override
-  public void mapPartition(Iterable<StepToken> tokens, Collector<Tuple2<Integer, byte[]>> out) {
+  public void mapPartition(Iterable<StepToken> tokens, Collector<Tuple2<Integer, byte[]>> out)
+      throws java.io.IOException {
+    NoRestart.run(() -> {
+      mapPartitionDeterministic(tokens, out);
+    });
+  }
+
+  private void mapPartitionDeterministic(Iterable<StepToken> tokens,
+      Collector<Tuple2<Integer, byte[]>> out) {
     List<StepToken> control = getRuntimeContext().getBroadcastVariable(BlockStepWorker.CONTROL);
     StepToken c = control.get(0);
     if (c.phase() != StochasticPhase.ADVANCE || c.step == spec.totalSteps()) {

@@ -41,6 +41,14 @@ final class StepCoordinator
 
   @Override
   public void reduce(Iterable<Tuple2<Integer, byte[]>> in, Collector<StepToken> out)
+      throws java.io.IOException {
+    NoRestart.run(() -> {
+      ClientHeartbeat.check(spec.workDirectory());
+      reduceDeterministic(in, out);
+    });
+  }
+
+  private void reduceDeterministic(Iterable<Tuple2<Integer, byte[]>> in, Collector<StepToken> out)
       throws IOException {
     StepToken c = getRuntimeContext().<StepToken>getBroadcastVariable(BlockStepWorker.CONTROL)
         .get(0);

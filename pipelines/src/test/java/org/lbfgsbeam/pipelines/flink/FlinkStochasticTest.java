@@ -116,7 +116,7 @@ class FlinkStochasticTest {
   }
 
   @Test
-  void aBlowUpStopsWithTheInProcessMessage() {
+  void aBlowUpStopsWithTheInProcessMessage() throws Exception {
     double[] theta0 = net.initialParameters(5);
     BlockLayout layout = BlockLayout.layers(net, 1000);
     StochasticOptimizer sgd = Sgd.defaults().withMomentum(0.99);
@@ -125,9 +125,25 @@ class FlinkStochasticTest {
     IllegalStateException local = assertThrows(IllegalStateException.class,
         () -> MiniBatchTrainer.train(net, theta0, train, validation, sgd, layout, options,
             (row, theta) -> { }));
+    java.util.Set<String> before = flinkTemporaryFiles();
     IllegalStateException flink = assertThrows(IllegalStateException.class,
         () -> FlinkStochastic.train(net, theta0, train, validation, sgd, layout, options,
             (row, theta) -> { }, "[local]", 2, tmp.resolve("blowup").toString()));
     assertEquals(local.getMessage(), flink.getMessage());
+    // The failed run's mini-cluster left nothing in the temp directory (issue 12: it left a 22 MB
+    // flink-rpc-akka jar and a minicluster_ folder each time).
+    java.util.Set<String> left = flinkTemporaryFiles();
+    left.removeAll(before);
+    assertEquals(java.util.Set.of(), left);
+  }
+
+  private static java.util.Set<String> flinkTemporaryFiles() throws java.io.IOException {
+    try (var files = java.nio.file.Files.list(java.nio.file.Paths.get(
+        System.getProperty("java.io.tmpdir")))) {
+      return files.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("flink-rpc-akka") || n.startsWith("minicluster_")
+              || n.startsWith("lbfgs-beam-flink-"))
+          .collect(java.util.stream.Collectors.toCollection(java.util.HashSet::new));
+    }
   }
 }
