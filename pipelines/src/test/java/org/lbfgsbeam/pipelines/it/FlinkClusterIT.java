@@ -257,6 +257,157 @@ class FlinkClusterIT {
     assertSameModel(localRun, flinkRun, 4);
   }
 
+  /**
+   * More threads than the cluster has slots: refused at once with the slot arithmetic, nothing
+   * submitted (issue 12: the job waited silently for minutes).
+   */
+  @Test
+  @Order(3)
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void moreThreadsThanSlotsIsRefusedWithTheArithmetic() throws Exception {
+    Set<String> jobsBefore = jobIds();
+    int total = cluster.get("/overview").path("slots-total").asInt();
+    Path out = itDir.resolve("too-many-threads");
+    Process train = train(out, List.of("--data", SharedData.file("heart_scale.libsvm").toString()),
+        "--runner", "flink", "--flink-master", cluster.master(), "--threads",
+        Integer.toString(total + 5));
+    String said = exitWith(2, train, out, Duration.ofSeconds(60));
+    assertTrue(said.contains("lbfgs-beam train: --threads " + (total + 5) + " needs " + (total + 5)
+        + " task slots, but the Flink cluster at " + cluster.master() + " has " + total
+        + " in all"), said);
+    assertEquals(jobsBefore, jobIds(), "a job was submitted");
+    assertFalse(Files.exists(out.resolve("model")), "a model was written");
+  }
+
+  /**
+   * A deterministic failure inside the job (SGD blown up by a learning rate of 1e6: a non-finite
+   * mini-batch loss in epoch 2, caught by the coordinator's guard) ends the job at once, without the
+   * cluster's ten restarts, and the client prints the guard's one line.
+   */
+  @Test
+  @Order(4)
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void aDeterministicFailureIsNotRestarted() throws Exception {
+    Set<String> jobsBefore = jobIds();
+    Path out = itDir.resolve("blow-up");
+    long t0 = System.nanoTime();
+    Process train = train(out, List.of("--data", SharedData.file("heart_scale.libsvm").toString(),
+        "--model", "mlp", "--hidden", "16", "--optimizer", "sgd", "--learning-rate", "1e6",
+        "--momentum", "0.99", "--epochs", "5", "--batch-size", "16", "--threads",
+        Integer.toString(THREADS)),
+        "--runner", "flink", "--flink-master", cluster.master());
+    String said = exitWith(1, train, out, Duration.ofSeconds(150));
+    log("a blown-up run on the cluster ended in %.1f s: %s", seconds(t0), said.strip());
+    assertTrue(said.contains("lbfgs-beam train: sgd: the mini-batch loss or gradient is not finite"),
+        said);
+    assertFalse(said.contains("\tat "), "a stack trace without --verbose:\n" + said);
+    JsonNode job = onlyNewJob(jobsBefore);
+    JsonNode details = cluster.get("/jobs/" + job.path("jid").asText());
+    assertEquals("FAILED", details.path("state").asText(), details.toString());
+    assertEquals(0, details.path("timestamps").path("RESTARTING").asLong(),
+        "the job restarted: " + details.path("timestamps"));
+  }
+
+  /**
+   * The client stopped with SIGTERM mid-run cancels its job and says so (issue 12: the job ran on
+   * and wrote its state with no model or summary).
+   */
+  @Test
+  @Order(5)
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void aStoppedClientCancelsItsJob() throws Exception {
+    Set<String> jobsBefore = jobIds();
+    Path out = itDir.resolve("client-stopped");
+    Process train = train(out, longRun(), "--runner", "flink", "--flink-master",
+        cluster.master());
+    awaitProgress(train, out, 2);
+    String jid = onlyNewJob(jobsBefore).path("jid").asText();
+    train.destroy(); // SIGTERM to the launcher, which stops its relaunched child the same way
+    assertTrue(train.waitFor(60, TimeUnit.SECONDS), "the client did not stop");
+    String said = Files.readString(out.resolveSibling(out.getFileName() + ".log"));
+    assertTrue(said.contains("cancelled Flink job " + jid + " on " + cluster.master()), said);
+    assertEquals("CANCELED", awaitEnd(jid, 30), said);
+    assertFalse(Files.exists(out.resolve("model")), "a model was written");
+  }
+
+  /**
+   * The client killed with SIGKILL (its JVM and the launcher alike, so no hook runs): the job
+   * notices the client's heartbeat stopped and fails within about {@code
+   * ClientHeartbeat.TIMEOUT_SECONDS}, without restarts.
+   */
+  @Test
+  @Order(6)
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void aKilledClientsJobEnds() throws Exception {
+    Set<String> jobsBefore = jobIds();
+    Path out = itDir.resolve("client-killed");
+    Process train = train(out, longRun(), "--runner", "flink", "--flink-master",
+        cluster.master());
+    awaitProgress(train, out, 2);
+    String jid = onlyNewJob(jobsBefore).path("jid").asText();
+    long killedAt = System.nanoTime();
+    train.descendants().forEach(ProcessHandle::destroyForcibly);
+    train.destroyForcibly();
+    assertEquals("FAILED", awaitEnd(jid, 90));
+    log("the job of a killed client failed %.1f s after the kill", seconds(killedAt));
+    JsonNode details = cluster.get("/jobs/" + jid);
+    assertEquals(0, details.path("timestamps").path("RESTARTING").asLong(),
+        "the job restarted: " + details.path("timestamps"));
+    String history = cluster.get("/jobs/" + jid + "/exceptions").toString();
+    assertTrue(history.contains("the client that submitted this job stopped"), history);
+  }
+
+  /** synth-small at lambda 1e-4 for up to 60 iterations: about a minute on the cluster. */
+  private static List<String> longRun() {
+    return List.of("--data", SharedData.file("synth-small.libsvm").toString(), "--lambda", "1e-4",
+        "--partitions", "4", "--threads", Integer.toString(THREADS), "--gradient-tolerance",
+        "1e-12", "--progress-tolerance", "0", "--max-iterations", "60");
+  }
+
+  /** Waits until the run's job has written {@code rows} progress rows. */
+  private static void awaitProgress(Process train, Path out, int rows) throws Exception {
+    Path progress = out.resolve("state/flink-progress.csv");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+    while (lines(progress) < rows) {
+      Path log = out.resolveSibling(out.getFileName() + ".log");
+      if (!train.isAlive()) {
+        fail("the run ended (exit " + train.exitValue() + ") too early:\n"
+            + FlinkCluster.tail(log, 40));
+      }
+      if (System.nanoTime() > deadline) {
+        fail("no " + rows + " progress rows within 150 s:\n" + FlinkCluster.tail(log, 40));
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** The job's state once it is no longer running (waits up to {@code seconds}). */
+  private static String awaitEnd(String jid, int seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (true) {
+      String state = cluster.get("/jobs/" + jid).path("state").asText();
+      if (Set.of("FAILED", "CANCELED", "FINISHED").contains(state)
+          || System.nanoTime() > deadline) {
+        return state;
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  /** Waits for {@code p} to exit with {@code status}; returns what it printed. */
+  private static String exitWith(int status, Process p, Path out, Duration timeout)
+      throws Exception {
+    Path logFile = out.resolveSibling(out.getFileName() + ".log");
+    if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      fail("train did not end within " + timeout + ":\n" + FlinkCluster.tail(logFile, 40));
+    }
+    String said = Files.readString(logFile, StandardCharsets.UTF_8);
+    assertEquals(status, p.exitValue(), said);
+    return said.substring(said.indexOf('\n') + 1); // after the command line
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   /** Starts {@code java -jar lbfgs-beam.jar train --output DIR OPTIONS EXTRA}; output in DIR.log. */
