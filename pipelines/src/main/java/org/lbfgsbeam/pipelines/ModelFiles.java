@@ -1,10 +1,8 @@
 package org.lbfgsbeam.pipelines;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -14,8 +12,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 import org.lbfgsbeam.core.partition.Partitioning;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
+import org.lbfgsbeam.transforms.WeightsIntegrity;
 
 /**
  * A trained model on disk, in a language-neutral format: {@code model.json} (what the model is) and
@@ -24,8 +25,11 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  *
  * <p>{@code model.json}: {@code format} ("lbfgs-beam-model/1"), {@code model} (softmax, logistic,
  * least-squares), {@code classes} K, {@code features} D, {@code labels} (the original label of class
- * c at index c), {@code lambda}, and {@code blocks}: for each block its {@code file}, {@code firstRow}
- * and {@code rows}.
+ * c at index c), {@code lambda}, and {@code blocks}: for each block its {@code file},
+ * {@code firstRow}, {@code rows} and {@code sha256}, the SHA-256 of exactly the bytes written to
+ * the file (64 hex digits, what {@code sha256sum} prints), so that a reader refuses a file damaged
+ * or changed since; see {@link WeightsIntegrity} for why SHA-256. Models written before the
+ * checksum was recorded lack it and are still read, with their lengths and weights checked.
  *
  * <p>Weights files ({@code weights-NNNNN.bin}, little-endian): magic {@code LBFGSWT1} (8 bytes), int64
  * rows, int64 columns, then rows&times;columns float64 in row-major order. For softmax a row is a class:
@@ -80,14 +84,12 @@ final class ModelFiles {
         cols = count;
         rowMajor = blocks[b];
       }
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(dir.resolve(file)),
-          1 << 16)) {
-        writeMatrix(out, rows, cols, rowMajor);
-      }
+      String sha256 = writeWeightsFile(dir.resolve(file), rows, cols, rowMajor);
       ObjectNode entry = blockArray.addObject();
       entry.put("file", file);
       entry.put("firstRow", first);
       entry.put("rows", count);
+      entry.put(WeightsIntegrity.BLOCK_FIELD, sha256);
     }
     mapper.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("model.json").toFile(), json);
   }
@@ -102,34 +104,35 @@ final class ModelFiles {
     };
   }
 
-  /** Reads the softmax weights of a model directory as a K&times;D row-major matrix. */
+  /**
+   * Reads the softmax weights of a model directory as a K&times;D row-major matrix, checked as
+   * {@link SavedModel#forEachSoftmaxBlock} checks them.
+   */
   static double[][] readSoftmaxWeights(Path dir) throws IOException {
-    JsonNode json = new ObjectMapper().readTree(dir.resolve("model.json").toFile());
-    if (!FORMAT.equals(json.path("format").asText())) {
-      throw new IOException(dir.resolve("model.json") + ": not a " + FORMAT + " model");
-    }
-    int k = json.get("classes").asInt();
-    int d = json.get("features").asInt();
-    double[][] w = new double[k][];
-    for (JsonNode block : json.get("blocks")) {
-      Path file = dir.resolve(block.get("file").asText());
-      int first = block.get("firstRow").asInt();
-      try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-        double[][] rows = readMatrix(in, file.toString());
-        for (int r = 0; r < rows.length; r++) {
-          if (rows[r].length != d) {
-            throw new IOException(file + ": rows have " + rows[r].length + " columns, expected " + d);
-          }
-          w[first + r] = rows[r];
+    SavedModel model = SavedModel.open(dir);
+    double[][] w = new double[model.classes()][model.features()];
+    model.forEachSoftmaxBlock((firstClass, count, featureMajor) -> {
+      for (int c = 0; c < count; c++) {
+        for (int j = 0; j < w[c].length; j++) {
+          w[firstClass + c][j] = featureMajor[j * count + c];
         }
       }
-    }
-    for (int c = 0; c < k; c++) {
-      if (w[c] == null) {
-        throw new IOException(dir + ": no weights for class " + c);
-      }
-    }
+    });
     return w;
+  }
+
+  /**
+   * Writes one weights file ({@link #writeMatrix}) and returns the SHA-256 of exactly the bytes
+   * written, as 64 lowercase hex digits.
+   */
+  static String writeWeightsFile(Path file, long rows, long cols, double[] rowMajor)
+      throws IOException {
+    MessageDigest digest = WeightsIntegrity.newDigest();
+    try (OutputStream out = new DigestOutputStream(
+        new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), digest)) {
+      writeMatrix(out, rows, cols, rowMajor);
+    }
+    return WeightsIntegrity.hex(digest);
   }
 
   static void writeMatrix(OutputStream out, long rows, long cols, double[] rowMajor)

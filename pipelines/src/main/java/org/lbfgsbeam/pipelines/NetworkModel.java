@@ -1,21 +1,15 @@
 package org.lbfgsbeam.pipelines;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import org.lbfgsbeam.core.data.InputFormatException;
 import org.lbfgsbeam.core.data.SparseDataset;
-import org.lbfgsbeam.core.nn.Activation;
 import org.lbfgsbeam.core.nn.Loss;
 import org.lbfgsbeam.core.nn.MultilayerPerceptron;
 import org.lbfgsbeam.transforms.NetworkModelFiles;
@@ -24,15 +18,17 @@ import org.lbfgsbeam.transforms.NetworkModelFiles;
  * A trained multilayer perceptron on disk, in the same language-neutral format as the linear models
  * ({@link ModelFiles}): {@code model.json} says what the network is and names one weights file per
  * matrix; every weights file is {@code LBFGSWT1} (magic, int64 rows, int64 columns, float64 row-major,
- * little-endian).
+ * little-endian), and model.json records each file's SHA-256 ({@link ModelFiles#writeWeightsFile})
+ * so that the reader refuses a damaged one.
  *
  * <p>{@code model.json}: {@code format} ("lbfgs-beam-model/1"), {@code model} ("mlp"), {@code classes}
  * K, {@code features} d<sub>0</sub>, {@code labels} (the original label of output c at index c),
  * {@code lambda}, {@code layerSizes} [d<sub>0</sub>, hidden&hellip;, K], {@code activation} of the hidden
  * layers (relu, tanh, sigmoid), {@code loss} (cross-entropy: softmax outputs; squared: raw outputs),
  * and {@code layers}: for layer l its {@code weights} file (d<sub>l+1</sub> &times; d<sub>l</sub>: row
- * o holds the weights into unit o) and its {@code bias} file (d<sub>l+1</sub> &times; 1). The network
- * computes a<sub>0</sub> = x, z<sub>l</sub> = W<sub>l</sub>a<sub>l</sub> + b<sub>l</sub>,
+ * o holds the weights into unit o) and its {@code bias} file (d<sub>l+1</sub> &times; 1), with
+ * their SHA-256 in {@code weightsSha256} and {@code biasSha256}. The network computes
+ * a<sub>0</sub> = x, z<sub>l</sub> = W<sub>l</sub>a<sub>l</sub> + b<sub>l</sub>,
  * a<sub>l+1</sub> = &sigma;(z<sub>l</sub>) for hidden layers, and softmax(z<sub>L&minus;1</sub>) (or
  * z<sub>L&minus;1</sub>) at the output.
  *
@@ -85,13 +81,15 @@ record NetworkModel(MultilayerPerceptron network, double[] theta, int[] labels, 
       int out = network.outputs(l);
       String weights = String.format(Locale.ROOT, "layer-%02d-weights.bin", l);
       String bias = String.format(Locale.ROOT, "layer-%02d-bias.bin", l);
-      writeMatrix(dir.resolve(weights), out, in,
+      String weightsSha256 = ModelFiles.writeWeightsFile(dir.resolve(weights), out, in,
           Arrays.copyOfRange(theta, network.weightOffset(l), network.weightOffset(l) + out * in));
-      writeMatrix(dir.resolve(bias), out, 1,
+      String biasSha256 = ModelFiles.writeWeightsFile(dir.resolve(bias), out, 1,
           Arrays.copyOfRange(theta, network.biasOffset(l), network.biasOffset(l) + out));
       ObjectNode layer = layers.addObject();
       layer.put("weights", weights);
+      layer.put(NetworkModelFiles.WEIGHTS_SHA256, weightsSha256);
       layer.put("bias", bias);
+      layer.put(NetworkModelFiles.BIAS_SHA256, biasSha256);
       layer.put("inputs", in);
       layer.put("outputs", out);
     }
@@ -194,12 +192,4 @@ record NetworkModel(MultilayerPerceptron network, double[] theta, int[] labels, 
     return !Files.exists(direct) && Files.exists(dir.resolve("model").resolve("model.json"))
         ? dir.resolve("model").resolve("model.json") : direct;
   }
-
-  private static void writeMatrix(Path file, int rows, int cols, double[] rowMajor)
-      throws IOException {
-    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-      ModelFiles.writeMatrix(out, rows, cols, rowMajor);
-    }
-  }
-
 }

@@ -5,16 +5,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import org.lbfgsbeam.core.data.InputFormatException;
+import org.lbfgsbeam.transforms.WeightsIntegrity;
 
 /**
  * A model directory written by {@code train} ({@link ModelFiles}), opened for scoring: its {@code
  * model.json} is read at once, its weights block by block, so a softmax model whose K&times;D matrix
- * does not fit in memory is still scored one class block at a time.
+ * does not fit in memory is still scored one class block at a time. Each weights file is checked as
+ * it is read ({@link WeightsIntegrity}): its length against its shape in model.json, every weight
+ * finite, and its SHA-256 when model.json records one.
  *
  * @param dir the model directory (holding model.json)
  * @param model softmax, logistic or least-squares
@@ -34,8 +40,13 @@ record SavedModel(Path dir, String model, int classes, int features, int[] label
     return scorer.finish();
   }
 
-  /** One weights file: rows [firstRow, firstRow + rows) of W. */
-  record Block(Path file, int firstRow, int rows) {}
+  /**
+   * One weights file: rows [firstRow, firstRow + rows) of W.
+   *
+   * @param sha256 the file's SHA-256 from model.json (64 lowercase hex digits), or null if the
+   *     model was written before checksums were recorded
+   */
+  record Block(Path file, int firstRow, int rows, String sha256) {}
 
   /** Receives one class block of a softmax model. */
   interface BlockConsumer {
@@ -89,7 +100,8 @@ record SavedModel(Path dir, String model, int classes, int features, int[] label
     List<Block> blocks = new ArrayList<>();
     for (JsonNode b : json.path("blocks")) {
       blocks.add(new Block(modelDir.resolve(b.path("file").asText()), b.path("firstRow").asInt(),
-          b.path("rows").asInt()));
+          b.path("rows").asInt(), WeightsIntegrity.checksumField(b, WeightsIntegrity.BLOCK_FIELD,
+              source, "blocks[" + blocks.size() + "]")));
     }
     if (blocks.isEmpty()) {
       throw new InputFormatException(source, 0, "lists no weights blocks");
@@ -107,9 +119,12 @@ record SavedModel(Path dir, String model, int classes, int features, int[] label
 
   /**
    * Reads the class blocks in file order and hands each over in the training layout; checks that they
-   * cover the K classes exactly once.
+   * cover the K classes exactly once, and each file before its block is handed over: its length
+   * against the shape model.json gives, then its header, that every weight is finite, and its
+   * SHA-256 when model.json records one.
    *
-   * @throws InputFormatException naming the weights file if its shape disagrees with model.json
+   * @throws InputFormatException naming the weights file if its shape or length disagrees with
+   *     model.json, a weight is not finite or its SHA-256 is not the recorded one
    */
   void forEachSoftmaxBlock(BlockConsumer consumer) throws IOException {
     boolean[] seen = new boolean[classes];
@@ -120,9 +135,14 @@ record SavedModel(Path dir, String model, int classes, int features, int[] label
             + (block.firstRow() + block.rows()) + ") are not classes of a K = " + classes
             + " model");
       }
+      WeightsIntegrity.checkLength(source, Files.size(block.file()), block.rows(), features);
+      MessageDigest digest = WeightsIntegrity.newDigest();
       double[][] rows;
-      try (InputStream in = new BufferedInputStream(Files.newInputStream(block.file()), 1 << 16)) {
+      try (InputStream in = new DigestInputStream(
+          new BufferedInputStream(Files.newInputStream(block.file()), 1 << 16), digest)) {
         rows = ModelFiles.readMatrix(in, source);
+        // None left if the shape agrees; read so that every byte is digested.
+        in.transferTo(OutputStream.nullOutputStream());
       } catch (java.io.EOFException e) {
         throw new InputFormatException(source, 0, "truncated weights file");
       } catch (IOException e) {
@@ -150,9 +170,15 @@ record SavedModel(Path dir, String model, int classes, int features, int[] label
         }
         seen[block.firstRow() + c] = true;
         for (int j = 0; j < features; j++) {
+          if (!Double.isFinite(rows[c][j])) {
+            int q = c * features + j;
+            throw WeightsIntegrity.nonFinite(source, q, WeightsIntegrity.classAndFeature(
+                block.firstRow(), features).apply(q), rows[c][j]);
+          }
           featureMajor[j * kb + c] = rows[c][j];
         }
       }
+      WeightsIntegrity.checkDigest(source, block.sha256(), digest);
       consumer.accept(block.firstRow(), kb, featureMajor);
     }
     for (int c = 0; c < classes; c++) {

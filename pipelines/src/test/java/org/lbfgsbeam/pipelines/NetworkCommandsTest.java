@@ -80,7 +80,7 @@ class NetworkCommandsTest {
     TrainCommandTest.Run bad = TrainCommandTest.main("evaluate", "--model", run.toString(),
         "--data", data);
     assertEquals(2, bad.status());
-    assertTrue(bad.err().contains(bias + ": weight (0, 0) is Infinity"), bad.err());
+    assertTrue(bad.err().contains(bias + ": weight 0 (layer 1 bias, unit 0) is +Inf"), bad.err());
   }
 
   @Test

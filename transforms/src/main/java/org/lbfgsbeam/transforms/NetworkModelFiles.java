@@ -11,6 +11,7 @@ import java.io.Serializable;
 import java.nio.channels.Channels;
 import java.nio.file.NoSuchFileException;
 import java.util.Locale;
+import java.util.function.IntFunction;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.lbfgsbeam.core.nn.Activation;
@@ -29,11 +30,18 @@ import org.lbfgsbeam.core.nn.MultilayerPerceptron;
  * outputs; squared: raw outputs), and {@code layers}: per layer l its {@code weights} file
  * (d<sub>l+1</sub> &times; d<sub>l</sub>, row o the weights into unit o) and {@code bias} file
  * (d<sub>l+1</sub> &times; 1), both {@code LBFGSWT1} weights files (magic, int64 rows, int64 columns,
- * float64 row-major, little-endian).
+ * float64 row-major, little-endian), and their SHA-256 in {@code weightsSha256} and
+ * {@code biasSha256} (absent in models written before they were recorded). Every file is checked as
+ * it is read ({@link WeightsIntegrity}): its length against the layer's shape, every weight finite,
+ * and its SHA-256 when model.json has one.
  */
 public final class NetworkModelFiles {
   /** The {@code model} of a network in model.json. */
   public static final String MODEL = "mlp";
+  /** The model.json field of a layer holding the SHA-256 of its weights file. */
+  public static final String WEIGHTS_SHA256 = "weightsSha256";
+  /** The model.json field of a layer holding the SHA-256 of its bias file. */
+  public static final String BIAS_SHA256 = "biasSha256";
 
   private NetworkModelFiles() {}
 
@@ -67,7 +75,9 @@ public final class NetworkModelFiles {
    * Reads the network in {@code dir}.
    *
    * @throws IOException naming the file and what is wrong: missing, not JSON, not a network, shapes
-   *     that disagree, truncated or longer weights files, a non-finite weight
+   *     that disagree; an {@link org.lbfgsbeam.core.data.InputFormatException} naming the weights
+   *     file if it is truncated or longer than its shape, holds a non-finite weight, or its SHA-256
+   *     is not the one model.json records
    */
   public static Network read(String dir) throws IOException {
     ResourceId file = SoftmaxModelFiles.resolve(dir, "model.json");
@@ -99,16 +109,22 @@ public final class NetworkModelFiles {
     double[] theta = new double[network.parameterCount()];
     for (int l = 0; l < network.layers(); l++) {
       JsonNode layer = layers.get(l);
-      readInto(dir, layer.path("weights").asText(), network.outputs(l), network.inputs(l), theta,
-          network.weightOffset(l));
-      readInto(dir, layer.path("bias").asText(), network.outputs(l), 1, theta,
-          network.biasOffset(l));
+      String where = "layers[" + l + "]";
+      int layerIndex = l;
+      int inputs = network.inputs(l);
+      readInto(dir, layer.path("weights").asText(), network.outputs(l), inputs,
+          WeightsIntegrity.checksumField(layer, WEIGHTS_SHA256, name, where),
+          q -> "(layer " + layerIndex + ", unit " + q / inputs + ", input " + q % inputs + ")",
+          theta, network.weightOffset(l));
+      readInto(dir, layer.path("bias").asText(), network.outputs(l), 1,
+          WeightsIntegrity.checksumField(layer, BIAS_SHA256, name, where),
+          q -> "(layer " + layerIndex + " bias, unit " + q + ")", theta, network.biasOffset(l));
     }
     return new Network(network, theta, labels, json.path("lambda").asDouble());
   }
 
-  private static void readInto(String dir, String fileName, int rows, int cols, double[] theta,
-      int offset) throws IOException {
+  private static void readInto(String dir, String fileName, int rows, int cols, String sha256,
+      IntFunction<String> position, double[] theta, int offset) throws IOException {
     if (fileName.isEmpty() || fileName.contains("/") || fileName.contains("\\")) {
       throw new IOException(SoftmaxModelFiles.resolve(dir, "model.json")
           + ": a layer's file must be a file name in the model directory, but was: '" + fileName
@@ -117,7 +133,7 @@ public final class NetworkModelFiles {
     ResourceId file = SoftmaxModelFiles.resolve(dir, fileName);
     try (InputStream in = new BufferedInputStream(Channels.newInputStream(FileSystems.open(file)),
         1 << 16)) {
-      double[] w = SoftmaxModelFiles.readWeights(in, file.toString(), rows, cols);
+      double[] w = SoftmaxModelFiles.readWeights(in, file.toString(), rows, cols, sha256, position);
       System.arraycopy(w, 0, theta, offset, w.length);
     } catch (FileNotFoundException | NoSuchFileException e) {
       throw new IOException("missing weights file " + file, e);

@@ -4,23 +4,26 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
+import org.lbfgsbeam.core.data.InputFormatException;
 
 /**
  * Reads a trained softmax model, as {@code train} writes it, through Beam's {@link FileSystems} (local
@@ -30,8 +33,9 @@ import org.apache.beam.sdk.io.fs.ResourceId;
  * <p>{@code <dir>/model.json}: {@code format} ({@value #FORMAT}), {@code model} ({@code "softmax"}),
  * {@code classes} K, {@code features} D, {@code labels} (the original label of class c at index c,
  * K distinct ints), {@code lambda}, and {@code blocks}: for each class block, in order, its
- * {@code file} (relative to the directory), {@code firstRow} and {@code rows}. The blocks cover the
- * classes 0..K&minus;1 in order without gaps or overlaps, none empty.
+ * {@code file} (relative to the directory), {@code firstRow}, {@code rows} and {@code sha256} (the
+ * SHA-256 of the file's bytes, 64 hex digits; absent in models written before it was recorded). The
+ * blocks cover the classes 0..K&minus;1 in order without gaps or overlaps, none empty.
  *
  * <table>
  *   <caption>Weights file ({@code weights-NNNNN.bin}), little-endian</caption>
@@ -42,7 +46,8 @@ import org.apache.beam.sdk.io.fs.ResourceId;
  *   <tr><td>8RD</td><td>float64 W[firstRow + r][j] at (r, j), row-major</td></tr>
  * </table>
  * This is the layout of {@code pipelines/ModelFiles}; this class only reads it, and checks every shape
- * against {@code model.json}.
+ * against {@code model.json}, and every weights file with {@link WeightsIntegrity}: its length, its
+ * SHA-256 when model.json has one, and that every weight is finite.
  */
 public final class SoftmaxModelFiles {
   /** The {@code format} value of the model files this class reads. */
@@ -55,8 +60,18 @@ public final class SoftmaxModelFiles {
 
   private SoftmaxModelFiles() {}
 
-  /** One class block of a model: rows [firstRow, firstRow + rows) of W, stored in {@code file}. */
-  public record Block(String file, int firstRow, int rows) implements Serializable {}
+  /**
+   * One class block of a model: rows [firstRow, firstRow + rows) of W, stored in {@code file}.
+   *
+   * @param sha256 the file's SHA-256 (64 lowercase hex digits) from model.json, or null if the
+   *     model was written before checksums were recorded
+   */
+  public record Block(String file, int firstRow, int rows, String sha256) implements Serializable {
+    /** A block whose model.json records no checksum. */
+    public Block(String file, int firstRow, int rows) {
+      this(file, firstRow, rows, null);
+    }
+  }
 
   /**
    * What {@code model.json} says about a softmax model: small, and serialisable so that DoFns carry it
@@ -213,7 +228,9 @@ public final class SoftmaxModelFiles {
         throw new IOException(where + ": rows [" + firstRow + ", " + next + ") go beyond the "
             + labels.length + " classes");
       }
-      blocks.add(new Block(blockFile, firstRow, rows));
+      blocks.add(new Block(blockFile, firstRow, rows,
+          WeightsIntegrity.checksumField(entry, WeightsIntegrity.BLOCK_FIELD, name,
+              "blocks[" + b + "]")));
     }
     if (next != labels.length) {
       throw new IOException(name + ": the blocks cover " + next + " of the " + labels.length
@@ -226,8 +243,10 @@ public final class SoftmaxModelFiles {
    * Reads class block {@code block} of the model: W's rows [firstRow, firstRow + rows) as one
    * row-major array of rows&times;D, entry r&middot;D + j = W[firstRow + r][j].
    *
-   * @throws IOException naming the file if it is missing, truncated, longer than its shape, not a
-   *     weights file, of another shape than {@code model.json} says, or holds a non-finite weight
+   * @throws IOException naming the file if it is missing; an {@link
+   *     org.lbfgsbeam.core.data.InputFormatException} naming it if it is not a weights file, of
+   *     another shape or length than {@code model.json} says, holds a non-finite weight, or its
+   *     SHA-256 is not the one {@code model.json} records
    */
   public static double[] readBlock(Info info, int block) throws IOException {
     if (block < 0 || block >= info.blockCount()) {
@@ -238,52 +257,60 @@ public final class SoftmaxModelFiles {
     ResourceId file = resolve(info.directory(), b.file());
     try (InputStream in = new BufferedInputStream(Channels.newInputStream(FileSystems.open(file)),
         1 << 16)) {
-      return readWeights(in, file.toString(), b.rows(), info.features());
+      return readWeights(in, file.toString(), b.rows(), info.features(), b.sha256(),
+          WeightsIntegrity.classAndFeature(b.firstRow(), info.features()));
     } catch (FileNotFoundException | NoSuchFileException e) {
       throw new IOException("missing weights file " + file + " of block " + block, e);
     }
   }
 
-  static double[] readWeights(InputStream in, String name, int rows, int cols) throws IOException {
-    DataInputStream data = new DataInputStream(in);
-    byte[] header = new byte[24];
-    try {
-      data.readFully(header);
-    } catch (EOFException e) {
-      throw new IOException(name + ": truncated: no header", e);
+  /**
+   * Reads one weights file of {@code rows}&times;{@code cols} weights, row-major, and checks it:
+   * the magic, the header's shape against model.json's, the file's length, that every weight is
+   * finite, and its SHA-256 when model.json records one (in that order, so that a weight damaged to
+   * +Inf is named as such).
+   *
+   * @param name the file, named in every message
+   * @param sha256 the file's SHA-256 from model.json, or null
+   * @param position says where weight q of the file is in the model, for the message
+   */
+  static double[] readWeights(InputStream in, String name, int rows, int cols, String sha256,
+      IntFunction<String> position) throws IOException {
+    MessageDigest digest = WeightsIntegrity.newDigest();
+    DigestInputStream data = new DigestInputStream(in, digest);
+    byte[] header = data.readNBytes(WeightsIntegrity.HEADER_BYTES);
+    if (header.length < WeightsIntegrity.HEADER_BYTES) {
+      WeightsIntegrity.checkLength(name, header.length, rows, cols); // throws: shorter than any
     }
     ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
     byte[] magic = new byte[8];
     h.get(magic);
     if (!Arrays.equals(magic, MAGIC)) {
-      throw new IOException(name + ": not a weights file (no LBFGSWT1 magic)");
+      throw new InputFormatException(name, 0, "not a weights file (no LBFGSWT1 magic)");
     }
     long fileRows = h.getLong();
     long fileCols = h.getLong();
     if (fileRows != rows || fileCols != cols) {
-      throw new IOException(name + ": shape " + fileRows + " x " + fileCols + ", but model.json says "
-          + rows + " x " + cols);
+      throw new InputFormatException(name, 0, "shape " + fileRows + " x " + fileCols
+          + ", but model.json says " + rows + " x " + cols);
     }
     double[] w = new double[rows * cols];
-    byte[] bytes = new byte[8 * Math.max(1, Math.min(w.length, 8192))];
+    long bytes = header.length;
+    byte[] buffer = new byte[8 * Math.max(1, Math.min(w.length, 8192))];
     for (int from = 0; from < w.length; from += 8192) {
       int n = Math.min(8192, w.length - from);
-      try {
-        data.readFully(bytes, 0, 8 * n);
-      } catch (EOFException e) {
-        throw new IOException(name + ": truncated after " + from + " of " + w.length + " weights", e);
+      int got = data.readNBytes(buffer, 0, 8 * n);
+      bytes += got;
+      if (got < 8 * n) {
+        WeightsIntegrity.checkLength(name, bytes, rows, cols); // throws: the file ended early
       }
-      ByteBuffer.wrap(bytes, 0, 8 * n).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer()
+      ByteBuffer.wrap(buffer, 0, 8 * n).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer()
           .get(w, from, n);
     }
-    if (data.read() >= 0) {
-      throw new IOException(name + ": longer than its " + rows + " x " + cols + " weights");
-    }
-    for (int q = 0; q < w.length; q++) {
-      if (!Double.isFinite(w[q])) {
-        throw new IOException(name + ": weight (" + q / cols + ", " + q % cols + ") is " + w[q]);
-      }
-    }
+    bytes += data.transferTo(OutputStream.nullOutputStream()); // counted for the message, digested
+    WeightsIntegrity.checkLength(name, bytes, rows, cols);
+    WeightsIntegrity.checkFinite(name, w, position);
+    WeightsIntegrity.checkDigest(name, sha256, digest);
     return w;
   }
 

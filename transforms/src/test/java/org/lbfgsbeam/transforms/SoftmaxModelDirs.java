@@ -78,6 +78,31 @@ final class SoftmaxModelDirs {
     return w;
   }
 
+  /**
+   * Adds to each block of {@code model.json} the {@code sha256} of its file as it is now on disk
+   * (computed here, not by the reader under test), as {@code train} writes it.
+   */
+  static void addChecksums(Path dir) throws IOException {
+    ObjectMapper mapper = new ObjectMapper();
+    Path file = dir.resolve("model.json");
+    ObjectNode json = (ObjectNode) mapper.readTree(file.toFile());
+    for (com.fasterxml.jackson.databind.JsonNode block : json.get("blocks")) {
+      byte[] bytes = Files.readAllBytes(dir.resolve(block.get("file").asText()));
+      byte[] digest;
+      try {
+        digest = java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+      StringBuilder hex = new StringBuilder();
+      for (byte x : digest) {
+        hex.append(String.format("%02x", x & 0xff));
+      }
+      ((ObjectNode) block).put("sha256", hex.toString());
+    }
+    mapper.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), json);
+  }
+
   /** Replaces {@code model.json}'s text (for tests of broken descriptions). */
   static void rewriteJson(Path dir, String from, String to) throws IOException {
     Path json = dir.resolve("model.json");

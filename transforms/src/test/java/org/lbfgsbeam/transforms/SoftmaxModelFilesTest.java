@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lbfgsbeam.core.data.InputFormatException;
 
 /** Reading model directories in the format {@code train} writes, and every way one can be broken. */
 class SoftmaxModelFilesTest {
@@ -112,13 +113,16 @@ class SoftmaxModelFilesTest {
     byte[] good = Files.readAllBytes(file);
 
     Files.write(file, java.util.Arrays.copyOf(good, good.length - 3));
-    assertBlockError(info, file + ": truncated after 0 of 10 weights");
+    assertBlockError(info, file + ": damaged model weights: 3 bytes fewer than the 2 x 5 doubles"
+        + " model.json gives (101 bytes, not 24 + 8 x 10 = 104); retrain or copy the model again");
 
     Files.write(file, java.util.Arrays.copyOf(good, 10));
-    assertBlockError(info, file + ": truncated: no header");
+    assertBlockError(info, file + ": damaged model weights: 94 bytes fewer than the 2 x 5 doubles"
+        + " model.json gives (10 bytes, not 24 + 8 x 10 = 104); retrain or copy the model again");
 
     Files.write(file, java.util.Arrays.copyOf(good, good.length + 8));
-    assertBlockError(info, file + ": longer than its 2 x 5 weights");
+    assertBlockError(info, file + ": damaged model weights: 8 bytes more than the 2 x 5 doubles"
+        + " model.json gives (112 bytes, not 24 + 8 x 10 = 104); retrain or copy the model again");
 
     byte[] magic = good.clone();
     magic[7] = '2';
@@ -133,10 +137,53 @@ class SoftmaxModelFilesTest {
     byte[] nan = good.clone();
     ByteBuffer.wrap(nan).order(ByteOrder.LITTLE_ENDIAN).putDouble(24 + 8 * 7, Double.NaN);
     Files.write(file, nan);
-    assertBlockError(info, file + ": weight (1, 2) is NaN");
+    assertBlockError(info, file + ": weight 7 (class 3, feature 2) is NaN, but a model's weights"
+        + " are finite; retrain or copy the model again");
+
+    byte[] infinite = good.clone();
+    ByteBuffer.wrap(infinite).order(ByteOrder.LITTLE_ENDIAN)
+        .putDouble(24, Double.NEGATIVE_INFINITY);
+    Files.write(file, infinite);
+    assertBlockError(info, file + ": weight 0 (class 2, feature 0) is -Inf, but a model's weights"
+        + " are finite; retrain or copy the model again");
 
     Files.delete(file);
     assertBlockError(info, "missing weights file " + file + " of block 1");
+  }
+
+  @Test
+  void checksumsInModelJsonAreChecked() throws IOException {
+    Path dir = model();
+    SoftmaxModelDirs.addChecksums(dir);
+    SoftmaxModelFiles.Info info = SoftmaxModelFiles.readInfo(dir.toString());
+    assertEquals(64, info.blocks().get(1).sha256().length());
+    assertArrayEquals(SoftmaxScoringTest.rows(W, 2, 2), SoftmaxModelFiles.readBlock(info, 1));
+
+    // A flipped bit in the last byte of a weight: same length, still finite, other bytes.
+    Path file = dir.resolve("weights-00001.bin");
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[24 + 8 * 3] ^= 1;
+    Files.write(file, bytes);
+    InputFormatException e = assertThrows(InputFormatException.class,
+        () -> SoftmaxModelFiles.readBlock(info, 1));
+    assertEquals(file.toString(), e.source());
+    assertTrue(e.reason().startsWith("damaged model weights: its SHA-256 "), e.reason());
+    assertTrue(e.reason().endsWith(" does not match model.json's " + info.blocks().get(1).sha256()
+        + "; retrain or copy the model again"), e.reason());
+    // The other blocks are untouched.
+    assertArrayEquals(SoftmaxScoringTest.rows(W, 4, 3), SoftmaxModelFiles.readBlock(info, 2));
+  }
+
+  @Test
+  void aChecksumThatIsNotHexIsAnErrorInModelJson() throws IOException {
+    Path dir = model();
+    SoftmaxModelDirs.addChecksums(dir);
+    String sha = SoftmaxModelFiles.readInfo(dir.toString()).blocks().get(0).sha256();
+    SoftmaxModelDirs.rewriteJson(dir, sha, "xyz");
+    InputFormatException e = assertThrows(InputFormatException.class,
+        () -> SoftmaxModelFiles.readInfo(dir.toString()));
+    assertEquals(dir.resolve("model.json") + ": blocks[0].sha256 must be the SHA-256 of the file,"
+        + " 64 hex digits, but was: \"xyz\"", e.getMessage());
   }
 
   private static void assertBlockError(SoftmaxModelFiles.Info info, String message) {
