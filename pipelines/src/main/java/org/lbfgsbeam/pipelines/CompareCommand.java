@@ -178,6 +178,9 @@ final class CompareCommand {
         throw new NoSuchFileException(file.toString());
       }
     }
+    // Once here rather than in every run's child JVM: data of one class learns nothing. The set is
+    // dropped at once; the runs read it themselves.
+    DataFiles.requireTwoClasses(DataFiles.read(data, null), data, "a network");
 
     Files.createDirectories(dir.resolve("runs"));
     List<String> common = List.of("--model", "mlp", "--data", data.toString(),

@@ -78,6 +78,24 @@ final class DataFiles {
   }
 
   /**
+   * Refuses a training set whose examples all have one label: a classifier over one class has
+   * nothing to tell apart, so its loss is 0 from the start and a run would report "converged" and
+   * write a useless model. Checked after reading, before anything is written.
+   *
+   * @param file the file the labels came from, as the user gave it
+   * @param classifier what would be trained, for the message: "a softmax", "a network", ...
+   * @throws InputFormatException naming {@code file} and the one label
+   */
+  static void requireTwoClasses(SparseDataset data, Path file, String classifier)
+      throws InputFormatException {
+    if (data.numClasses() == 1) {
+      throw new InputFormatException(file.toString(), 0, "every example has label "
+          + data.classLabels()[0] + ": " + classifier + " over one class learns nothing; give"
+          + " data with at least two classes");
+    }
+  }
+
+  /**
    * {@code data} with its classes re-indexed to a model's and at least {@code features} features: a
    * label the model does not know is an error naming the file; a set with more features than the
    * model keeps them, and scoring ignores the extra ones (a model has no weight for them, which is

@@ -159,6 +159,7 @@ final class NetworkBenchCommand {
     }
 
     SparseDataset dataset = DataFiles.read(data, null);
+    DataFiles.requireTwoClasses(dataset, data, "a network");
     NetworkSpec network = fitShards(options.network(), dataset);
     MultilayerPerceptron net;
     try {

@@ -118,8 +118,23 @@ final class StochasticTrainCommand {
     return false;
   }
 
+  /**
+   * Trains as {@code args} say. A run that replaces a non-empty {@code --output} ({@code
+   * --overwrite}) writes beside it and takes its place only once it has finished ({@link
+   * RunDirectory}).
+   */
   static MiniBatchTrainer.Result run(List<String> args, PrintStream progress) throws Exception {
     CommandLine cl = CommandLine.parse(args, VALUED, FLAGS);
+    try (RunDirectory dir = RunDirectory.open(Paths.get(cl.required("output")), false)) {
+      MiniBatchTrainer.Result result = run(cl, dir, progress);
+      dir.commit(progress);
+      return result;
+    }
+  }
+
+  /** The run, written into {@code runDirectory.path()}; messages name {@code --output}. */
+  private static MiniBatchTrainer.Result run(CommandLine cl, RunDirectory runDirectory,
+      PrintStream progress) throws Exception {
     if (!cl.string("model", "mlp").equals("mlp")) {
       throw new CommandLine.UsageException("--optimizer " + cl.string("optimizer", "")
           + " trains networks: it needs --model mlp, not " + cl.string("model", ""));
@@ -136,7 +151,8 @@ final class StochasticTrainCommand {
           + flinkMaster);
     }
     Path data = Paths.get(cl.required("data"));
-    Path out = Paths.get(cl.required("output"));
+    Path out = runDirectory.output();
+    Path dir = runDirectory.path(); // out itself unless the run replaces one
     int threads = positive(cl, "threads", Runtime.getRuntime().availableProcessors());
     int epochs = positive(cl, "epochs", 20);
     int batchSize = positive(cl, "batch-size", 128);
@@ -174,8 +190,11 @@ final class StochasticTrainCommand {
           + " (use --overwrite to replace it)");
     }
     // Read and check everything before writing anything.
-    SparseDataset train = DataFiles.read(data, cl.has("labels") ? Paths.get(cl.required("labels"))
-        : null);
+    Path labels = cl.has("labels") ? Paths.get(cl.required("labels")) : null;
+    SparseDataset train = DataFiles.read(data, labels);
+    if (!reconstruct) { // an autoencoder's targets are its inputs: any labels will do
+      DataFiles.requireTwoClasses(train, labels != null ? labels : data, "a network");
+    }
     SparseDataset validation = cl.has("validation") ? DataFiles.alignTo(DataFiles.read(
         Paths.get(cl.required("validation")), null), train.classLabels(), train.numFeatures(),
         Paths.get(cl.required("validation"))) : null;
@@ -211,10 +230,7 @@ final class StochasticTrainCommand {
     MiniBatchTrainer.Options options = new MiniBatchTrainer.Options(epochs, batchSize, seed,
         shards, threads, schedule);
 
-    if (Files.exists(out)) {
-      TrainCommand.deleteRecursively(out);
-    }
-    Files.createDirectories(out);
+    runDirectory.create();
     List<MiniBatchTrainer.EpochRow> rows = new ArrayList<>();
     progress.printf(Locale.ROOT, "%s: %s, %d parameters in %d blocks, %d epochs of %d steps"
         + " (batches of %d in %d shards), BLAS %s%n", optimizer.name(),
@@ -228,7 +244,7 @@ final class StochasticTrainCommand {
           row.validationLoss(), row.validationAccuracy(), row.seconds());
     };
     long started = System.nanoTime();
-    Path work = out.resolve("runner-work");
+    Path work = dir.resolve("runner-work");
     try {
       if (runner.equals("flink")) {
         progress.printf(Locale.ROOT, "flink: one job on %s, parallelism %d%n", flinkMaster,
@@ -245,17 +261,21 @@ final class StochasticTrainCommand {
             optimizer, layout, options, listener);
       }
     } catch (IllegalStateException e) {
-      writeTrace(out.resolve("trace.csv"), rows); // what was measured before it diverged
+      if (runDirectory.replaces()) { // a run that fails replaces nothing, and is not kept
+        throw new CommandLine.UsageException(e.getMessage() + "; " + out + " still holds the"
+            + " earlier run (--overwrite replaces it only with a run that finishes)");
+      }
+      writeTrace(dir.resolve("trace.csv"), rows); // what was measured before it diverged
       throw new CommandLine.UsageException(e.getMessage() + "; the trace so far is in " + out);
     } finally {
       if (Files.exists(work)) {
         TrainCommand.deleteRecursively(work); // the staged data and the job's files
       }
     }
-    Path modelTmp = out.resolve("model.tmp");
+    Path modelTmp = dir.resolve("model.tmp");
     new NetworkModel(net, result.theta(), outputLabels, 0, null).write(modelTmp);
-    Files.move(modelTmp, out.resolve("model"), StandardCopyOption.ATOMIC_MOVE);
-    writeTrace(out.resolve("trace.csv"), result.trace());
+    Files.move(modelTmp, dir.resolve("model"), StandardCopyOption.ATOMIC_MOVE);
+    writeTrace(dir.resolve("trace.csv"), result.trace());
     ObjectMapper json = StateJson.mapper();
     ObjectNode s = json.createObjectNode();
     MiniBatchTrainer.EpochRow last = result.trace().get(result.trace().size() - 1);
@@ -292,12 +312,12 @@ final class StochasticTrainCommand {
     s.put("threads", threads);
     s.put("blas", Blas.implementationName());
     s.put("peakRssBytes", TrainCommand.peakRssBytes());
-    TrainCommand.writeAtomically(out.resolve("summary.json"),
+    TrainCommand.writeAtomically(dir.resolve("summary.json"),
         json.writerWithDefaultPrettyPrinter().writeValueAsBytes(s));
     progress.printf(Locale.ROOT, "done: %d epochs in %.2fs (%.2fs per epoch); validation accuracy"
         + " %.4f%n", epochs, last.seconds(), last.seconds() / epochs, last.validationAccuracy());
     try {
-      Charts.writeEpochs(out.resolve("trace.csv"), out.resolve("charts"));
+      Charts.writeEpochs(dir.resolve("trace.csv"), dir.resolve("charts"));
     } catch (java.io.IOException | RuntimeException e) {
       progress.println("charts not drawn: " + e.getMessage());
     }

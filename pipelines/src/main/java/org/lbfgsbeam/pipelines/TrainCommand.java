@@ -52,7 +52,11 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  *   <li>{@code state/}: the coordinator's state and the stored vectors, updated after every superstep
  *       (file-based runners), which {@code --resume} continues from.</li>
  * </ul>
- * Bad input is reported before anything is written. One progress line per iteration goes to stderr.
+ * Bad input is reported before anything is written; a training set of one class is bad input for a
+ * classifier ({@link DataFiles#requireTwoClasses}). With {@code --overwrite} the run is written
+ * beside a non-empty output and replaces it only once it has finished ({@link RunDirectory}).
+ * {@code --resume} with other data or options is refused naming what differs ({@link
+ * ResumeCheck}). One progress line per iteration goes to stderr.
  */
 final class TrainCommand {
   private static final String CONTROL = "control.json";
@@ -63,9 +67,25 @@ final class TrainCommand {
   /** What a finished run reports (also written as summary.json). */
   record Outcome(ObjectNode summary, LbfgsState state, double[][] weights) {}
 
+  /**
+   * Trains as {@code o} says. A run that replaces a non-empty {@code --output} ({@code
+   * --overwrite}) writes beside it and takes its place only once it has finished ({@link
+   * RunDirectory}).
+   */
   static Outcome run(TrainOptions o, PrintStream progress) throws Exception {
+    try (RunDirectory dir = RunDirectory.open(o.output(), o.resume())) {
+      Outcome outcome = run(o, dir, progress);
+      dir.commit(progress);
+      return outcome;
+    }
+  }
+
+  /** The run, written into {@code dir.path()}; messages name {@code --output}. */
+  private static Outcome run(TrainOptions o, RunDirectory dir, PrintStream progress)
+      throws Exception {
     Path out = o.output();
-    Path stateDir = out.resolve("state");
+    Path work = dir.path(); // out itself unless the run replaces one
+    Path stateDir = work.resolve("state");
     if (o.resume()) {
       if (!Files.isRegularFile(stateDir.resolve(CONTROL))) {
         throw new CommandLine.UsageException("nothing to resume: " + stateDir.resolve(CONTROL)
@@ -82,6 +102,14 @@ final class TrainCommand {
     }
     // Read and check everything before writing anything.
     SparseDataset data = DataFiles.read(o.data(), o.labels());
+    if (o.model() != ObjectiveSpec.Model.LEAST_SQUARES) { // a regression on the label's value
+      DataFiles.requireTwoClasses(data, o.labels() != null ? o.labels() : o.data(),
+          switch (o.model()) {
+            case LOGISTIC -> "a logistic regression";
+            case MLP -> "a network";
+            default -> "a softmax";
+          });
+    }
     NetworkSpec network = networkFor(o, data);
     MultilayerPerceptron net = null;
     if (network != null) {
@@ -111,12 +139,9 @@ final class TrainCommand {
     List<TraceRow> trace = new ArrayList<>();
     double secondsBefore = 0;
     if (o.resume()) {
-      JsonNode stored = json.readTree(stateDir.resolve(RUN).toFile());
       // Compare as read back from text, so that number node types (int/long) do not matter.
-      if (!stored.equals(json.readTree(json.writeValueAsString(runDescription)))) {
-        throw new CommandLine.UsageException("--resume with different data or options than the run"
-            + " in " + out + " (stored: " + stored + ")");
-      }
+      ResumeCheck.requireSameRun(json.readTree(stateDir.resolve(RUN).toFile()),
+          json.readTree(json.writeValueAsString(runDescription)), out);
       JsonNode control = json.readTree(stateDir.resolve(CONTROL).toFile());
       state = json.treeToValue(control.get("state"), LbfgsState.class);
       if (state.finished()) {
@@ -131,9 +156,7 @@ final class TrainCommand {
           out, state.pending() == null ? state.nextSuperstep() : state.pending().number(),
           state.iteration(), state.evaluations());
     } else {
-      if (Files.exists(out)) {
-        deleteRecursively(out);
-      }
+      dir.create();
       Files.createDirectories(stateDir);
       json.writerWithDefaultPrettyPrinter().writeValue(stateDir.resolve(RUN).toFile(), runDescription);
       state = coordinator.start();
@@ -224,7 +247,7 @@ final class TrainCommand {
         recordValidation(trace, validation.accuracy(partitioning, weights), progress,
             o.runner() != Runner.FLINK);
       }
-      Path modelTmp = out.resolve("model.tmp");
+      Path modelTmp = work.resolve("model.tmp");
       if (Files.exists(modelTmp)) {
         deleteRecursively(modelTmp);
       }
@@ -235,12 +258,12 @@ final class TrainCommand {
         ModelFiles.write(modelTmp, o.model(), partitioning, data.classLabels(),
             data.numFeatures(), o.lambda(), weights);
       }
-      Path model = out.resolve("model");
+      Path model = work.resolve("model");
       if (Files.exists(model)) {
         deleteRecursively(model);
       }
       Files.move(modelTmp, model, StandardCopyOption.ATOMIC_MOVE);
-      writeTrace(out.resolve("trace.csv"), trace, validation != null);
+      writeTrace(work.resolve("trace.csv"), trace, validation != null);
       ObjectNode summary = summary(o, data, partitioning, state, seconds, supersteps, json);
       if (network != null) {
         // One pass over the batches per evaluation (value and gradient together).
@@ -252,7 +275,7 @@ final class TrainCommand {
         summary.put("validation", o.validation().toAbsolutePath().normalize().toString());
         summary.put("validationAccuracy", trace.get(trace.size() - 1).validationAccuracy());
       }
-      writeAtomically(out.resolve("summary.json"),
+      writeAtomically(work.resolve("summary.json"),
           json.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
       if (o.runner() != Runner.LOCAL) {
         // The run is over: keep the record of it (run.json, control.json), drop the vectors and data.
@@ -277,7 +300,7 @@ final class TrainCommand {
             trace.get(trace.size() - 1).validationAccuracy());
       }
       try {
-        List<Path> charts = Charts.write(out.resolve("trace.csv"), out.resolve("charts"),
+        List<Path> charts = Charts.write(work.resolve("trace.csv"), work.resolve("charts"),
             network == null);
         progress.println("charts: " + charts.size() + " PNG files in " + out.resolve("charts"));
       } catch (IOException | RuntimeException e) {

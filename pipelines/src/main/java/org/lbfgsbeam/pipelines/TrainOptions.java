@@ -90,7 +90,8 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
       "  --progress-tolerance T      stop when |df| or max|t*d| < T (default 1e-9)",
       "  --threads N                 worker threads (default: available processors)",
       "  --resume                    continue the run in --output from its last finished superstep",
-      "  --overwrite                 replace a non-empty --output",
+      "  --overwrite                 replace a non-empty --output once the new run has",
+      "                              finished (until then it is written beside it)",
       "  --help                      this text");
 
   private static final Set<String> VALUED = Set.of("data", "output", "model", "lambda", "history",

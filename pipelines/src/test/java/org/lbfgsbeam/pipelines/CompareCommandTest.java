@@ -213,4 +213,21 @@ class CompareCommandTest {
     assertTrue(run.out().isEmpty(), run.out());
     assertFalse(Files.exists(dir), "wrote " + dir);
   }
+
+  /** Training data of one class: refused once, in one line, before any run is forked. */
+  @Test
+  void dataOfOneClassIsRefusedBeforeAnyRun() throws Exception {
+    Path data = tmp.resolve("train.libsvm");
+    Files.writeString(data, "3 1:0.5 2:1\n3 2:0.25\n");
+    Path dir = tmp.resolve("compare");
+    TrainCommandTest.Run run = TrainCommandTest.main("compare", "--data", data.toString(),
+        "--validation", SharedData.file("heart_scale.libsvm").toString(), "--runs", "sgd",
+        "--output", dir.toString());
+    assertEquals(2, run.status(), run.err());
+    assertEquals("lbfgs-beam compare: bad input: " + data + ": every example has label 3: a"
+        + " network over one class learns nothing; give data with at least two classes",
+        run.err().strip());
+    assertTrue(run.out().isEmpty(), run.out());
+    assertFalse(Files.exists(dir), "wrote " + dir);
+  }
 }

@@ -128,6 +128,64 @@ class StochasticTrainCommandTest {
     assertFalse(Files.exists(direct.resolve("runner-work")), "the pipelines' files are removed");
   }
 
+  /**
+   * A replacing run ({@code --overwrite}) that diverges: it fails after the point where the old
+   * code had deleted --output (the training itself), so this is the test that --output is kept
+   * byte for byte; nothing is left beside it. Then a run that finishes replaces it.
+   */
+  @Test
+  void overwriteThatDivergesKeepsTheFinishedRun() throws Exception {
+    String data = SharedData.file("heart_scale.libsvm").toString();
+    Path out = tmp.resolve("out");
+    List<String> common = List.of("train", "--model", "mlp", "--optimizer", "sgd", "--data", data,
+        "--hidden", "4", "--epochs", "2", "--batch-size", "16", "--threads", "1", "--output",
+        out.toString());
+    List<String> first = new java.util.ArrayList<>(common);
+    first.addAll(List.of("--learning-rate", "0.05"));
+    assertEquals(0, TrainCommandTest.main(first.toArray(String[]::new)).status());
+    java.util.Map<String, String> before = TrainCommandTest.finishedFiles(out);
+
+    List<String> diverging = new java.util.ArrayList<>(common);
+    diverging.addAll(List.of("--learning-rate", "1e6", "--overwrite"));
+    TrainCommandTest.Run r = TrainCommandTest.main(diverging.toArray(String[]::new));
+    assertEquals(2, r.status(), r.err());
+    String said = r.err().strip().lines().reduce((a, b) -> b).orElse("");
+    assertTrue(said.contains("not finite") || said.contains("diverged"), said);
+    assertTrue(said.endsWith(out + " still holds the earlier run (--overwrite replaces it only"
+        + " with a run that finishes)"), said);
+    assertEquals(before, TrainCommandTest.finishedFiles(out));
+    assertEquals(List.of("out"), TrainCommandTest.names(tmp), "nothing beside it");
+
+    List<String> again = new java.util.ArrayList<>(common);
+    again.addAll(List.of("--learning-rate", "0.01", "--overwrite"));
+    r = TrainCommandTest.main(again.toArray(String[]::new));
+    assertEquals(0, r.status(), r.err());
+    assertEquals(0.01, TrainCommandTest.summary(out).get("learningRate").asDouble());
+    assertEquals(List.of("out"), TrainCommandTest.names(tmp));
+  }
+
+  /**
+   * A training set of one class is refused in one line naming the file; an autoencoder, whose
+   * targets are its inputs, trains on it.
+   */
+  @Test
+  void dataOfOneClassIsRefusedUnlessTheTargetsAreTheInputs() throws Exception {
+    Path data = tmp.resolve("train.libsvm");
+    Files.writeString(data, "7 1:0.5 2:1\n7 2:0.25\n7 1:1\n");
+    Path out = tmp.resolve("out");
+    TrainCommandTest.Run r = TrainCommandTest.main("train", "--model", "mlp", "--optimizer", "adam",
+        "--data", data.toString(), "--hidden", "2", "--epochs", "1", "--output", out.toString());
+    assertEquals(2, r.status(), r.err());
+    assertEquals("lbfgs-beam train: bad input: " + data + ": every example has label 7: a network"
+        + " over one class learns nothing; give data with at least two classes", r.err().strip());
+    assertFalse(Files.exists(out));
+
+    r = TrainCommandTest.main("train", "--model", "mlp", "--optimizer", "adam", "--data",
+        data.toString(), "--hidden", "2", "--epochs", "1", "--loss", "squared", "--targets",
+        "inputs", "--output", out.toString());
+    assertEquals(0, r.status(), r.err());
+  }
+
   @Test
   void badOptionsAreOneLineAndWriteNothing() {
     String data = SharedData.file("heart_scale.libsvm").toString();

@@ -183,6 +183,185 @@ class TrainCommandTest {
     assertFalse(Files.exists(out.resolve("keep.txt")));
   }
 
+  /** The names in {@code dir}, sorted: a run's hidden siblings included. */
+  static List<String> names(Path dir) throws IOException {
+    try (var s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  /** A finished run's model files and summary, by name: to compare byte for byte. */
+  static java.util.Map<String, String> finishedFiles(Path run) throws IOException {
+    java.util.Map<String, String> files = new java.util.TreeMap<>();
+    try (var walk = Files.walk(run)) {
+      for (Path p : (Iterable<Path>) walk::iterator) {
+        String name = run.relativize(p).toString();
+        if (Files.isRegularFile(p) && (name.startsWith("model") || name.equals("summary.json"))) {
+          files.put(name, java.util.HexFormat.of().formatHex(Files.readAllBytes(p)));
+        }
+      }
+    }
+    return files;
+  }
+
+  /**
+   * {@code --overwrite} with bad input leaves the finished run as it was and writes nothing beside
+   * it. These inputs are refused before anything is written, so they also held before the run
+   * directory was swapped in at the end (the old code deleted --output only after its checks):
+   * this guards that order; {@link #killedOverwriteLeavesTheFinishedRun} is the test of a failure
+   * after the point where --output used to be deleted.
+   */
+  @Test
+  void overwriteWithBadInputKeepsTheFinishedRun() throws IOException {
+    String data = SharedData.file("heart_scale.libsvm").toString();
+    Path out = tmp.resolve("out");
+    assertEquals(0, main("train", "--data", data, "--lambda", "0.01", "--max-iterations", "3",
+        "--output", out.toString()).status());
+    java.util.Map<String, String> before = finishedFiles(out);
+    assertTrue(before.containsKey("summary.json") && before.size() > 2, before.keySet().toString());
+
+    Path malformed = tmp.resolve("malformed.libsvm");
+    Files.writeString(malformed, "1 1:0.5 2:1\n2 3:1 2:0.5\n");
+    Path oneClass = tmp.resolve("one-class.libsvm");
+    Files.writeString(oneClass, "3 1:0.5 2:1\n3 2:0.25\n");
+    for (Path bad : List.of(malformed, oneClass)) {
+      Run run = main("train", "--data", bad.toString(), "--output", out.toString(),
+          "--overwrite");
+      assertEquals(2, run.status(), run.err());
+      assertEquals(1, run.err().strip().lines().count(), run.err());
+      assertEquals(before, finishedFiles(out), bad + ": the finished run is untouched");
+      assertEquals(List.of("malformed.libsvm", "one-class.libsvm", "out"), names(tmp),
+          "nothing beside it");
+    }
+
+    Run good = main("train", "--data", data, "--lambda", "0.02", "--max-iterations", "3",
+        "--output", out.toString(), "--overwrite");
+    assertEquals(0, good.status(), good.err());
+    assertEquals(0.02, summary(out).get("lambda").asDouble());
+    assertFalse(good.err().contains(".partial-"), "messages name --output: " + good.err());
+    assertEquals(List.of("malformed.libsvm", "one-class.libsvm", "out"), names(tmp));
+  }
+
+  /**
+   * A replacing run killed (SIGKILL) half way: the old code had deleted --output before it began
+   * to train, so the finished run was lost; now the run is written beside it, and --output is
+   * byte for byte what it was. What a killed replacing run leaves is its hidden sibling
+   * {@code .out.partial-*} ({@link RunDirectory}); a later --overwrite that finishes replaces the
+   * run in --output, and leaves that sibling alone.
+   */
+  @Test
+  void killedOverwriteLeavesTheFinishedRun() throws Exception {
+    String data = SharedData.file("heart_scale.libsvm").toString();
+    Path out = tmp.resolve("out");
+    assertEquals(0, main("train", "--data", data, "--lambda", "0.01", "--max-iterations", "3",
+        "--output", out.toString()).status());
+    java.util.Map<String, String> before = finishedFiles(out);
+
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "train",
+        "--data", data, "--lambda", "1e-4", "--partitions", "2", "--max-iterations", "200",
+        "--gradient-tolerance", "0", "--progress-tolerance", "0", "--runner", "direct",
+        "--output", out.toString(), "--overwrite"));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("killed.log").toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    boolean training = false;
+    while (System.nanoTime() < deadline && process.isAlive() && !training) {
+      // Training: a superstep done (in a sibling), or --output gone (as the old code did it).
+      try (var s = Files.list(tmp)) {
+        training = s.anyMatch(p -> p.getFileName().toString().startsWith(".out.partial-")
+            && Files.exists(p.resolve("state/control.json")));
+      }
+      training |= !Files.exists(out.resolve("summary.json"));
+      Thread.sleep(20);
+    }
+    assertTrue(process.isAlive(), "the run ended before it could be killed: "
+        + Files.readString(tmp.resolve("killed.log")));
+    process.destroyForcibly();
+    assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(before, finishedFiles(out), "the finished run is untouched");
+    List<String> left = names(tmp).stream().filter(n -> n.startsWith(".out.")).toList();
+    assertEquals(1, left.size(), names(tmp).toString());
+    assertTrue(left.get(0).startsWith(".out.partial-"), left.toString());
+
+    Run good = main("train", "--data", data, "--lambda", "0.02", "--max-iterations", "3",
+        "--output", out.toString(), "--overwrite");
+    assertEquals(0, good.status(), good.err());
+    assertEquals(0.02, summary(out).get("lambda").asDouble());
+    assertEquals(List.of(left.get(0), "killed.log", "out"), names(tmp));
+  }
+
+  /**
+   * --resume with other options or data names each field that differs, both values and the option
+   * that sets it, in one line. The comparison comes before the check that the run has finished,
+   * so a finished run (which keeps its run.json) serves.
+   */
+  @Test
+  void resumeWithOtherOptionsOrDataNamesWhatDiffers() throws IOException {
+    Path data = tmp.resolve("train.libsvm");
+    List<String> lines = Files.readAllLines(SharedData.file("heart_scale.libsvm"));
+    Files.write(data, lines);
+    Path out = tmp.resolve("out");
+    List<String> common = List.of("train", "--data", data.toString(), "--runner", "direct",
+        "--max-iterations", "2", "--output", out.toString());
+    List<String> first = new ArrayList<>(common);
+    first.addAll(List.of("--lambda", "1e-4"));
+    Run run = main(first.toArray(String[]::new));
+    assertEquals(0, run.status(), run.err());
+
+    List<String> lambda = new ArrayList<>(common);
+    lambda.addAll(List.of("--lambda", "0.001", "--resume"));
+    Run refused = main(lambda.toArray(String[]::new));
+    assertEquals(2, refused.status(), refused.err());
+    assertEquals("lbfgs-beam train: --resume with --lambda 0.001, but the run in " + out
+        + " was started with 1.0E-4 (run.json field lambda); resume with the same options or"
+        + " start a new run with --overwrite", refused.err().strip());
+
+    long bytes = Files.size(data);
+    Files.write(data, lines.subList(0, 200)); // the file changed under the run
+    List<String> same = new ArrayList<>(common);
+    same.addAll(List.of("--lambda", "1e-4", "--resume"));
+    refused = main(same.toArray(String[]::new));
+    assertEquals(2, refused.status(), refused.err());
+    assertEquals("lbfgs-beam train: --resume with a --data file of " + Files.size(data)
+        + " bytes, but the run in " + out + " was started with " + bytes + " (run.json field"
+        + " dataBytes); with data of 200 examples, but it was started with 270 (run.json field"
+        + " examples); resume with the same options or start a new run with --overwrite",
+        refused.err().strip());
+
+    Files.write(data, lines);
+    Run finished = main(same.toArray(String[]::new));
+    assertEquals(2, finished.status(), finished.err());
+    assertTrue(finished.err().contains("has already finished"), finished.err());
+  }
+
+  /** Data of one class: refused in one line naming the file, before anything is written. */
+  @Test
+  void dataOfOneClassIsRefused() throws IOException {
+    Path data = tmp.resolve("train.libsvm");
+    Files.writeString(data, "3 1:0.5 2:1\n3 2:0.25\n3 1:1\n");
+    Path out = tmp.resolve("out");
+    for (String model : List.of("softmax", "logistic", "mlp")) {
+      Run run = main("train", "--data", data.toString(), "--model", model, "--output",
+          out.toString());
+      assertEquals(2, run.status(), run.err());
+      String classifier = switch (model) {
+        case "logistic" -> "a logistic regression";
+        case "mlp" -> "a network";
+        default -> "a softmax";
+      };
+      assertEquals("lbfgs-beam train: bad input: " + data + ": every example has label 3: "
+          + classifier + " over one class learns nothing; give data with at least two classes",
+          run.err().strip());
+      assertFalse(Files.exists(out), "nothing is written");
+    }
+    // Least squares fits the label as a number: one value is a regression like any other.
+    Run regression = main("train", "--data", data.toString(), "--model", "least-squares",
+        "--output", out.toString());
+    assertEquals(0, regression.status(), regression.err());
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
       "--bogus 1 | unknown option --bogus",
