@@ -26,6 +26,8 @@ import org.lbfgsbeam.core.stochastic.LearningRateSchedule;
 import org.lbfgsbeam.core.stochastic.MiniBatchTrainer;
 import org.lbfgsbeam.core.stochastic.Sgd;
 import org.lbfgsbeam.core.stochastic.StochasticOptimizer;
+import org.lbfgsbeam.pipelines.flink.FlinkRestEndpoint;
+import org.lbfgsbeam.pipelines.flink.FlinkSession;
 import org.lbfgsbeam.pipelines.flink.FlinkStochastic;
 import org.lbfgsbeam.transforms.BeamStochastic;
 
@@ -150,6 +152,12 @@ final class StochasticTrainCommand {
       throw new CommandLine.UsageException("--flink-master must be [local] or host:port, but was: "
           + flinkMaster);
     }
+    if (runner.equals("flink") && !flinkMaster.equals(FlinkSession.EMBEDDED)) {
+      // A cluster that is not there, or too small, is said before the data is read.
+      FlinkRestEndpoint.at(flinkMaster).awaitSlots(positive(cl, "threads",
+          Runtime.getRuntime().availableProcessors()), "--threads", FlinkRestEndpoint.SLOT_WAIT,
+          progress);
+    }
     Path data = Paths.get(cl.required("data"));
     Path out = runDirectory.output();
     Path dir = runDirectory.path(); // out itself unless the run replaces one
@@ -239,9 +247,14 @@ final class StochasticTrainCommand {
     MiniBatchTrainer.Result result;
     MiniBatchTrainer.EpochListener listener = (row, theta) -> {
       rows.add(row);
-      progress.printf(Locale.ROOT, "epoch %3d  steps %6d  train loss %.6f  validation loss"
-          + " %.6f  accuracy %.4f  %.2fs%n", row.epoch(), row.steps(), row.trainLoss(),
-          row.validationLoss(), row.validationAccuracy(), row.seconds());
+      if (Double.isNaN(row.validationLoss())) { // no --validation
+        progress.printf(Locale.ROOT, "epoch %3d  steps %6d  train loss %.6f  %.2fs%n",
+            row.epoch(), row.steps(), row.trainLoss(), row.seconds());
+      } else {
+        progress.printf(Locale.ROOT, "epoch %3d  steps %6d  train loss %.6f  validation loss"
+            + " %.6f  accuracy %.4f  %.2fs%n", row.epoch(), row.steps(), row.trainLoss(),
+            row.validationLoss(), row.validationAccuracy(), row.seconds());
+      }
     };
     long started = System.nanoTime();
     Path work = dir.resolve("runner-work");
@@ -314,8 +327,9 @@ final class StochasticTrainCommand {
     s.put("peakRssBytes", TrainCommand.peakRssBytes());
     TrainCommand.writeAtomically(dir.resolve("summary.json"),
         json.writerWithDefaultPrettyPrinter().writeValueAsBytes(s));
-    progress.printf(Locale.ROOT, "done: %d epochs in %.2fs (%.2fs per epoch); validation accuracy"
-        + " %.4f%n", epochs, last.seconds(), last.seconds() / epochs, last.validationAccuracy());
+    progress.printf(Locale.ROOT, "done: %d epochs in %.2fs (%.2fs per epoch)%s%n", epochs,
+        last.seconds(), last.seconds() / epochs, Double.isNaN(last.validationAccuracy()) ? ""
+            : String.format(Locale.ROOT, "; validation accuracy %.4f", last.validationAccuracy()));
     try {
       Charts.writeEpochs(dir.resolve("trace.csv"), dir.resolve("charts"));
     } catch (java.io.IOException | RuntimeException e) {

@@ -31,6 +31,8 @@ import org.lbfgsbeam.core.optim.Superstep;
 import org.lbfgsbeam.core.optim.SuperstepResult;
 import org.lbfgsbeam.core.partition.BlockKernels;
 import org.lbfgsbeam.core.partition.Partitioning;
+import org.lbfgsbeam.pipelines.flink.FlinkRestEndpoint;
+import org.lbfgsbeam.pipelines.flink.FlinkSession;
 import org.lbfgsbeam.transforms.BeamSuperstepExecutor;
 import org.lbfgsbeam.transforms.NetworkSpec;
 import org.lbfgsbeam.transforms.ObjectiveCache;
@@ -99,6 +101,12 @@ final class TrainCommand {
     } else if (Files.exists(out) && !isEmptyDirectory(out) && !o.overwrite()) {
       throw new CommandLine.UsageException("output " + out + " exists and is not empty"
           + " (use --overwrite to replace it or --resume to continue it)");
+    }
+    if ((o.runner() == Runner.FLINK || o.runner() == Runner.BEAM_FLINK)
+        && !o.flinkMaster().equals(FlinkSession.EMBEDDED)) {
+      // A cluster that is not there, or too small, is said before the data is read.
+      FlinkRestEndpoint.at(o.flinkMaster()).awaitSlots(o.threads(), "--threads",
+          FlinkRestEndpoint.SLOT_WAIT, progress);
     }
     // Read and check everything before writing anything.
     SparseDataset data = DataFiles.read(o.data(), o.labels());
