@@ -83,6 +83,7 @@ final class TrainCommand {
     // Read and check everything before writing anything.
     SparseDataset data = DataFiles.read(o.data(), o.labels());
     NetworkSpec network = networkFor(o, data);
+    MemoryCheck.train(o, data, network, progress); // a run that cannot fit ends here, in one line
     MultilayerPerceptron net = null;
     if (network != null) {
       try {
