@@ -119,6 +119,7 @@ final class TrainCommand {
           });
     }
     NetworkSpec network = networkFor(o, data);
+    MemoryCheck.train(o, data, network, progress); // a run that cannot fit ends here, in one line
     MultilayerPerceptron net = null;
     if (network != null) {
       try {

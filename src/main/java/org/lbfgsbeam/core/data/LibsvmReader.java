@@ -14,8 +14,9 @@ import org.lbfgsbeam.core.Checks;
  * <p>Format, one example per line:
  *
  * <pre>
- * line    := labels ( blank+ index ':' value )* blank* ( '#' comment )?
+ * line    := labels ( blank+ qid )? ( blank+ index ':' value )* blank* ( '#' comment )?
  * labels  := label ( blank* ',' blank* label )*
+ * qid     := 'qid:' integer
  * blank   := ' ' | '\t' | '\r' | '\f' | '\u000B'
  * </pre>
  *
@@ -24,6 +25,12 @@ import org.lbfgsbeam.core.Checks;
  *       such as {@code "2.0"} or {@code "1e3"} is accepted too. A multi-label line ({@code
  *       "545,32 8:1"}, or LSHTC's {@code "545, 32 8:1"}) keeps its <em>first</em> label, as
  *       Najafabadi et al. (2017) did for wikipedia-medium; the others are checked but dropped.
+ *   <li>SVMlight's query id, {@code qid:<integer>} right after the label(s) (an optionally signed
+ *       decimal integer of up to 18 digits, e.g. {@code "3 qid:12 1:0.5"}), is read and ignored:
+ *       it groups examples for ranking losses, which this project does not train, and SVMlight's
+ *       own classifiers and scikit-learn's {@code load_svmlight_file} (without {@code
+ *       query_id=True}) ignore it too. A malformed one ({@code qid:x}, {@code qid:}) or a second
+ *       or misplaced one is an error.
  *   <li>A feature index is a 1-based decimal integer up to {@link Integer#MAX_VALUE}; indices are
  *       strictly ascending within a line. File index {@code j} becomes column {@code j-1}.
  *   <li>A value is a finite decimal floating-point number as {@link Double#parseDouble} reads it,
@@ -37,7 +44,9 @@ import org.lbfgsbeam.core.Checks;
  *
  * <p>The classes are the distinct labels in ascending order: labels {@code 5, -1, 3} give {@code
  * classLabels = [-1, 3, 5]}, and an example labelled 3 has class 1. D is the largest feature index
- * in the file. A file without examples is an error.
+ * in the file; the dataset remembers the line of the first example that holds it ({@link
+ * SparseDataset#largestIndexLine()}), so that a run can point at an index far beyond the others. A
+ * file without examples is an error.
  *
  * <p>Every format error is an {@link InputFormatException} giving the 1-based line and a reason
  * that quotes the offending text, such as {@code "bad label 'abc'"}, {@code "feature index 5 not
@@ -69,6 +78,7 @@ public final class LibsvmReader {
   private int[] columns = new int[1 << 14];
   private double[] values = new double[1 << 14];
   private int maxIndex;
+  private long maxIndexLine;
 
   private LibsvmReader(String source) {
     this.source = source;
@@ -184,6 +194,7 @@ public final class LibsvmReader {
       break;
     }
 
+    i = skipQueryId(buf, i, end);
     int previous = 0;
     while (true) {
       i = skipBlanks(buf, i, end);
@@ -208,6 +219,10 @@ public final class LibsvmReader {
       }
       int index = parseIndex(buf, s, colon);
       if (index < 0) {
+        if (isQid(buf, s, colon)) {
+          throw error("misplaced '" + quote(buf, s, i)
+              + "': qid comes once, right after the label");
+        }
         throw error("bad feature index '" + quote(buf, s, colon) + "'");
       }
       if (index == 0) {
@@ -227,6 +242,7 @@ public final class LibsvmReader {
     }
     if (previous > maxIndex) {
       maxIndex = previous;
+      maxIndexLine = lineNumber;
     }
     if (numExamples == rawLabels.length) {
       growExamples();
@@ -254,7 +270,40 @@ public final class LibsvmReader {
       labels[i] = Arrays.binarySearch(classLabels, labels[i]);
     }
     return new SparseDataset(maxIndex, classLabels, Arrays.copyOf(rowOffsets, numExamples + 1),
-        trim(columns, nnz), trim(values, nnz), labels);
+        trim(columns, nnz), trim(values, nnz), labels, maxIndexLine);
+  }
+
+  /**
+   * Skips an SVMlight query id {@code qid:<integer>} at buf[i] (after blanks), checking its form;
+   * returns where the features start. Anything else is left for the feature loop.
+   */
+  private int skipQueryId(char[] buf, int i, int end) throws InputFormatException {
+    int s = skipBlanks(buf, i, end);
+    int colon = s + 3;
+    if (colon >= end || buf[colon] != ':' || !isQid(buf, s, colon)) {
+      return i;
+    }
+    int e = colon + 1;
+    while (e < end && buf[e] != '#' && !isBlank(buf[e])) {
+      e++;
+    }
+    int d = colon + 1;
+    if (d < e && (buf[d] == '+' || buf[d] == '-')) {
+      d++;
+    }
+    boolean integer = d < e && e - d <= 18;
+    for (int k = d; k < e && integer; k++) {
+      integer = buf[k] >= '0' && buf[k] <= '9';
+    }
+    if (!integer) {
+      throw error("bad query id '" + quote(buf, s, e) + "': expected qid:<integer>");
+    }
+    return e;
+  }
+
+  /** Whether buf[s, e) is "qid". */
+  private static boolean isQid(char[] buf, int s, int e) {
+    return e - s == 3 && buf[s] == 'q' && buf[s + 1] == 'i' && buf[s + 2] == 'd';
   }
 
   /** Parses an integer label, or an integral decimal; buf[s, e) holds no blank, ',' or '#'. */

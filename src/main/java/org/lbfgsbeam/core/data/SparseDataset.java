@@ -33,6 +33,10 @@ import org.lbfgsbeam.core.Checks;
  * <p>D is a property of the dataset, not of its rows: for a file it is the largest feature index
  * present, and {@link #withNumFeatures(int)} widens a test set to its training set's D. Likewise
  * {@link #withClassLabels(int[])} re-indexes a test set's classes to its training set's.
+ *
+ * <p>A set read from a file also knows the line of the first example holding its largest feature
+ * index ({@link #largestIndexLine()}), so that an index far beyond the others can be shown where it
+ * is. That line is where the set came from, not what it holds: {@link #equals} ignores it.
  */
 public final class SparseDataset {
   private final int numFeatures;
@@ -41,6 +45,7 @@ public final class SparseDataset {
   private final int[] columns;
   private final double[] values;
   private final int[] labels;
+  private final long largestIndexLine;
 
   /**
    * Builds a dataset from its arrays, which it takes ownership of (see the class comment).
@@ -55,6 +60,14 @@ public final class SparseDataset {
    */
   public SparseDataset(int numFeatures, int[] classLabels, int[] rowOffsets, int[] columns,
       double[] values, int[] labels) {
+    this(numFeatures, classLabels, rowOffsets, columns, values, labels, 0);
+  }
+
+  /** The constructor's checks, with the source line of the largest feature index (0: unknown). */
+  SparseDataset(int numFeatures, int[] classLabels, int[] rowOffsets, int[] columns,
+      double[] values, int[] labels, long largestIndexLine) {
+    Checks.checkArgument(largestIndexLine >= 0,
+        "largestIndexLine must be a 1-based line or 0, but was: %s", largestIndexLine);
     Checks.checkArgument(numFeatures >= 0, "numFeatures must be non-negative, but was: %s",
         numFeatures);
     Checks.checkArgument(classLabels != null, "classLabels must not be null");
@@ -96,6 +109,7 @@ public final class SparseDataset {
     this.columns = columns;
     this.values = values;
     this.labels = labels;
+    this.largestIndexLine = largestIndexLine;
   }
 
   /** Same as the constructor; reads better at call sites that build small sets by hand. */
@@ -150,6 +164,44 @@ public final class SparseDataset {
   }
 
   /**
+   * The 1-based line of the file this set was read from ({@link LibsvmReader}) that holds the first
+   * example with the largest feature index, or 0 when that is not known (a set built from arrays,
+   * an IDX file, a prepared data file, or one whose D was widened).
+   */
+  public long largestIndexLine() {
+    return largestIndexLine;
+  }
+
+  /**
+   * The number of columns with at least one stored entry (at most min(D, nnz)). O(nnz) time with a
+   * bit set of D bits, or O(nnz log nnz) with a sorted copy of the columns when that is the smaller
+   * of the two (D/8 &gt; 4&middot;nnz bytes: a sparse index space), so the scratch space is never
+   * more than a third of the set's own nonzeros (12 bytes each).
+   */
+  public int distinctFeatures() {
+    int nnz = columns.length;
+    if (nnz == 0) {
+      return 0;
+    }
+    if (numFeatures / 8L <= 4L * nnz) {
+      java.util.BitSet used = new java.util.BitSet(numFeatures);
+      for (int c : columns) {
+        used.set(c);
+      }
+      return used.cardinality();
+    }
+    int[] sorted = columns.clone();
+    Arrays.sort(sorted);
+    int distinct = 1;
+    for (int k = 1; k < nnz; k++) {
+      if (sorted[k] != sorted[k - 1]) {
+        distinct++;
+      }
+    }
+    return distinct;
+  }
+
+  /**
    * This dataset with D = {@code d}, sharing every array; for a test set whose largest feature
    * index is below its training set's D.
    *
@@ -161,7 +213,7 @@ public final class SparseDataset {
     if (d == numFeatures) {
       return this;
     }
-    return new SparseDataset(d, classLabels, rowOffsets, columns, values, labels);
+    return new SparseDataset(d, classLabels, rowOffsets, columns, values, labels, 0);
   }
 
   /**
@@ -192,10 +244,13 @@ public final class SparseDataset {
       remapped[i] = classMap[labels[i]];
     }
     return new SparseDataset(numFeatures, trainingClassLabels, rowOffsets, columns, values,
-        remapped);
+        remapped, largestIndexLine);
   }
 
-  /** Two datasets are equal when D and all five arrays are equal (values compared bitwise). */
+  /**
+   * Two datasets are equal when D and all five arrays are equal (values compared bitwise); the
+   * source line of {@link #largestIndexLine()} does not count.
+   */
   @Override
   public boolean equals(Object o) {
     if (this == o) {

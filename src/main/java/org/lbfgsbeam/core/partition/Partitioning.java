@@ -13,10 +13,14 @@ import org.lbfgsbeam.core.Checks;
  *
  * <p>Each block holds (2m+2) vectors of its length (x, g, m pairs (s, y)), so a worker holding one block
  * needs (2m+2)&middot;n&middot;8/P bytes for the optimiser state, plus the trial gradients and the
- * direction (three more vectors) that this implementation keeps.
+ * direction (three more vectors) that this implementation keeps; {@link MemoryPlan} counts what each
+ * runner holds.
  */
 public final class Partitioning implements Serializable {
   private static final long serialVersionUID = 1L;
+
+  /** The longest block, the longest array a JVM surely allocates: {@code Integer.MAX_VALUE - 8}. */
+  public static final int MAX_BLOCK_SIZE = Integer.MAX_VALUE - 8;
 
   private final int units;
   private final int unitSize;
@@ -76,7 +80,7 @@ public final class Partitioning implements Serializable {
   /** The number of entries in block b. */
   public int blockSize(int block) {
     long n = (long) unitCount(block) * unitSize;
-    Checks.checkState(n <= Integer.MAX_VALUE - 8,
+    Checks.checkState(n <= MAX_BLOCK_SIZE,
         "block %s has %s entries, more than one Java array holds: use more partitions", block, n);
     return (int) n;
   }

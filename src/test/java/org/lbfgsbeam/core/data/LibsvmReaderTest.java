@@ -184,6 +184,14 @@ class LibsvmReaderTest {
         Arguments.of("1 4:-Infinity\n", 1, "non-finite value '-Infinity' for feature 4"),
         Arguments.of("1 3:1e400\n", 1, "non-finite value '1e400' for feature 3"),
         Arguments.of("1 1:1 3\n", 1, "bad token '3'"),
+        Arguments.of("1 1:1\n2 qid:x 1:1\n", 2, "bad query id 'qid:x': expected qid:<integer>"),
+        Arguments.of("1 qid: 1:1\n", 1, "bad query id 'qid:'"),
+        Arguments.of("1 qid:1.5 1:1\n", 1, "bad query id 'qid:1.5'"),
+        Arguments.of("1 qid:-\n", 1, "bad query id 'qid:-'"),
+        Arguments.of("1 qid:1234567890123456789\n", 1, "bad query id 'qid:1234567890123456789'"),
+        Arguments.of("1 1:1 qid:2\n", 1,
+            "misplaced 'qid:2': qid comes once, right after the label"),
+        Arguments.of("1 qid:1 qid:2 1:1\n", 1, "misplaced 'qid:2'"),
         Arguments.of("# c\r\n\r\n1 1:1\r\n1 2:1 2:1\r\n", 4,
             "feature index 2 not ascending after 2"),
         Arguments.of("", 0, "empty file: no examples"),
@@ -200,6 +208,41 @@ class LibsvmReaderTest {
         () -> "reason '" + e.reason() + "' should contain '" + reason + "'");
     String location = line == 0 ? "test.libsvm: " : "test.libsvm:" + line + ": ";
     assertEquals(location + e.reason(), e.getMessage());
+  }
+
+  @Test
+  void svmlightQueryIdsAreReadAndIgnored() throws IOException {
+    // SVMlight's ranking files: "target qid:n features # info"; the qid groups examples for a
+    // ranking loss and says nothing about the example itself.
+    SparseDataset withQid = parse(""
+        + "3 qid:1 1:0.5 4:-1\n"
+        + "2 qid:1 2:1 # doc 7\n"
+        + "1,5 qid:+2\t3:2\n"
+        + "1 qid:-3\n"
+        + "2 qid:0#comment right after\n");
+    SparseDataset without = parse(""
+        + "3 1:0.5 4:-1\n"
+        + "2 2:1\n"
+        + "1,5 3:2\n"
+        + "1\n"
+        + "2\n");
+    assertEquals(without, withQid);
+  }
+
+  @Test
+  void remembersTheLineOfTheLargestFeatureIndex() throws IOException {
+    SparseDataset ds = parse(""
+        + "# header\n"
+        + "1 1:1\n"
+        + "\n"
+        + "2 qid:4 3:1 9:1\n"
+        + "1 9:2\n"
+        + "2 2:1\n");
+    assertEquals(9, ds.numFeatures());
+    assertEquals(4, ds.largestIndexLine()); // the first line holding 9, as an editor counts lines
+    assertEquals(4, ds.withClassLabels(new int[] {0, 1, 2}).largestIndexLine());
+    assertEquals(0, ds.withNumFeatures(10).largestIndexLine()); // D is no index of the file now
+    assertEquals(4, ds.withNumFeatures(9).largestIndexLine()); // unchanged D: the same set
   }
 
   @Test
