@@ -70,7 +70,7 @@ final class Failures {
         String file = t instanceof FileSystemException e && e.getFile() != null ? " writing "
             + e.getFile() : "";
         return new Report(1, "no space left on device" + file + ": free some space or write the"
-            + " output elsewhere (--output); nothing was presented as a result");
+            + " output elsewhere (--output)");
       }
       if (t instanceof OutOfMemoryError) {
         return new Report(1, String.format(Locale.ROOT, "out of memory (Java heap %.1f GB): give"

@@ -131,6 +131,8 @@ final class ModelFiles {
     try (OutputStream out = new DigestOutputStream(
         new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), digest)) {
       writeMatrix(out, rows, cols, rowMajor);
+    } catch (IOException e) {
+      throw OutputFiles.naming(file, e);
     }
     return WeightsIntegrity.hex(digest);
   }

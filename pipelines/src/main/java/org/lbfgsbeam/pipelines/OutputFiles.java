@@ -33,6 +33,20 @@ final class OutputFiles {
   }
 
   /**
+   * {@code e} as an exception that names {@code file}: a stream's write fails with a bare {@code
+   * IOException("No space left on device")}, which says nothing of where.
+   */
+  static IOException naming(Path file, IOException e) {
+    if (e instanceof java.nio.file.FileSystemException) {
+      return e;
+    }
+    java.nio.file.FileSystemException named = new java.nio.file.FileSystemException(
+        file.toString(), null, e.getMessage());
+    named.initCause(e);
+    return named;
+  }
+
+  /**
    * Writes {@code file} (UTF-8) through {@code content}: into a temporary file beside it, renamed over
    * {@code file} at the end; on failure the temporary file is removed and {@code file} is untouched.
    * Missing parent directories are created.
@@ -46,6 +60,8 @@ final class OutputFiles {
       try (Writer out = new BufferedWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8),
           1 << 16)) {
         content.write(out);
+      } catch (IOException e) {
+        throw naming(file, e);
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       done = true;

@@ -260,12 +260,22 @@ final class TrainCommand {
       if (Files.exists(modelTmp)) {
         deleteRecursively(modelTmp);
       }
-      if (net != null) {
-        new NetworkModel(net, org.lbfgsbeam.core.optim.Lbfgs.concatenate(weights),
-            data.classLabels(), o.lambda(), null).write(modelTmp);
-      } else {
-        ModelFiles.write(modelTmp, o.model(), partitioning, data.classLabels(),
-            data.numFeatures(), o.lambda(), weights);
+      try {
+        if (net != null) {
+          new NetworkModel(net, org.lbfgsbeam.core.optim.Lbfgs.concatenate(weights),
+              data.classLabels(), o.lambda(), null).write(modelTmp);
+        } else {
+          ModelFiles.write(modelTmp, o.model(), partitioning, data.classLabels(),
+              data.numFeatures(), o.lambda(), weights);
+        }
+      } catch (IOException | RuntimeException e) {
+        // A full disk, say: leave no half-written model behind (it would keep the disk full).
+        try {
+          deleteRecursively(modelTmp);
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
       }
       Path model = work.resolve("model");
       if (Files.exists(model)) {
