@@ -89,7 +89,7 @@ final class MemoryCheck {
   }
 
   /**
-   * "the run needs about 27.1 GB per worker (...) but the heap is 1.0 GB (-Xmx1g): use at most
+   * "the run needs about 20.6 GB per worker (...) but the heap is 1.0 GB (-Xmx1g): use at most
    * 1,234,567 features, --history 2, or -Xmx28g".
    */
   static String heapProblem(MemoryPlan plan, long heap, boolean fewerFeaturesFirst) {

@@ -189,11 +189,7 @@ final class TrainCommand {
       BeamSuperstepExecutor beam = null;
       LocalExecutor local = null;
       if (o.runner() == Runner.LOCAL) {
-        double[][] x0 = new double[partitioning.blocks()][];
-        for (int b = 0; b < x0.length; b++) {
-          x0[b] = objective.startBlock(b);
-        }
-        local = new LocalExecutor(objective, x0, o.threads());
+        local = LocalExecutor.fromObjectiveStart(objective, o.threads());
         executor = local;
       } else {
         PipelineOptions options = o.runner() == Runner.DIRECT ? directOptions(o.threads())

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.apache.flink.runtime.client.JobExecutionException;
@@ -89,13 +90,13 @@ class FailuresTest {
   void mainTakesVerboseAnywhereAndPrintsOneLineWithoutIt() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status = Main.run(java.util.List.of("evaluate", "--model", "/nonexistent/model", "--data",
+    int status = Main.run(List.of("evaluate", "--model", "/nonexistent/model", "--data",
         "/nonexistent/data"), new PrintStream(out), new PrintStream(err));
     String line = err.toString(StandardCharsets.UTF_8);
     assertEquals(2, status, line);
     assertEquals(1, line.lines().count(), line);
     ByteArrayOutputStream err2 = new ByteArrayOutputStream();
-    int status2 = Main.run(java.util.List.of("evaluate", "--verbose", "--model",
+    int status2 = Main.run(List.of("evaluate", "--verbose", "--model",
         "/nonexistent/model", "--data", "/nonexistent/data"), new PrintStream(out),
         new PrintStream(err2));
     assertEquals(2, status2);
@@ -103,6 +104,33 @@ class FailuresTest {
     assertEquals(line.lines().findFirst(), verbose.lines().findFirst());
     assertFalse(verbose.contains("unknown option"), verbose);
     assertTrue(verbose.lines().count() > 1, verbose);
+  }
+
+  /**
+   * Issue 12: {@code --flink-master localhost:1} took 63 s and ended in a 52-line trace; now one
+   * line, before the data is read, and nothing written.
+   */
+  @Test
+  void anUnreachableFlinkMasterIsOneLineBeforeTheDataIsRead(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path tmp) throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort(); // closed again: nothing listens there now
+    }
+    for (String runner : List.of("flink", "beam-flink")) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      java.nio.file.Path out = tmp.resolve(runner);
+      int status = Main.run(List.of("train", "--data", tmp.resolve("not-read.libsvm").toString(),
+          "--runner", runner, "--flink-master", "localhost:" + port, "--output", out.toString()),
+          new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true,
+              StandardCharsets.UTF_8));
+      String said = err.toString(StandardCharsets.UTF_8);
+      assertEquals(2, status, said);
+      assertEquals(1, said.lines().count(), said);
+      assertTrue(said.startsWith("lbfgs-beam train: no Flink REST endpoint at localhost:" + port
+          + " (connection refused)"), said);
+      assertFalse(java.nio.file.Files.exists(out), "output written");
+    }
   }
 
   private static String print(Throwable t, boolean verbose) {

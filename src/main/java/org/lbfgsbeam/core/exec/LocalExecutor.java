@@ -1,6 +1,9 @@
 package org.lbfgsbeam.core.exec;
 
+import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +31,23 @@ import org.lbfgsbeam.core.partition.BlockKernels;
  * the margins of the current point (z<sub>x</sub>, by point id) and of the current direction
  * (z<sub>d</sub>, by direction id) and evaluates line-search trials from them ({@link TrialKernels}),
  * as {@link Superstep} describes.
+ *
+ * <p><b>Memory.</b> The executor holds x, g, d, the 2m history vectors and O(1) more per block, the
+ * count the paper gives ((2m+2)&middot;n doubles) plus a trial point and a trial gradient, and it
+ * allocates none of them per iteration once the history is full:
+ * <ul>
+ *   <li>a commit updates in place: x &larr; x + s with s = t&middot;d written over d (d is not needed
+ *       once a new direction is formed), y = g<sub>t</sub> &minus; g written over the old g, and the
+ *       margins z<sub>x</sub> &larr; z<sub>x</sub> + t&middot;z<sub>d</sub>. Each entry is the same
+ *       product and sum as before (s<sub>j</sub> = t&middot;d<sub>j</sub> is rounded once either way;
+ *       no FMA), so the bits are those of the allocating kernels the Beam and Flink executors
+ *       call;</li>
+ *   <li>the pair that leaves the history is released as soon as the commit has pushed the new one,
+ *       and every vector that {@link #retain} drops goes to a free list by length, from which new
+ *       directions, trial points, trial gradients and cached trial margins are taken.</li>
+ * </ul>
+ * Arrays returned by {@link #point}, {@link #gradient} and the margin getters belong to the
+ * executor: read them before the next {@link #execute}, which may overwrite them.
  */
 public final class LocalExecutor implements SuperstepExecutor {
   private final PartitionedObjective objective;
@@ -41,31 +61,63 @@ public final class LocalExecutor implements SuperstepExecutor {
   private final Map<Long, double[][]> pointMargins = new HashMap<>();
   private final Map<Long, double[][]> directionMargins = new HashMap<>();
   private final boolean linearMargins;
+  /** Released arrays by length, reused before anything new is allocated (calling thread only). */
+  private final Map<Integer, ArrayDeque<double[]>> free = new HashMap<>();
+  private long allocated;
 
   /**
    * @param x0 the start point, one array per block in the objective's partitioning (copied)
    * @param threads worker threads (blocks run concurrently; results do not depend on this)
    */
   public LocalExecutor(PartitionedObjective objective, double[][] x0, int threads) {
+    this(copyOf(objective, x0), objective, threads);
+  }
+
+  /**
+   * An executor that starts from the objective's own start point ({@link
+   * PartitionedObjective#startBlock}), made once and kept, not copied: for a model as large as the
+   * heap allows, no second start point is held.
+   */
+  public static LocalExecutor fromObjectiveStart(PartitionedObjective objective, int threads) {
+    double[][] x0 = new double[objective.partitioning().blocks()][];
+    for (int b = 0; b < x0.length; b++) {
+      x0[b] = objective.startBlock(b);
+    }
+    return new LocalExecutor(checked(objective, x0), objective, threads);
+  }
+
+  /** Starts from {@code owned}, which becomes point 0 (not copied). */
+  private LocalExecutor(double[][] owned, PartitionedObjective objective, int threads) {
     Checks.checkArgument(threads >= 1, "threads must be positive, but was: %s", threads);
     this.objective = objective;
     this.blocks = objective.partitioning().blocks();
     this.linearMargins = objective.linearMargins();
-    Checks.checkArgument(x0.length == blocks, "start point has %s blocks, but the partitioning has %s",
-        x0.length, blocks);
-    double[][] copy = new double[blocks][];
-    for (int b = 0; b < blocks; b++) {
-      Checks.checkArgument(x0[b].length == objective.partitioning().blockSize(b),
-          "start block %s has %s entries, expected %s", b, x0[b].length,
-          objective.partitioning().blockSize(b));
-      copy[b] = x0[b].clone();
-    }
-    points.put(0L, copy);
+    points.put(0L, owned);
     this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "lbfgs-block");
       t.setDaemon(true);
       return t;
     });
+  }
+
+  private static double[][] copyOf(PartitionedObjective objective, double[][] x0) {
+    double[][] copy = new double[checked(objective, x0).length][];
+    for (int b = 0; b < copy.length; b++) {
+      copy[b] = x0[b].clone();
+    }
+    return copy;
+  }
+
+  private static double[][] checked(PartitionedObjective objective, double[][] x0) {
+    int blocks = objective.partitioning().blocks();
+    Checks.checkArgument(x0.length == blocks, "start point has %s blocks, but the partitioning has %s",
+        x0.length, blocks);
+    for (int b = 0; b < blocks; b++) {
+      Checks.checkArgument(x0[b].length == objective.partitioning().blockSize(b),
+          "start block %s has %s entries, expected %s", b, x0[b].length,
+          objective.partitioning().blockSize(b));
+    }
+    return x0;
   }
 
   /** The blocks of point {@code id} (not copied). */
@@ -101,21 +153,55 @@ public final class LocalExecutor implements SuperstepExecutor {
     Superstep.Commit commit = step.commit();
     if (commit != null) {
       double t = commit.step();
-      double[][] ge = gradient(commit.evaluationId());
-      double[][] xOld = x;
-      double[][] gOld = g;
+      long evaluation = commit.evaluationId();
+      double[][] ge = gradient(evaluation);
       double[][] dOld = d;
-      x = map(b -> BlockKernels.trialPoint(xOld[b], t, dOld[b]));
-      points.put(commit.evaluationId(), x);
-      if (zx != null) {
-        double[][] zxOld = zx;
-        double[][] zdOld = zd;
-        zx = map(b -> BlockKernels.trialPoint(zxOld[b], t, zdOld[b]));
-        pointMargins.put(commit.evaluationId(), zx);
+      boolean push = commit.push();
+      // s = t*d over d when the step forms a new direction (d is not needed after this commit);
+      // otherwise into an array of its own.
+      double[][] s = null;
+      if (push) {
+        double[][] sOut = step.formsDirection() ? dOld : vectors();
+        s = map(b -> BlockKernels.step(t, dOld[b], sOut[b]));
+        if (sOut == dOld) {
+          directions.remove(step.dId());
+        }
       }
-      if (commit.push()) {
-        steps.put(commit.evaluationId(), map(b -> BlockKernels.step(t, dOld[b])));
-        gradientChanges.put(commit.evaluationId(), map(b -> BlockKernels.difference(ge[b], gOld[b])));
+      // x <- x + t*d in place: x + s where s exists (the same product, rounded once).
+      double[][] xNow = x;
+      double[][] sNow = s;
+      run(b -> {
+        if (sNow != null) {
+          double[] xb = xNow[b];
+          double[] sb = sNow[b];
+          for (int j = 0; j < xb.length; j++) {
+            xb[j] = xb[j] + sb[j];
+          }
+        } else {
+          BlockKernels.trialPoint(xNow[b], t, dOld[b], xNow[b]);
+        }
+        return null;
+      });
+      points.remove(step.xId());
+      points.put(evaluation, x);
+      if (zx != null) {
+        double[][] zxNow = zx;
+        double[][] zdOld = zd;
+        run(b -> {
+          BlockKernels.trialPoint(zxNow[b], t, zdOld[b], zxNow[b]);
+          return null;
+        });
+        pointMargins.remove(step.xId());
+        pointMargins.put(evaluation, zx);
+      }
+      if (push) {
+        steps.put(evaluation, s);
+        // y = g_t - g over the old g, which no later step reads.
+        double[][] gOld = g;
+        gradientChanges.put(evaluation, map(b -> BlockKernels.difference(ge[b], gOld[b],
+            gOld[b])));
+        gradients.remove(step.gId());
+        releasePairsNotIn(step.pairIdsAfter());
       }
       g = ge;
     }
@@ -124,7 +210,10 @@ public final class LocalExecutor implements SuperstepExecutor {
     double[][] gNow = g;
     switch (step.direction()) {
       case NONE, KEEP -> { }
-      case STEEPEST -> d = map(b -> BlockKernels.steepest(gNow[b], step.gamma()));
+      case STEEPEST -> {
+        double[][] out = vectors();
+        d = map(b -> BlockKernels.steepest(gNow[b], step.gamma(), out[b]));
+      }
       case TWO_LOOP -> d = twoLoop(step, pairs, gNow);
       case VECTOR_FREE -> {
         boolean push = commit != null && commit.push();
@@ -133,7 +222,8 @@ public final class LocalExecutor implements SuperstepExecutor {
         gramDots = BlockKernels.sumInBlockOrder(partials);
         GramMatrix gram = step.gram().updated(step.history(), push, false, gramDots);
         double[] delta = VectorFreeDirection.coefficients(gram, step.gamma());
-        d = map(b -> BlockKernels.combination(delta, basis(pairs, gNow, b)));
+        double[][] out = vectors();
+        d = map(b -> BlockKernels.combination(delta, basis(pairs, gNow, b), out[b]));
       }
       default -> throw new IllegalStateException("unknown direction " + step.direction());
     }
@@ -151,13 +241,16 @@ public final class LocalExecutor implements SuperstepExecutor {
     double t = step.trialStep();
     double[][] xNow = x;
     double[][] dNow = step.direction() == Superstep.Direction.NONE ? null : d;
-    double[][] xt = map(b -> BlockKernels.trialPoint(xNow[b], t, dNow == null ? null : dNow[b]));
+    double[][] trialOut = vectors();
+    double[][] xt = map(b -> BlockKernels.trialPoint(xNow[b], t, dNow == null ? null : dNow[b],
+        trialOut[b]));
     boolean cached = TrialKernels.cached(step, linearMargins);
     double[][] margins;
     if (cached) {
       double[][] zxNow = zx;
       double[][] zdNow = zd;
-      margins = map(b -> BlockKernels.trialPoint(zxNow[b], t, zdNow[b]));
+      double[][] marginsOut = vectors(zx);
+      margins = map(b -> BlockKernels.trialPoint(zxNow[b], t, zdNow[b], marginsOut[b]));
     } else {
       margins = map(b -> objective.margins(b, xt[b])); // a pass over the data
       if (linearMargins) {
@@ -174,17 +267,22 @@ public final class LocalExecutor implements SuperstepExecutor {
       slope = TrialKernels.reduceSlopePartials(combined.dataLoss(), partials);
       if (!step.needsGradient(slope[TrialKernels.VALUE], slope[TrialKernels.SLOPE],
           slope[TrialKernels.INITIAL_SLOPE])) {
+        release(xt);
+        release(margins);
         return TrialKernels.cachedResult(step, slope, null, gramDots);
       }
     }
-    double[][] gt = new double[blocks][];
+    double[][] gt = vectors(); // every entry is overwritten (PartitionedObjective#gradient)
     double[] shares = new double[blocks];
     run(b -> {
-      gt[b] = new double[xt[b].length];
       shares[b] = objective.gradient(b, xt[b], margins[b], combined.broadcast(), gt[b]);
       return null;
     }); // a pass over the data
     gradients.put(step.trialId(), gt);
+    release(xt);
+    if (cached) {
+      release(margins);
+    }
     double[][] ls = map(b -> BlockKernels.lineSearchPartials(gNow == null ? null : gNow[b],
         dNow == null ? null : dNow[b], t, gt[b]));
     double[] r = BlockKernels.combineLineSearchPartials(ls);
@@ -206,7 +304,8 @@ public final class LocalExecutor implements SuperstepExecutor {
   private double[][] twoLoop(Superstep step, long[] pairs, double[][] g) throws Exception {
     double[] curvatures = step.pairCurvaturesAfter();
     int h = pairs.length;
-    double[][] q = map(b -> BlockKernels.steepest(g[b], 1));
+    double[][] out = vectors();
+    double[][] q = map(b -> BlockKernels.steepest(g[b], 1, out[b]));
     double[] alpha = new double[h];
     for (int i = h - 1; i >= 0; i--) {
       double[][] s = require(steps, pairs[i], "s");
@@ -262,17 +361,103 @@ public final class LocalExecutor implements SuperstepExecutor {
     if (next != null && next.commit() != null) {
       liveGradients.add(next.commit().evaluationId());
     }
-    gradients.keySet().retainAll(liveGradients);
-    points.keySet().retainAll(Set.of(state.xId()));
-    pointMargins.keySet().retainAll(Set.of(state.xId()));
-    directions.keySet().retainAll(Set.of(state.dId()));
-    directionMargins.keySet().retainAll(Set.of(state.dId()));
     Set<Long> livePairs = new HashSet<>();
     for (long id : state.pairIds()) {
       livePairs.add(id);
     }
-    steps.keySet().retainAll(livePairs);
-    gradientChanges.keySet().retainAll(livePairs);
+    java.util.List<double[][]> dropped = new java.util.ArrayList<>();
+    dropNotIn(gradients, liveGradients, dropped);
+    dropNotIn(points, Set.of(state.xId()), dropped);
+    dropNotIn(pointMargins, Set.of(state.xId()), dropped);
+    dropNotIn(directions, Set.of(state.dId()), dropped);
+    dropNotIn(directionMargins, Set.of(state.dId()), dropped);
+    dropNotIn(steps, livePairs, dropped);
+    dropNotIn(gradientChanges, livePairs, dropped);
+    // An array is reused only if no kept entry holds it.
+    Set<double[]> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Map<Long, double[][]> store : java.util.List.of(points, gradients, directions, steps,
+        gradientChanges, pointMargins, directionMargins)) {
+      for (double[][] v : store.values()) {
+        Collections.addAll(kept, v);
+      }
+    }
+    for (double[][] v : dropped) {
+      for (double[] a : v) {
+        if (kept.add(a)) { // also guards against releasing one array twice
+          free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+        }
+      }
+    }
+  }
+
+  private static void dropNotIn(Map<Long, double[][]> store, Set<Long> live,
+      java.util.List<double[][]> dropped) {
+    var entries = store.entrySet().iterator();
+    while (entries.hasNext()) {
+      var e = entries.next();
+      if (!live.contains(e.getKey())) {
+        dropped.add(e.getValue());
+        entries.remove();
+      }
+    }
+  }
+
+  /** Releases the history pairs a commit has pushed out (not among {@code pairsAfter}). */
+  private void releasePairsNotIn(long[] pairsAfter) {
+    Set<Long> live = new HashSet<>();
+    for (long id : pairsAfter) {
+      live.add(id);
+    }
+    for (Map<Long, double[][]> store : java.util.List.of(steps, gradientChanges)) {
+      var entries = store.entrySet().iterator();
+      while (entries.hasNext()) {
+        var e = entries.next();
+        if (!live.contains(e.getKey())) {
+          release(e.getValue());
+          entries.remove();
+        }
+      }
+    }
+  }
+
+  /** One array per block of the partitioning's block sizes: reused ones first (any contents). */
+  private double[][] vectors() {
+    double[][] out = new double[blocks][];
+    for (int b = 0; b < blocks; b++) {
+      out[b] = take(objective.partitioning().blockSize(b));
+    }
+    return out;
+  }
+
+  /** One array per block as long as {@code like}'s (any contents). */
+  private double[][] vectors(double[][] like) {
+    double[][] out = new double[blocks][];
+    for (int b = 0; b < blocks; b++) {
+      out[b] = take(like[b].length);
+    }
+    return out;
+  }
+
+  private double[] take(int length) {
+    ArrayDeque<double[]> q = free.get(length);
+    double[] a = q == null ? null : q.poll();
+    if (a == null) {
+      allocated++;
+      a = new double[length];
+    }
+    return a;
+  }
+
+  /** Arrays this executor has allocated so far (reused ones not counted); for tests. */
+  long allocatedArrays() {
+    return allocated;
+  }
+
+  /** Returns arrays no entry holds any more to the free list. */
+  private void release(double[][] v) {
+    for (double[] a : v) {
+      free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+    }
   }
 
   @Override

@@ -25,7 +25,14 @@ public final class BlockKernels {
 
   /** x + t&middot;d (a copy of x when d is null). */
   public static double[] trialPoint(double[] x, double t, double[] d) {
-    double[] out = new double[x.length];
+    return trialPoint(x, t, d, new double[x.length]);
+  }
+
+  /**
+   * x + t&middot;d written into {@code out} (which may be x itself: each entry is read before it is
+   * written); returns {@code out}.
+   */
+  public static double[] trialPoint(double[] x, double t, double[] d, double[] out) {
     if (d == null) {
       System.arraycopy(x, 0, out, 0, x.length);
       return out;
@@ -38,7 +45,11 @@ public final class BlockKernels {
 
   /** s = t&middot;d. */
   public static double[] step(double t, double[] d) {
-    double[] out = new double[d.length];
+    return step(t, d, new double[d.length]);
+  }
+
+  /** s = t&middot;d written into {@code out} (which may be d itself); returns {@code out}. */
+  public static double[] step(double t, double[] d, double[] out) {
     for (int j = 0; j < d.length; j++) {
       out[j] = t * d[j];
     }
@@ -47,7 +58,11 @@ public final class BlockKernels {
 
   /** y = a &minus; b. */
   public static double[] difference(double[] a, double[] b) {
-    double[] out = new double[a.length];
+    return difference(a, b, new double[a.length]);
+  }
+
+  /** y = a &minus; b written into {@code out} (which may be a or b); returns {@code out}. */
+  public static double[] difference(double[] a, double[] b, double[] out) {
     for (int j = 0; j < a.length; j++) {
       out[j] = a[j] - b[j];
     }
@@ -56,7 +71,11 @@ public final class BlockKernels {
 
   /** &minus;&gamma;&middot;g. */
   public static double[] steepest(double[] g, double gamma) {
-    double[] out = new double[g.length];
+    return steepest(g, gamma, new double[g.length]);
+  }
+
+  /** &minus;&gamma;&middot;g written into {@code out}; returns {@code out}. */
+  public static double[] steepest(double[] g, double gamma, double[] out) {
     double a = -gamma;
     for (int j = 0; j < g.length; j++) {
       out[j] = a * g[j];
@@ -97,8 +116,16 @@ public final class BlockKernels {
 
   /** &Sigma;<sub>l</sub> c<sub>l</sub> b<sub>l</sub>, each entry summed over l in ascending order. */
   public static double[] combination(double[] coefficients, double[][] basis) {
+    return combination(coefficients, basis, new double[basis[0].length]);
+  }
+
+  /**
+   * {@link #combination(double[], double[][])} written into {@code out} (any contents; not one of
+   * the basis vectors): each entry starts from 0 as in a new array, so the bits are the same.
+   */
+  public static double[] combination(double[] coefficients, double[][] basis, double[] out) {
     int n = basis[0].length;
-    double[] out = new double[n];
+    java.util.Arrays.fill(out, 0);
     for (int from = 0; from < n; from += TILE) {
       int to = Math.min(n, from + TILE);
       for (int l = 0; l < basis.length; l++) {

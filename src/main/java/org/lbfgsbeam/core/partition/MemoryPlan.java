@@ -17,14 +17,13 @@ import org.lbfgsbeam.core.Checks;
  *   <li><b>Working vectors</b>, by runner (the peak is a superstep that commits a trial that pushes
  *       a pair, forms a new direction and evaluates a trial with its gradient):
  *     <ul>
- *       <li>{@link Runner#LOCAL} ({@code LocalExecutor}, which holds every block in this JVM): 9 =
- *           x and x<sup>+</sup> (the commit's {@code BlockKernels.trialPoint}; {@code points} keeps
- *           both until {@code retain}), g and g<sub>e</sub> (the current gradient and the accepted
- *           trial's, both live in {@code gradients}), d and d<sup>+</sup> (the new direction beside
- *           the old in {@code directions}), x<sub>t</sub> (the trial point), g<sub>t</sub> (the
- *           trial gradient), and x<sub>0</sub> (the start blocks {@code TrainCommand} hands the
- *           executor, which copies them; the frame may keep them reachable). A line-search step
- *           holds fewer: x, g, the two bracket gradients, d, x<sub>t</sub>, g<sub>t</sub>.</li>
+ *       <li>{@link Runner#LOCAL} ({@code LocalExecutor}, which holds every block in this JVM): 6 =
+ *           x, g, d, the trial point x<sub>t</sub>, the trial gradient g<sub>t</sub> and the
+ *           gradient of an earlier trial the line search keeps. A commit works in place (s over
+ *           the old d, y over the old g, x &larr; x + s) and releases the pair that leaves the
+ *           history before the new direction is formed; released vectors are reused, so this is
+ *           also all the executor ever allocates (measured: 16 = 2&middot;5 + 6 arrays per block
+ *           on synth-small, {@code LocalExecutorTest}).</li>
  *       <li>{@link Runner#EMBEDDED_FLINK} (the {@code flink} runner's {@code NodeWorker}s in this
  *           JVM's mini-cluster): 8 = x, x<sup>+</sup>, g, g<sub>e</sub>, d, d<sup>+</sup> and
  *           x<sub>t</sub> of the PREPARE phase (the operator's map still holds the node's old
@@ -41,9 +40,10 @@ import org.lbfgsbeam.core.Checks;
  *     </ul>
  *     The coordinator ({@code LbfgsCoordinator}, {@code LbfgsState}) keeps none: only ids,
  *     scalars and, vector-free, the (2m+1)&sup2; Gram matrix.</li>
- *   <li><b>History</b>: 2(m+1) vectors for LOCAL and EMBEDDED_FLINK (the m pairs (s, y) and the
- *       pair a commit pushes before the oldest is dropped); 2m for EMBEDDED_BEAM, whose superstep
- *       reads only the pairs kept after the commit.</li>
+ *   <li><b>History</b>: 2(m+1) vectors for EMBEDDED_FLINK (the m pairs (s, y) and the pair a
+ *       commit pushes before the oldest is dropped); 2m for LOCAL (the pair is pushed into the
+ *       old d and g) and EMBEDDED_BEAM, whose superstep reads only the pairs kept after the
+ *       commit.</li>
  *   <li><b>Margins</b> (models with margins linear in w): 5 margin vectors, z<sub>x</sub>,
  *       z<sub>x</sub><sup>+</sup>, z<sub>d</sub>, z<sub>d</sub><sup>+</sup> and the trial's
  *       z<sub>t</sub>, each N&times;K doubles for softmax (N&times;K<sub>b</sub> per class block)
@@ -94,7 +94,7 @@ public final class MemoryPlan {
   /** Where the run's blocks are held (see the class comment for what each keeps). */
   public enum Runner {
     /** In this JVM on a thread pool ({@code LocalExecutor}). */
-    LOCAL(9, 2, 1, 64),
+    LOCAL(6, 0, 1, 64),
     /** One Flink job in an embedded mini-cluster in this JVM. */
     EMBEDDED_FLINK(8, 2, 2, 256),
     /** A Beam pipeline per superstep on the DirectRunner or an embedded FlinkRunner. */
@@ -410,8 +410,8 @@ public final class MemoryPlan {
   }
 
   /**
-   * One line, in ASCII: what the run needs and of what, e.g. "about 27.1 GB per worker (9 working +
-   * 2(5+1) history = 21 vectors of 3 x 50,000,000 doubles, 23.5 GB; margins, data, JVM 0.1 GB; +
+   * One line, in ASCII: what the run needs and of what, e.g. "about 20.6 GB per worker (6 working +
+   * 2x5 history = 16 vectors of 3 x 50,000,000 doubles, 17.9 GB; margins, data, JVM 0.1 GB; +
    * 15%)".
    */
   public String describe() {

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * {@value #FILE} in the run's work directory (which the cluster's TaskManagers share with it: they
  * write the job's state there) every {@link #BEAT_SECONDS} seconds; the job's coordinator looks at
  * the file's age once per superstep and fails the job, without restarts, when it is older than
- * {@link #TIMEOUT_SECONDS}.
+ * its timeout: {@link #TIMEOUT_SECONDS}, or the system property {@value #TIMEOUT_PROPERTY} of the
+ * client's JVM (the client writes it into the file, so the job, in other JVMs, reads it there).
  *
  * <p>A client stopped by SIGTERM or Ctrl-C cancels its job itself (a shutdown hook in {@link
  * FlinkSession}); this covers the client that cannot: killed with SIGKILL, or its machine lost. With
@@ -30,6 +31,9 @@ public final class ClientHeartbeat implements AutoCloseable {
    * held up by a long garbage collection or a slow shared file system is not mistaken for gone.
    */
   static final int TIMEOUT_SECONDS = 20;
+  /** The client's system property that sets another timeout, in seconds (tests use a short one). */
+  public static final String TIMEOUT_PROPERTY = "lbfgs.clientTimeoutSeconds";
+  private static final String TIMEOUT_LINE = "timeout-seconds ";
 
   private final Path file;
   private final ScheduledExecutorService timer;
@@ -59,7 +63,8 @@ public final class ClientHeartbeat implements AutoCloseable {
 
   private void touch() throws IOException {
     if (!Files.exists(file)) {
-      Files.writeString(file, "the client of this run touches this file while it waits\n");
+      Files.writeString(file, TIMEOUT_LINE + Integer.getInteger(TIMEOUT_PROPERTY, TIMEOUT_SECONDS)
+          + "\nthe client of this run touches this file while it waits for the job\n");
     }
     Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis()));
   }
@@ -80,15 +85,25 @@ public final class ClientHeartbeat implements AutoCloseable {
   static void check(String workDirectory) throws IOException {
     Path file = Paths.get(workDirectory, FILE);
     FileTime touched;
+    String text;
     try {
       touched = Files.getLastModifiedTime(file);
+      text = Files.readString(file);
     } catch (java.nio.file.NoSuchFileException e) {
       return; // an embedded run, or a client that ended normally
     }
+    int timeout = TIMEOUT_SECONDS;
+    if (text.startsWith(TIMEOUT_LINE)) {
+      try {
+        timeout = Integer.parseInt(text.substring(TIMEOUT_LINE.length(), text.indexOf('\n')));
+      } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+        // being written: the default
+      }
+    }
     long age = System.currentTimeMillis() - touched.toMillis();
-    if (age > TIMEOUT_SECONDS * 1000L) {
+    if (age > timeout * 1000L) {
       throw new IllegalStateException("the client that submitted this job stopped: " + file
-          + " was last touched " + age / 1000 + " s ago (more than " + TIMEOUT_SECONDS
+          + " was last touched " + age / 1000 + " s ago (more than " + timeout
           + " s); the job ends so that it does not run on without anyone to read its result");
     }
   }

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.flink.ClientHeartbeat;
 
 /**
  * The packaged jar ({@code java -jar pipelines/target/lbfgs-beam.jar train --runner flink
@@ -296,7 +297,8 @@ class FlinkClusterIT {
         "--momentum", "0.99", "--epochs", "5", "--batch-size", "16", "--threads",
         Integer.toString(THREADS)),
         "--runner", "flink", "--flink-master", cluster.master());
-    String said = exitWith(1, train, out, Duration.ofSeconds(150));
+    // The guard's refusal is exit status 2, like a bad option: "a smaller learning rate may help".
+    String said = exitWith(2, train, out, Duration.ofSeconds(150));
     log("a blown-up run on the cluster ended in %.1f s: %s", seconds(t0), said.strip());
     assertTrue(said.contains("lbfgs-beam train: sgd: the mini-batch loss or gradient is not finite"),
         said);
@@ -332,8 +334,9 @@ class FlinkClusterIT {
 
   /**
    * The client killed with SIGKILL (its JVM and the launcher alike, so no hook runs): the job
-   * notices the client's heartbeat stopped and fails within about {@code
-   * ClientHeartbeat.TIMEOUT_SECONDS}, without restarts.
+   * notices the client's heartbeat stopped and fails within the heartbeat's timeout (5 s here,
+   * {@code -Dlbfgs.clientTimeoutSeconds=5}, so that the job is still running when it expires),
+   * without restarts.
    */
   @Test
   @Order(6)
@@ -341,8 +344,8 @@ class FlinkClusterIT {
   void aKilledClientsJobEnds() throws Exception {
     Set<String> jobsBefore = jobIds();
     Path out = itDir.resolve("client-killed");
-    Process train = train(out, longRun(), "--runner", "flink", "--flink-master",
-        cluster.master());
+    Process train = train(List.of("-D" + ClientHeartbeat.TIMEOUT_PROPERTY + "=5"), out, longRun(),
+        "--runner", "flink", "--flink-master", cluster.master());
     awaitProgress(train, out, 2);
     String jid = onlyNewJob(jobsBefore).path("jid").asText();
     long killedAt = System.nanoTime();
@@ -413,9 +416,17 @@ class FlinkClusterIT {
   /** Starts {@code java -jar lbfgs-beam.jar train --output DIR OPTIONS EXTRA}; output in DIR.log. */
   private static Process train(Path out, List<String> options, String... extra)
       throws IOException {
+    return train(List.of(), out, options, extra);
+  }
+
+  /** {@link #train(Path, List, String...)} with JVM options. */
+  private static Process train(List<String> jvmOptions, Path out, List<String> options,
+      String... extra) throws IOException {
     List<String> command = new ArrayList<>(List.of(
-        Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g", "-jar",
-        jar.toString(), "train", "--output", out.toString(), "--overwrite"));
+        Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar.toString(), "train", "--output", out.toString(),
+        "--overwrite"));
     command.addAll(options);
     command.addAll(List.of(extra));
     Path logFile = out.resolveSibling(out.getFileName() + ".log");
