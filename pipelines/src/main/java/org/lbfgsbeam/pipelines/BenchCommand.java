@@ -31,6 +31,13 @@ import java.util.Set;
  * <p>Runner {@code spark} is the Spark MLlib peer (module {@code spark-peer}, built with {@code
  * -Pspark}, docs/spark-peer.md), always a child JVM started from its own jar; its summary.json
  * gives evaluations, seconds, time and evaluations to the target, final f and peak RSS.
+ *
+ * <p>Runner {@code sklearn} is scikit-learn's {@code LogisticRegression(solver="lbfgs")} in Python
+ * child processes ({@link SklearnPeer}, docs/benchmarks.md), f recomputed here from its W.
+ *
+ * <p>The last column, the whole process, is the wall time of what a user would run: the child that
+ * trains (JVM start, reading the data, training, writing the model), measured here; with {@code
+ * --no-fork}, the in-process train command.
  */
 final class BenchCommand {
   static final String DEFAULT_SPARK_JAR = "spark-peer/target/lbfgs-spark-peer.jar";
@@ -46,10 +53,11 @@ final class BenchCommand {
       "  --runners LIST            comma-separated runners; a runner may be suffixed @host:port to",
       "                            run on a cluster; 'kernel' times the bare loss+gradient loop;",
       "                            'spark' runs Spark MLlib's LogisticRegression (the spark-peer jar)",
+      "                            'sklearn' runs scikit-learn's LogisticRegression (lbfgs)",
       "                            (default kernel,local,direct,beam-flink,flink)",
       "  --partitions P            (default 4)",
-      "  --threads N               (default 2; spark: local[N])",
-      "  --history M               (default 5; spark keeps its own 10)",
+      "  --threads N               (default 2; spark: local[N]; sklearn: OMP_NUM_THREADS)",
+      "  --history M               (default 5; spark and sklearn keep their own 10)",
       "  --max-iterations N        per run (default 500)",
       "  --gradient-tolerance T    (default 1e-7)",
       "  --output DIR              where the runs are kept (default: a temporary directory)",
@@ -57,6 +65,11 @@ final class BenchCommand {
       "  --no-fork                 run each train in this JVM",
       "  --spark-peer-jar PATH     the Spark peer (default " + DEFAULT_SPARK_JAR + ")",
       "  --spark-tolerance T       Spark's tol (default 1e-9)",
+      "  --python CMD              sklearn: the Python that runs the peer's install step (default",
+      "                            python3)",
+      "  --sklearn-peer-script PATH  sklearn: the peer (default: the jar's, written to the run's",
+      "                            directory)",
+      "  --sklearn-tolerance T     sklearn: LogisticRegression's tol (default 1e-6)",
       "  --help                    this text",
       "",
       "peak RSS (GB, 10^9 bytes) is VmHWM of /proc/PID/status: of the child JVM for a forked run",
@@ -65,15 +78,20 @@ final class BenchCommand {
       "in-process runs came before it).",
       "s / evaluation after the first: (time of the last trace row - time of the first) /",
       "(evaluations between them), i.e. without start-up; for spark the mean time of its",
-      "evaluation jobs. data passes: passes over the training data (summary.json).");
+      "evaluation jobs. data passes: passes over the training data (summary.json).",
+      "s whole process: wall time of the child that trains (JVM or Python start, reading the",
+      "data, training, writing the model); spark: less its warm-up and to-target fits.",
+      "sklearn: one fit to its tol (seconds: LogisticRegression.fit; evaluations: scipy's nfev;",
+      "data passes: 2 per evaluation), f recomputed by this project's objective from its W; s to",
+      "f*(1+1e-6): a second fit with the smallest max_iter that reaches it (bisection).");
 
   private static final Set<String> VALUED = Set.of("data", "lambda", "reference", "runners",
       "partitions", "threads", "history", "max-iterations", "gradient-tolerance", "output",
-      "spark-peer-jar", "spark-tolerance");
+      "spark-peer-jar", "spark-tolerance", "python", "sklearn-peer-script", "sklearn-tolerance");
 
   private static final String[] HEADER = {"runner", "supersteps", "evaluations", "seconds",
       "s / superstep", "s / evaluation", "s to f*(1+1e-6)", "evaluations to f*(1+1e-6)", "final f",
-      "peak RSS (GB)", "s / evaluation after the first", "data passes"};
+      "peak RSS (GB)", "s / evaluation after the first", "data passes", "s whole process"};
 
   private static final int PEAK_RSS = 9;
 
@@ -95,6 +113,11 @@ final class BenchCommand {
     Path sparkJar = Paths.get(cl.string("spark-peer-jar", DEFAULT_SPARK_JAR));
     if (List.of(entries).contains("spark")) {
       checkSparkJar(sparkJar);
+    }
+    Path sklearnScript = cl.has("sklearn-peer-script")
+        ? Paths.get(cl.required("sklearn-peer-script")) : null;
+    if (List.of(entries).contains("sklearn")) {
+      checkSklearn(Double.parseDouble(lambda), sklearnScript);
     }
     String threads = cl.string("threads", "2");
     String maxIterations = cl.string("max-iterations", "500");
@@ -129,8 +152,21 @@ final class BenchCommand {
             "--max-iterations", maxIterations,
             "--tolerance", Double.toString(cl.number("spark-tolerance", 1e-9)),
             "--output", runDir.toString()));
+        long started = System.nanoTime();
         int status = runChild(command, err);
-        rows.accept(status == 0 ? sparkRow(label, runDir) : failed(label, status));
+        double wall = (System.nanoTime() - started) / 1e9;
+        rows.accept(status == 0 ? sparkRow(label, runDir, wall) : failed(label, status));
+        continue;
+      }
+      if (entry.equals("sklearn")) {
+        err.println("bench: " + SklearnPeer.LABEL);
+        SklearnPeer.Settings settings = new SklearnPeer.Settings(cl.string("python", "python3"),
+            sklearnScript, cl.number("sklearn-tolerance", 1e-6),
+            Integer.parseInt(maxIterations), Integer.parseInt(threads));
+        SklearnPeer.Outcome outcome = SklearnPeer.run(Paths.get(data),
+            DataFiles.read(Paths.get(data), null), Double.parseDouble(lambda),
+            reference * (1 + 1e-6), settings, runDir, err);
+        rows.accept(sklearnRow(SklearnPeer.LABEL, outcome));
         continue;
       }
       String[] parts = entry.split("@", 2);
@@ -146,6 +182,7 @@ final class BenchCommand {
           "--progress-tolerance", "0", "--output", runDir.toString(), "--overwrite"));
       err.println("bench: " + label);
       int status;
+      long started = System.nanoTime();
       if (fork) {
         status = runChild(trainCommand(train), err);
       } else {
@@ -153,7 +190,9 @@ final class BenchCommand {
         status = Main.run(train, new PrintStream(sink, true, StandardCharsets.UTF_8), err);
         ranInProcess = true;
       }
-      rows.accept(status == 0 ? row(label, runDir, reference, !fork) : failed(label, status));
+      double wall = (System.nanoTime() - started) / 1e9;
+      rows.accept(status == 0 ? row(label, runDir, reference, !fork, wall)
+          : failed(label, status));
     }
   }
 
@@ -166,20 +205,45 @@ final class BenchCommand {
     }
   }
 
+  /**
+   * Usage errors for runner sklearn, before anything runs: it needs λ &gt; 0 (C = 1/(N λ)), and a
+   * peer script given with {@code --sklearn-peer-script} must exist.
+   */
+  static void checkSklearn(double lambda, Path script) {
+    if (!(lambda > 0)) {
+      throw new CommandLine.UsageException("runner sklearn needs --lambda > 0 (scikit-learn's"
+          + " C = 1/(N lambda)), but it was: " + lambda);
+    }
+    if (script != null && !Files.isRegularFile(script)) {
+      throw new CommandLine.UsageException("runner sklearn: the peer script "
+          + script.toAbsolutePath().normalize() + " does not exist");
+    }
+  }
+
   private static String[] failed(String label, int status) {
+    return failed(label, "exit " + status);
+  }
+
+  private static String[] failed(String label, String why) {
     String[] row = new String[HEADER.length];
     java.util.Arrays.fill(row, "");
     row[0] = label;
-    row[1] = "failed (exit " + status + ")";
+    row[1] = "failed (" + why.replace('|', '/').strip() + ")";
     return row;
   }
 
-  /** The row of a Spark peer run, from its summary.json (spark-peer's SparkSoftmaxPeer). */
-  static String[] sparkRow(String label, Path runDir) throws IOException {
+  /**
+   * The row of a Spark peer run, from its summary.json (spark-peer's SparkSoftmaxPeer); the whole
+   * process is the child's {@code wallSeconds} less its untimed warm-up fit and its second fit,
+   * the one to the target.
+   */
+  static String[] sparkRow(String label, Path runDir, double wallSeconds) throws IOException {
     JsonNode s = new ObjectMapper().readTree(runDir.resolve("summary.json").toFile());
     int evaluations = s.get("evaluations").asInt();
     double seconds = s.get("seconds").asDouble();
     boolean reached = !s.path("secondsToTarget").isNull() && !s.path("secondsToTarget").isMissingNode();
+    double whole = wallSeconds - s.path("warmUpSeconds").asDouble(0)
+        - (reached ? s.get("secondsToTarget").asDouble() : 0);
     return new String[] {label, "", Integer.toString(evaluations),
         String.format(Locale.ROOT, "%.2f", seconds), "",
         String.format(Locale.ROOT, "%.3f", seconds / Math.max(1, evaluations)),
@@ -189,7 +253,34 @@ final class BenchCommand {
         s.get("finalObjective").asText(), gigabytes(s.path("peakRssBytes").asLong(-1), false),
         s.has("meanEvaluationJobSeconds")
             ? String.format(Locale.ROOT, "%.3f", s.get("meanEvaluationJobSeconds").asDouble()) : "",
-        s.path("dataPasses").asText("")};
+        s.path("dataPasses").asText(""), String.format(Locale.ROOT, "%.2f", whole)};
+  }
+
+  /**
+   * The row of the scikit-learn peer ({@link SklearnPeer}): seconds are its fit's, evaluations
+   * scipy's nfev (empty when the peer could not see it), data passes two per evaluation (X W^T and
+   * X^T G), final f recomputed here, time to target the fit seconds of its to-target run.
+   */
+  static String[] sklearnRow(String label, SklearnPeer.Outcome o) {
+    if (o.failure() != null) {
+      return failed(label, o.failure());
+    }
+    JsonNode s = o.fit();
+    double seconds = s.get("fitSeconds").asDouble();
+    boolean counted = s.path("evaluations").canConvertToInt();
+    int evaluations = s.path("evaluations").asInt();
+    JsonNode t = o.toTarget();
+    String toTarget = t != null
+        ? String.format(Locale.ROOT, "%.2f", t.get("secondsToTarget").asDouble())
+        : o.objective() <= o.target() ? "failed (see the log)" : "not reached";
+    return new String[] {label, "", counted ? Integer.toString(evaluations) : "",
+        String.format(Locale.ROOT, "%.2f", seconds), "",
+        counted ? String.format(Locale.ROOT, "%.3f", seconds / Math.max(1, evaluations)) : "",
+        toTarget, t != null && t.path("evaluationsToTarget").canConvertToInt()
+            ? t.get("evaluationsToTarget").asText() : "",
+        Double.toString(o.objective()), gigabytes(s.path("peakRssBytes").asLong(-1), false), "",
+        counted ? Integer.toString(2 * evaluations) : "",
+        String.format(Locale.ROOT, "%.2f", o.processSeconds())};
   }
 
   /** The command that runs {@code train} in a child JVM like this one. */
@@ -269,8 +360,8 @@ final class BenchCommand {
     return (upperBound ? "<= " : "") + String.format(Locale.ROOT, "%.2f", bytes / 1e9);
   }
 
-  private static String[] row(String label, Path runDir, double reference, boolean inProcess)
-      throws IOException {
+  private static String[] row(String label, Path runDir, double reference, boolean inProcess,
+      double wallSeconds) throws IOException {
     JsonNode s = new ObjectMapper().readTree(runDir.resolve("summary.json").toFile());
     int supersteps = s.get("supersteps").asInt();
     double seconds = s.get("seconds").asDouble();
@@ -291,7 +382,7 @@ final class BenchCommand {
         String.format(Locale.ROOT, "%.3f", seconds / s.get("evaluations").asInt()), toTarget,
         evaluationsToTarget, s.get("objective").asText(),
         gigabytes(s.path("peakRssBytes").asLong(-1), inProcess), afterFirst(trace),
-        s.path("dataPasses").asText("")};
+        s.path("dataPasses").asText(""), String.format(Locale.ROOT, "%.2f", wallSeconds)};
   }
 
   /**
@@ -359,7 +450,7 @@ final class BenchCommand {
       java.util.Arrays.sort(timed);
       return new String[] {"kernel floor (" + threads + " threads)", "", "1", "", "",
           String.format(Locale.ROOT, "%.3f", timed[timed.length / 2]), "", "", "", "",
-          String.format(Locale.ROOT, "%.3f", timed[timed.length / 2]), "2"};
+          String.format(Locale.ROOT, "%.3f", timed[timed.length / 2]), "2", ""};
     } finally {
       pool.shutdownNow();
     }
