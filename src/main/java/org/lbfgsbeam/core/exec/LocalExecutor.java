@@ -157,31 +157,32 @@ public final class LocalExecutor implements SuperstepExecutor {
       double[][] ge = gradient(evaluation);
       double[][] dOld = d;
       boolean push = commit.push();
-      // s = t*d over d when the step forms a new direction (d is not needed after this commit);
-      // otherwise into an array of its own.
-      double[][] s = null;
-      if (push) {
-        double[][] sOut = step.formsDirection() ? dOld : vectors();
-        s = map(b -> BlockKernels.step(t, dOld[b], sOut[b]));
-        if (sOut == dOld) {
-          directions.remove(step.dId());
+      double[][] xNow = x;
+      double[][] gOld = g;
+      if (push && step.formsDirection()) {
+        // d is not needed after this commit: s over d, x + s, y over the old g, in one pass.
+        run(b -> {
+          BlockKernels.commitInPlace(t, dOld[b], xNow[b], ge[b], gOld[b]);
+          return null;
+        });
+        directions.remove(step.dId());
+        steps.put(evaluation, dOld);
+        gradientChanges.put(evaluation, gOld);
+      } else {
+        double[][] s = push ? vectors() : null;
+        run(b -> {
+          if (s != null) {
+            BlockKernels.step(t, dOld[b], s[b]);
+            BlockKernels.difference(ge[b], gOld[b], gOld[b]);
+          }
+          BlockKernels.trialPoint(xNow[b], t, dOld[b], xNow[b]);
+          return null;
+        });
+        if (push) {
+          steps.put(evaluation, s);
+          gradientChanges.put(evaluation, gOld);
         }
       }
-      // x <- x + t*d in place: x + s where s exists (the same product, rounded once).
-      double[][] xNow = x;
-      double[][] sNow = s;
-      run(b -> {
-        if (sNow != null) {
-          double[] xb = xNow[b];
-          double[] sb = sNow[b];
-          for (int j = 0; j < xb.length; j++) {
-            xb[j] = xb[j] + sb[j];
-          }
-        } else {
-          BlockKernels.trialPoint(xNow[b], t, dOld[b], xNow[b]);
-        }
-        return null;
-      });
       points.remove(step.xId());
       points.put(evaluation, x);
       if (zx != null) {
@@ -195,12 +196,7 @@ public final class LocalExecutor implements SuperstepExecutor {
         pointMargins.put(evaluation, zx);
       }
       if (push) {
-        steps.put(evaluation, s);
-        // y = g_t - g over the old g, which no later step reads.
-        double[][] gOld = g;
-        gradientChanges.put(evaluation, map(b -> BlockKernels.difference(ge[b], gOld[b],
-            gOld[b])));
-        gradients.remove(step.gId());
+        gradients.remove(step.gId()); // its arrays are y now
         releasePairsNotIn(step.pairIdsAfter());
       }
       g = ge;

@@ -172,13 +172,19 @@ public final class BlockKernels {
    */
   public static double[] lineSearchPartials(double[] g, double[] d, double t, double[] gt) {
     double slope = 0, initialSlope = 0, curvature = 0, yy = 0, sumAbs = 0, maxAbs = 0, dMax = 0;
-    for (int j = 0; j < gt.length; j++) {
-      double a = Math.abs(gt[j]);
-      sumAbs += a;
-      maxAbs = Math.max(maxAbs, a);
-    }
-    if (d != null) {
+    if (d == null) {
       for (int j = 0; j < gt.length; j++) {
+        double a = Math.abs(gt[j]);
+        sumAbs += a;
+        maxAbs = Math.max(maxAbs, a);
+      }
+    } else {
+      // One pass over gt, g and d; every sum keeps its own accumulator and order (the bits of
+      // separate loops).
+      for (int j = 0; j < gt.length; j++) {
+        double a = Math.abs(gt[j]);
+        sumAbs += a;
+        maxAbs = Math.max(maxAbs, a);
         double s = t * d[j];
         double y = gt[j] - g[j];
         slope += gt[j] * d[j];
@@ -189,6 +195,21 @@ public final class BlockKernels {
       }
     }
     return new double[] {slope, initialSlope, curvature, yy, sumAbs, maxAbs, dMax};
+  }
+
+  /**
+   * A commit that pushes a pair, in place and in one pass: s = t&middot;d over d, x &larr; x + s,
+   * y = g<sub>e</sub> &minus; g over g. Each entry is the product and the sums of {@link #step},
+   * {@link #trialPoint} and {@link #difference} (s<sub>j</sub> is t&middot;d<sub>j</sub> rounded
+   * once either way), so the bits are theirs.
+   */
+  public static void commitInPlace(double t, double[] d, double[] x, double[] ge, double[] g) {
+    for (int j = 0; j < x.length; j++) {
+      double s = t * d[j];
+      d[j] = s;
+      x[j] = x[j] + s;
+      g[j] = ge[j] - g[j];
+    }
   }
 
   /** Combines {@link #lineSearchPartials} of all blocks, given in block order. */

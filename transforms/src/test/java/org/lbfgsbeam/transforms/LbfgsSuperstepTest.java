@@ -164,8 +164,10 @@ class LbfgsSuperstepTest {
       assertTrue(commit.push(), "the commit keeps its pair");
       assertEquals(method == DirectionMethod.TWO_LOOP ? Superstep.Direction.TWO_LOOP
           : Superstep.Direction.VECTOR_FREE, step.direction());
-      double[][] g = local.gradient(step.gId());
-      double[][] ge = local.gradient(commit.evaluationId());
+      // Copies: the executor's commit writes y over the old gradient (LocalExecutor: read its
+      // arrays before the next execute).
+      double[][] g = copy(local.gradient(step.gId()));
+      double[][] ge = copy(local.gradient(commit.evaluationId()));
       double[][] d = new double[BLOCKS][];
       for (int b = 0; b < BLOCKS; b++) {
         d[b] = BlockFiles.read(state, "d-" + step.dId(), b);
@@ -283,5 +285,13 @@ class LbfgsSuperstepTest {
     DirectOptions direct = pipeline.getOptions().as(DirectOptions.class);
     assertTrue(direct.isEnforceImmutability(), "immutability enforcement is off");
     assertTrue(direct.isEnforceEncodability(), "encodability enforcement is off");
+  }
+
+  private static double[][] copy(double[][] blocks) {
+    double[][] out = new double[blocks.length][];
+    for (int b = 0; b < blocks.length; b++) {
+      out[b] = blocks[b].clone();
+    }
+    return out;
   }
 }
