@@ -35,6 +35,16 @@ public final class SoftmaxObjective implements PartitionedObjective {
   private final SparseDataset data;
   private final double lambda;
   private final Partitioning partitioning;
+  /**
+   * Per block, the probabilities p<sub>ic</sub> = exp(z<sub>ic</sub> &minus; log Z<sub>i</sub>)
+   * that {@link #directionalDerivative} formed, with the margins and normalisers they came from (by
+   * identity): {@link #gradient} of the same trial then reads them instead of taking the N&middot;K
+   * exponentials again, the same values bit for bit. Each block's slot is used by one thread at a
+   * time (executors run a block on one thread per phase).
+   */
+  private final double[][] probabilities;
+  private final double[][] probabilitiesOfMargins;
+  private final double[][] probabilitiesOfNormalisers;
 
   /** Softmax regression on {@code data} with {@code blocks} class blocks. */
   public SoftmaxObjective(SparseDataset data, double lambda, int blocks) {
@@ -49,6 +59,9 @@ public final class SoftmaxObjective implements PartitionedObjective {
     this.data = data;
     this.lambda = lambda;
     this.partitioning = Partitioning.of(data.numClasses(), data.numFeatures(), blocks);
+    this.probabilities = new double[blocks][];
+    this.probabilitiesOfMargins = new double[blocks][];
+    this.probabilitiesOfNormalisers = new double[blocks][];
   }
 
   public SparseDataset data() {
@@ -143,10 +156,18 @@ public final class SoftmaxObjective implements PartitionedObjective {
     int[] labels = data.labels();
     java.util.Arrays.fill(g, 0);
     double[] coef = new double[kb];
+    double[] p = probabilitiesOfMargins[block] == z && probabilitiesOfNormalisers[block] == logZ
+        ? probabilities[block] : null;
+    probabilitiesOfMargins[block] = null; // used once: the arrays may be reused for other values
+    probabilitiesOfNormalisers[block] = null;
     for (int i = 0; i < n; i++) {
       int zi = i * kb;
-      for (int c = 0; c < kb; c++) {
-        coef[c] = Math.exp(z[zi + c] - logZ[i]);
+      if (p != null) {
+        System.arraycopy(p, zi, coef, 0, kb);
+      } else {
+        for (int c = 0; c < kb; c++) {
+          coef[c] = Math.exp(z[zi + c] - logZ[i]);
+        }
       }
       int y = labels[i] - k0;
       if (y >= 0 && y < kb) {
@@ -198,18 +219,27 @@ public final class SoftmaxObjective implements PartitionedObjective {
     int k0 = partitioning.firstUnit(block);
     int n = data.numExamples();
     int[] labels = data.labels();
+    double[] p = probabilities[block];
+    if (p == null || p.length != n * kb) {
+      p = new double[n * kb];
+      probabilities[block] = p;
+    }
     double sum = 0;
     for (int i = 0; i < n; i++) {
       int zi = i * kb;
       int y = labels[i] - k0;
       for (int c = 0; c < kb; c++) {
-        double coef = Math.exp(z[zi + c] - logZ[i]);
+        double pc = Math.exp(z[zi + c] - logZ[i]);
+        p[zi + c] = pc;
+        double coef = pc;
         if (c == y) {
           coef -= 1;
         }
         sum += coef * zd[zi + c];
       }
     }
+    probabilitiesOfMargins[block] = z;
+    probabilitiesOfNormalisers[block] = logZ;
     double wd = 0;
     for (int q = 0; q < w.length; q++) {
       wd += w[q] * d[q];

@@ -46,8 +46,9 @@ import org.lbfgsbeam.core.Checks;
  *       commit.</li>
  *   <li><b>Margins</b> (models with margins linear in w): 5 margin vectors, z<sub>x</sub>,
  *       z<sub>x</sub><sup>+</sup>, z<sub>d</sub>, z<sub>d</sub><sup>+</sup> and the trial's
- *       z<sub>t</sub>, each N&times;K doubles for softmax (N&times;K<sub>b</sub> per class block)
- *       and N&times;P for a linear model (every feature block has its own partial margins), plus
+ *       z<sub>t</sub>, and for softmax a sixth, the probabilities {@code SoftmaxObjective} keeps
+ *       from the slope for the gradient; each N&times;K doubles for softmax (N&times;K<sub>b</sub>
+ *       per class block) and N&times;P for a linear model (every feature block has its own partial margins), plus
  *       the partial statistics and the broadcast: softmax 3N per block and log Z (N); a linear
  *       model a copy of the partial margins (N per block) and the residuals (N).</li>
  *   <li><b>Data</b>, once per copy in the JVM: the CSR arrays (12 bytes a nonzero, 8 an example);
@@ -474,8 +475,8 @@ public final class MemoryPlan {
       case SOFTMAX -> {
         long margins = mul(examples, shape.classes());
         long statistics = saturatedAdd(mul(3 * (long) partitions, examples), examples);
-        out.add(new Term("margins", saturatedAdd(doubles(5, margins), doubles(1, statistics)),
-            "5 x " + count(examples) + " x " + count(shape.classes()) + " doubles, statistics "
+        out.add(new Term("margins", saturatedAdd(doubles(6, margins), doubles(1, statistics)),
+            "6 x " + count(examples) + " x " + count(shape.classes()) + " doubles, statistics "
                 + count(statistics)));
         out.add(new Term("data", mul(runner.dataCopies(), csr), runner.dataCopies()
             + " copies of " + count(nnz) + " nonzeros"));

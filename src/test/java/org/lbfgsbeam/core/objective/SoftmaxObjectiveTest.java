@@ -62,6 +62,45 @@ class SoftmaxObjectiveTest {
    * 1.9&middot;10<sup>&minus;15</sup> and 3.3&middot;10<sup>&minus;14</sup>, so a fixed 10<sup>&minus;15</sup>
    * would reject a correct implementation.
    */
+  /**
+   * The gradient after a directional derivative of the same margins and normalisers reads the
+   * probabilities the derivative kept: the same bits as a gradient that takes its own
+   * exponentials; with other normalisers (another trial) it takes its own again.
+   */
+  @Test
+  void gradientAfterTheSlopeHasTheBitsOfAFreshOne() {
+    int blocks = 3;
+    SoftmaxObjective kept = new SoftmaxObjective(small, 1e-4, blocks);
+    SoftmaxObjective fresh = new SoftmaxObjective(small, 1e-4, blocks);
+    double[][] w = toBlocks(randomMatrix(20, 4999, 0.5, 21), kept.partitioning());
+    double[][] d = toBlocks(randomMatrix(20, 4999, 0.5, 22), kept.partitioning());
+    double[][] z = new double[blocks][];
+    double[][] zd = new double[blocks][];
+    double[][] stats = new double[blocks][];
+    for (int b = 0; b < blocks; b++) {
+      z[b] = kept.margins(b, w[b]);
+      zd[b] = kept.margins(b, d[b]);
+      stats[b] = kept.partialStatistics(b, z[b]);
+    }
+    double[] logZ = kept.combine(stats).broadcast();
+    for (int b = 0; b < blocks; b++) {
+      kept.directionalDerivative(b, w[b], z[b], zd[b], logZ, d[b]);
+      double[] g1 = new double[w[b].length];
+      double[] g2 = new double[w[b].length];
+      double s1 = kept.gradient(b, w[b], z[b], logZ, g1);
+      double s2 = fresh.gradient(b, w[b], z[b], logZ, g2);
+      assertEquals(s2, s1, 0.0);
+      assertTrue(java.util.Arrays.equals(g2, g1), "block " + b);
+      // Other normalisers: nothing kept is used (they would give other probabilities).
+      double[] other = logZ.clone();
+      other[0] += 1;
+      kept.directionalDerivative(b, w[b], z[b], zd[b], logZ, d[b]);
+      kept.gradient(b, w[b], z[b], other, g1);
+      fresh.gradient(b, w[b], z[b], other, g2);
+      assertTrue(java.util.Arrays.equals(g2, g1), "block " + b + ", other normalisers");
+    }
+  }
+
   @Test
   void valueAtZeroIsLogK() {
     for (SparseDataset data : new SparseDataset[] {heart, small}) {
