@@ -156,14 +156,14 @@ public final class SoftmaxObjective implements PartitionedObjective {
     int[] labels = data.labels();
     java.util.Arrays.fill(g, 0);
     double[] coef = new double[kb];
-    double[] p = probabilitiesOfMargins[block] == z && probabilitiesOfNormalisers[block] == logZ
+    double[] kept = probabilitiesOfMargins[block] == z && probabilitiesOfNormalisers[block] == logZ
         ? probabilities[block] : null;
     probabilitiesOfMargins[block] = null; // used once: the arrays may be reused for other values
     probabilitiesOfNormalisers[block] = null;
     for (int i = 0; i < n; i++) {
       int zi = i * kb;
-      if (p != null) {
-        System.arraycopy(p, zi, coef, 0, kb);
+      if (kept != null) {
+        System.arraycopy(kept, zi, coef, 0, kb);
       } else {
         for (int c = 0; c < kb; c++) {
           coef[c] = Math.exp(z[zi + c] - logZ[i]);
