@@ -144,14 +144,43 @@ public final class BlockKernels {
 
   /**
    * The block's partial dots basis[a]&middot;basis[b] for each (a, b) in {@code plan}: each the same
-   * sum as {@link #dot} (j ascending, one accumulator), computed tile by tile.
+   * sum as {@link #dot} (j ascending, one accumulator), computed tile by tile, four dots at a time.
+   * One dot is a chain of dependent additions, one per entry, so the core waits an addition's
+   * latency on each; four independent chains in one loop keep four additions in flight. Each
+   * accumulator still adds its own terms in the same order: the bits of one dot at a time.
    */
   public static double[] gramPartials(double[][] basis, int[] plan) {
     double[] out = new double[plan.length / 2];
     int n = basis.length == 0 ? 0 : basis[0].length;
+    int dots = out.length;
     for (int from = 0; from < n; from += TILE) {
       int to = Math.min(n, from + TILE);
-      for (int k = 0; k < out.length; k++) {
+      int k = 0;
+      for (; k + 4 <= dots; k += 4) {
+        double[] a0 = basis[plan[2 * k]];
+        double[] b0 = basis[plan[2 * k + 1]];
+        double[] a1 = basis[plan[2 * k + 2]];
+        double[] b1 = basis[plan[2 * k + 3]];
+        double[] a2 = basis[plan[2 * k + 4]];
+        double[] b2 = basis[plan[2 * k + 5]];
+        double[] a3 = basis[plan[2 * k + 6]];
+        double[] b3 = basis[plan[2 * k + 7]];
+        double s0 = out[k];
+        double s1 = out[k + 1];
+        double s2 = out[k + 2];
+        double s3 = out[k + 3];
+        for (int j = from; j < to; j++) {
+          s0 += a0[j] * b0[j];
+          s1 += a1[j] * b1[j];
+          s2 += a2[j] * b2[j];
+          s3 += a3[j] * b3[j];
+        }
+        out[k] = s0;
+        out[k + 1] = s1;
+        out[k + 2] = s2;
+        out[k + 3] = s3;
+      }
+      for (; k < dots; k++) {
         double[] a = basis[plan[2 * k]];
         double[] b = basis[plan[2 * k + 1]];
         double sum = out[k];
