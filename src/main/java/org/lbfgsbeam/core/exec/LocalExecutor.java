@@ -32,9 +32,10 @@ import org.lbfgsbeam.core.partition.BlockKernels;
  * (z<sub>d</sub>, by direction id) and evaluates line-search trials from them ({@link TrialKernels}),
  * as {@link Superstep} describes.
  *
- * <p><b>Memory.</b> The executor holds x, g, d, the 2m history vectors and O(1) more per block, the
- * count the paper gives ((2m+2)&middot;n doubles) plus a trial point and a trial gradient, and it
- * allocates none of them per iteration once the history is full:
+ * <p><b>Memory.</b> The executor holds, per block, the paper's (2m+2)&middot;n doubles (x, g and
+ * the 2m history vectors) and four more: d, the trial gradient and the gradients of the two trials a
+ * line-search zoom's bracket may keep; it allocates none of them per iteration once the history is
+ * full:
  * <ul>
  *   <li>a commit updates in place: x &larr; x + s with s = t&middot;d written over d (d is not needed
  *       once a new direction is formed), y = g<sub>t</sub> &minus; g written over the old g, and the
@@ -44,7 +45,11 @@ import org.lbfgsbeam.core.partition.BlockKernels;
  *       call;</li>
  *   <li>the pair that leaves the history is released as soon as the commit has pushed the new one,
  *       and every vector that {@link #retain} drops goes to a free list by length, from which new
- *       directions, trial points, trial gradients and cached trial margins are taken.</li>
+ *       directions, trial gradients and cached trial margins are taken;</li>
+ *   <li>the trial point x + t&middot;d is not formed for objectives with linear margins: the
+ *       objective forms each entry where it reads it ({@link
+ *       PartitionedObjective#gradientAtTrial}, {@link TrialKernels#slopePartialsAtTrial}), the same
+ *       rounding as {@link BlockKernels#trialPoint}.</li>
  * </ul>
  * Arrays returned by {@link #point}, {@link #gradient} and the margin getters belong to the
  * executor: read them before the next {@link #execute}, which may overwrite them.
@@ -237,10 +242,16 @@ public final class LocalExecutor implements SuperstepExecutor {
     double t = step.trialStep();
     double[][] xNow = x;
     double[][] dNow = step.direction() == Superstep.Direction.NONE ? null : d;
-    double[][] trialOut = vectors();
-    double[][] xt = map(b -> BlockKernels.trialPoint(xNow[b], t, dNow == null ? null : dNow[b],
-        trialOut[b]));
     boolean cached = TrialKernels.cached(step, linearMargins);
+    // The trial point x + t*d is formed only for an objective whose margins need it (no linear
+    // margins); otherwise the objective forms each entry where it reads it (gradientAtTrial and
+    // the like: the same rounding, so the same bits) and no vector is held for it.
+    double[][] xt = null;
+    if (!cached && dNow != null) {
+      double[][] trialOut = vectors();
+      xt = map(b -> BlockKernels.trialPoint(xNow[b], t, dNow[b], trialOut[b]));
+    }
+    double[][] w = xt != null ? xt : dNow == null ? xNow : null; // null: at x + t*d, not formed
     double[][] margins;
     if (cached) {
       double[][] zxNow = zx;
@@ -248,7 +259,7 @@ public final class LocalExecutor implements SuperstepExecutor {
       double[][] marginsOut = vectors(zx);
       margins = map(b -> BlockKernels.trialPoint(zxNow[b], t, zdNow[b], marginsOut[b]));
     } else {
-      margins = map(b -> objective.margins(b, xt[b])); // a pass over the data
+      margins = map(b -> objective.margins(b, w[b])); // a pass over the data
       if (linearMargins) {
         pointMargins.put(step.xId(), margins); // the start point: z_x = margins(x_0)
       }
@@ -258,12 +269,11 @@ public final class LocalExecutor implements SuperstepExecutor {
     double[] slope = null;
     if (cached) {
       double[][] zdNow = zd;
-      double[][] partials = map(b -> TrialKernels.slopePartials(objective, b, xt[b], margins[b],
-          zdNow[b], combined.broadcast(), gNow[b], dNow[b]));
+      double[][] partials = map(b -> TrialKernels.slopePartialsAtTrial(objective, b, xNow[b], t,
+          margins[b], zdNow[b], combined.broadcast(), gNow[b], dNow[b]));
       slope = TrialKernels.reduceSlopePartials(combined.dataLoss(), partials);
       if (!step.needsGradient(slope[TrialKernels.VALUE], slope[TrialKernels.SLOPE],
           slope[TrialKernels.INITIAL_SLOPE])) {
-        release(xt);
         release(margins);
         return TrialKernels.cachedResult(step, slope, null, gramDots);
       }
@@ -271,11 +281,16 @@ public final class LocalExecutor implements SuperstepExecutor {
     double[][] gt = vectors(); // every entry is overwritten (PartitionedObjective#gradient)
     double[] shares = new double[blocks];
     run(b -> {
-      shares[b] = objective.gradient(b, xt[b], margins[b], combined.broadcast(), gt[b]);
+      shares[b] = w != null
+          ? objective.gradient(b, w[b], margins[b], combined.broadcast(), gt[b])
+          : objective.gradientAtTrial(b, xNow[b], t, dNow[b], margins[b], combined.broadcast(),
+              gt[b]);
       return null;
     }); // a pass over the data
     gradients.put(step.trialId(), gt);
-    release(xt);
+    if (xt != null) {
+      release(xt);
+    }
     if (cached) {
       release(margins);
     }

@@ -60,6 +60,25 @@ public final class TrialKernels {
   }
 
   /**
+   * {@link #slopePartials} at x + t&middot;d without forming the point ({@link
+   * PartitionedObjective#valueShareAtTrial}, {@link
+   * PartitionedObjective#directionalDerivativeAtTrial}): the same bits, one vector fewer.
+   */
+  public static double[] slopePartialsAtTrial(PartitionedObjective objective, int block,
+      double[] x, double t, double[] zt, double[] zd, double[] broadcast, double[] g,
+      double[] d) {
+    double dMax = 0;
+    for (double v : d) {
+      dMax = Math.max(dMax, Math.abs(v));
+    }
+    return new double[] {
+        objective.valueShareAtTrial(block, x, t, d, zt, broadcast),
+        objective.directionalDerivativeAtTrial(block, x, t, d, zt, zd, broadcast),
+        BlockKernels.dot(g, d),
+        dMax};
+  }
+
+  /**
    * [f, &phi;'(t), g&middot;d, max|d|] from the data loss and all blocks' {@link #slopePartials} in
    * block order: f = data loss + share<sub>0</sub> + share<sub>1</sub> + &hellip; (as on the full
    * path), the sums from 0, max|d| by {@link Math#max} (which propagates NaN).

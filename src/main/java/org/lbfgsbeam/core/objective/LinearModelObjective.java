@@ -200,6 +200,17 @@ public final class LinearModelObjective implements PartitionedObjective {
    */
   @Override
   public double gradient(int block, double[] w, double[] margins, double[] r, double[] g) {
+    return gradientAt(block, w, 0, null, r, g);
+  }
+
+  @Override
+  public double gradientAtTrial(int block, double[] x, double t, double[] d, double[] margins,
+      double[] r, double[] g) {
+    return gradientAt(block, x, t, d, r, g);
+  }
+
+  /** The gradient at w = x + t&middot;d (w = x when d is null), each w<sub>j</sub> formed once. */
+  private double gradientAt(int block, double[] x, double t, double[] d, double[] r, double[] g) {
     int j0 = partitioning.firstUnit(block);
     int db = partitioning.unitCount(block);
     int n = data.numExamples();
@@ -209,8 +220,9 @@ public final class LinearModelObjective implements PartitionedObjective {
       for (int p = colOffsets[j0 + j]; p < colOffsets[j0 + j + 1]; p++) {
         s += colValues[p] * r[rowIndices[p]];
       }
-      g[j] = s / n + lambda * w[j];
-      share += w[j] * w[j];
+      double w = d == null ? x[j] : x[j] + t * d[j];
+      g[j] = s / n + lambda * w;
+      share += w * w;
     }
     return 0.5 * lambda * share;
   }
@@ -231,6 +243,17 @@ public final class LinearModelObjective implements PartitionedObjective {
     return 0.5 * lambda * share;
   }
 
+  @Override
+  public double valueShareAtTrial(int block, double[] x, double t, double[] d, double[] margins,
+      double[] r) {
+    double share = 0;
+    for (int j = 0; j < x.length; j++) {
+      double w = x[j] + t * d[j];
+      share += w * w;
+    }
+    return 0.5 * lambda * share;
+  }
+
   /**
    * The block's part of &nabla;f(w)&middot;d from the block's partial margins of d (double[N]):
    * (1/N) &Sigma;<sub>i</sub> r<sub>i</sub> (X<sub>b</sub>d<sub>b</sub>)<sub>i</sub> + &lambda;
@@ -240,14 +263,27 @@ public final class LinearModelObjective implements PartitionedObjective {
   @Override
   public double directionalDerivative(int block, double[] w, double[] margins, double[] zd,
       double[] r, double[] d) {
+    return directionalDerivativeAt(w, 0, null, zd, r, d);
+  }
+
+  @Override
+  public double directionalDerivativeAtTrial(int block, double[] x, double t, double[] d,
+      double[] margins, double[] zd, double[] r) {
+    return directionalDerivativeAt(x, t, d, zd, r, d);
+  }
+
+  /** At w = x + t&middot;{@code step} (w = x when {@code step} is null), along d. */
+  private double directionalDerivativeAt(double[] x, double t, double[] step, double[] zd,
+      double[] r, double[] d) {
     int n = data.numExamples();
     double sum = 0;
     for (int i = 0; i < n; i++) {
       sum += r[i] * zd[i];
     }
     double wd = 0;
-    for (int j = 0; j < w.length; j++) {
-      wd += w[j] * d[j];
+    for (int j = 0; j < x.length; j++) {
+      double w = step == null ? x[j] : x[j] + t * step[j];
+      wd += w * d[j];
     }
     return sum / n + lambda * wd;
   }

@@ -98,4 +98,34 @@ public interface PartitionedObjective {
     throw new UnsupportedOperationException(getClass().getSimpleName()
         + " has no margins linear in w, so no directional derivative from cached margins");
   }
+
+  /**
+   * {@link #gradient} at the trial point w = x + t&middot;d without forming it: an executor that
+   * holds x and d then needs no vector for w. Implementations override it to form each entry
+   * x<sub>j</sub> + t&middot;d<sub>j</sub> where they read it, the same rounding as {@link
+   * org.lbfgsbeam.core.partition.BlockKernels#trialPoint} (so the same bits); the default forms the
+   * trial point.
+   */
+  default double gradientAtTrial(int block, double[] x, double t, double[] d, double[] margins,
+      double[] broadcast, double[] gradient) {
+    return gradient(block, org.lbfgsbeam.core.partition.BlockKernels.trialPoint(x, t, d), margins,
+        broadcast, gradient);
+  }
+
+  /** {@link #valueShare} at x + t&middot;d without forming it (see {@link #gradientAtTrial}). */
+  default double valueShareAtTrial(int block, double[] x, double t, double[] d, double[] margins,
+      double[] broadcast) {
+    return valueShare(block, org.lbfgsbeam.core.partition.BlockKernels.trialPoint(x, t, d),
+        margins, broadcast);
+  }
+
+  /**
+   * {@link #directionalDerivative} at x + t&middot;d along d without forming the point (see {@link
+   * #gradientAtTrial}).
+   */
+  default double directionalDerivativeAtTrial(int block, double[] x, double t, double[] d,
+      double[] margins, double[] marginsOfDirection, double[] broadcast) {
+    return directionalDerivative(block, org.lbfgsbeam.core.partition.BlockKernels.trialPoint(x, t,
+        d), margins, marginsOfDirection, broadcast, d);
+  }
 }

@@ -147,6 +147,18 @@ public final class SoftmaxObjective implements PartitionedObjective {
 
   @Override
   public double gradient(int block, double[] w, double[] z, double[] logZ, double[] g) {
+    return gradientAt(block, w, 0, null, z, logZ, g);
+  }
+
+  @Override
+  public double gradientAtTrial(int block, double[] x, double t, double[] d, double[] z,
+      double[] logZ, double[] g) {
+    return gradientAt(block, x, t, d, z, logZ, g);
+  }
+
+  /** The gradient at w = x + t&middot;d (w = x when d is null), each w<sub>q</sub> formed once. */
+  private double gradientAt(int block, double[] x, double t, double[] d, double[] z,
+      double[] logZ, double[] g) {
     int kb = partitioning.unitCount(block);
     int k0 = partitioning.firstUnit(block);
     int n = data.numExamples();
@@ -183,8 +195,9 @@ public final class SoftmaxObjective implements PartitionedObjective {
     }
     double share = 0;
     for (int q = 0; q < g.length; q++) {
-      g[q] = g[q] / n + lambda * w[q];
-      share += w[q] * w[q];
+      double w = d == null ? x[q] : x[q] + t * d[q];
+      g[q] = g[q] / n + lambda * w;
+      share += w * w;
     }
     return 0.5 * lambda * share;
   }
@@ -205,6 +218,17 @@ public final class SoftmaxObjective implements PartitionedObjective {
     return 0.5 * lambda * share;
   }
 
+  @Override
+  public double valueShareAtTrial(int block, double[] x, double t, double[] d, double[] z,
+      double[] logZ) {
+    double share = 0;
+    for (int q = 0; q < x.length; q++) {
+      double w = x[q] + t * d[q];
+      share += w * w;
+    }
+    return 0.5 * lambda * share;
+  }
+
   /**
    * The block's part of &nabla;f(W)&middot;D with z<sup>d</sup> = margins of D (N&times;K<sub>b</sub>):
    * (1/N) &Sigma;<sub>i</sub> &Sigma;<sub>c in b</sub> (p<sub>ic</sub> &minus; [y<sub>i</sub> = c])
@@ -215,6 +239,20 @@ public final class SoftmaxObjective implements PartitionedObjective {
   @Override
   public double directionalDerivative(int block, double[] w, double[] z, double[] zd,
       double[] logZ, double[] d) {
+    return directionalDerivativeAt(block, w, 0, null, z, zd, logZ, d);
+  }
+
+  @Override
+  public double directionalDerivativeAtTrial(int block, double[] x, double t, double[] d,
+      double[] z, double[] zd, double[] logZ) {
+    return directionalDerivativeAt(block, x, t, d, z, zd, logZ, d);
+  }
+
+  /**
+   * The derivative at w = x + t&middot;{@code step} (w = x when {@code step} is null) along d.
+   */
+  private double directionalDerivativeAt(int block, double[] x, double t, double[] step,
+      double[] z, double[] zd, double[] logZ, double[] d) {
     int kb = partitioning.unitCount(block);
     int k0 = partitioning.firstUnit(block);
     int n = data.numExamples();
@@ -241,8 +279,9 @@ public final class SoftmaxObjective implements PartitionedObjective {
     probabilitiesOfMargins[block] = z;
     probabilitiesOfNormalisers[block] = logZ;
     double wd = 0;
-    for (int q = 0; q < w.length; q++) {
-      wd += w[q] * d[q];
+    for (int q = 0; q < x.length; q++) {
+      double w = step == null ? x[q] : x[q] + t * step[q];
+      wd += w * d[q];
     }
     return sum / n + lambda * wd;
   }

@@ -18,12 +18,13 @@ import org.lbfgsbeam.core.Checks;
  *       a pair, forms a new direction and evaluates a trial with its gradient):
  *     <ul>
  *       <li>{@link Runner#LOCAL} ({@code LocalExecutor}, which holds every block in this JVM): 6 =
- *           x, g, d, the trial point x<sub>t</sub>, the trial gradient g<sub>t</sub> and the
- *           gradient of an earlier trial the line search keeps. A commit works in place (s over
- *           the old d, y over the old g, x &larr; x + s) and releases the pair that leaves the
- *           history before the new direction is formed; released vectors are reused, so this is
- *           also all the executor ever allocates (measured: 16 = 2&middot;5 + 6 arrays per block
- *           on synth-small, {@code LocalExecutorTest}).</li>
+ *           x, g, d, the trial gradient g<sub>t</sub> and the gradients of the two trials a
+ *           zoom's bracket may keep. A commit works in place (s over the old d, y over the old g,
+ *           x &larr; x + s) and releases the pair that leaves the history before the new
+ *           direction is formed; the trial point is never formed (the objective forms x +
+ *           t&middot;d entry by entry); released vectors are reused, so this is also all the
+ *           executor ever holds (measured: 15 arrays per block allocated beside the start block,
+ *           2&middot;5 + 6 = 16 vectors, on synth-small, {@code LocalExecutorTest}).</li>
  *       <li>{@link Runner#EMBEDDED_FLINK} (the {@code flink} runner's {@code NodeWorker}s in this
  *           JVM's mini-cluster): 8 = x, x<sup>+</sup>, g, g<sub>e</sub>, d, d<sup>+</sup> and
  *           x<sub>t</sub> of the PREPARE phase (the operator's map still holds the node's old
