@@ -232,7 +232,16 @@ public final class LocalExecutor implements SuperstepExecutor {
       directions.put(step.number(), d);
       if (linearMargins) {
         double[][] dNew = d;
-        zd = map(b -> objective.margins(b, dNew[b])); // a pass over the data
+        double[][] out = zx != null ? vectors(zx) : null; // as long as the point's margins
+        zd = map(b -> out == null ? objective.margins(b, dNew[b])
+            : objective.margins(b, dNew[b], out[b])); // a pass over the data
+        if (out != null) {
+          for (int b = 0; b < blocks; b++) {
+            if (zd[b] != out[b]) {
+              free.computeIfAbsent(out[b].length, k -> new ArrayDeque<>()).push(out[b]);
+            }
+          }
+        }
         directionMargins.put(step.number(), zd);
       }
     }

@@ -147,11 +147,16 @@ public final class LinearModelObjective implements PartitionedObjective {
    */
   @Override
   public double[] margins(int block, double[] w) {
+    return margins(block, w, new double[data.numExamples()]);
+  }
+
+  @Override
+  public double[] margins(int block, double[] w, double[] m) {
     int j0 = partitioning.firstUnit(block);
     int db = partitioning.unitCount(block);
     Checks.checkArgument(w.length == db, "block %s has %s weights, but was given: %s", block, db,
         w.length);
-    double[] m = new double[data.numExamples()]; // N
+    java.util.Arrays.fill(m, 0); // N
     for (int j = 0; j < db; j++) {
       double wj = w[j];
       for (int p = colOffsets[j0 + j]; p < colOffsets[j0 + j + 1]; p++) {

@@ -51,6 +51,16 @@ public interface PartitionedObjective {
   /** Phase 1: the block's intermediate values from its weights (softmax: the margins of its classes). */
   double[] margins(int block, double[] weights);
 
+  /**
+   * {@link #margins(int, double[])} written into {@code out} (any contents, as long as a block's
+   * margins), if the implementation can: it returns {@code out} then, with the bits of a new array
+   * (each entry summed from 0 in the same order); the default returns a new array and leaves
+   * {@code out} alone.
+   */
+  default double[] margins(int block, double[] weights, double[] out) {
+    return margins(block, weights);
+  }
+
   /** Phase 1: what the block contributes to the global combine. */
   double[] partialStatistics(int block, double[] margins);
 

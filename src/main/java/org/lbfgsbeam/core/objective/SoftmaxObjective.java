@@ -79,12 +79,17 @@ public final class SoftmaxObjective implements PartitionedObjective {
 
   @Override
   public double[] margins(int block, double[] w) {
+    return margins(block, w, new double[data.numExamples() * partitioning.unitCount(block)]);
+  }
+
+  @Override
+  public double[] margins(int block, double[] w, double[] z) {
     int kb = partitioning.unitCount(block);
     int n = data.numExamples();
     int[] rows = data.rowOffsets();
     int[] cols = data.columns();
     double[] vals = data.values();
-    double[] z = new double[n * kb]; // N x Kb
+    java.util.Arrays.fill(z, 0); // N x Kb
     for (int i = 0; i < n; i++) {
       int zi = i * kb;
       for (int p = rows[i]; p < rows[i + 1]; p++) {

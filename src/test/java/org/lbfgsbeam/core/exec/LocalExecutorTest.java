@@ -167,9 +167,10 @@ class LocalExecutorTest {
   /**
    * Issue 13: once the history is full the executor allocates no more vectors; it reuses those it
    * released. synth-small at lambda 1e-4 (m = 5, 2 blocks) takes 25 iterations and 30 evaluations
-   * and allocates 32 arrays (measured): per block 15 full vectors (g, d, the trial gradient, two
-   * gradients a zoom's bracket keeps, 2m history) beside the start block, and one array of trial
-   * margins. An executor that allocated its x, s, y, d, trial point and trial gradient per
+   * and allocates 36 arrays (measured): per block 15 full vectors (g, d, the trial gradient, two
+   * gradients a zoom's bracket keeps, 2m history) beside the start block, and three arrays of
+   * margins (the new direction's, the previous direction's until it is released, the trial's). An
+   * executor that allocated its x, s, y, d, trial point, trial gradient and direction margins per
    * iteration, as this one did before, would make over 150.
    */
   @Test
@@ -183,7 +184,7 @@ class LocalExecutorTest {
           IterationListener.none());
       int blocks = objective.partitioning().blocks();
       assertTrue(end.iteration() > 20, "iterations: " + end.iteration());
-      long bound = (2L * options.history() + 5 + 1) * blocks;
+      long bound = (2L * options.history() + 5 + 3) * blocks;
       assertTrue(executor.allocatedArrays() <= bound, executor.allocatedArrays() + " arrays for "
           + end.evaluations() + " evaluations; bound " + bound);
     }
