@@ -147,16 +147,22 @@ public final class LinearModelObjective implements PartitionedObjective {
    */
   @Override
   public double[] margins(int block, double[] w) {
-    return margins(block, w, new double[data.numExamples()]);
+    return marginsInto(block, w, new double[data.numExamples()]); // a new array is zeros
   }
 
   @Override
   public double[] margins(int block, double[] w, double[] m) {
+    java.util.Arrays.fill(m, 0);
+    return marginsInto(block, w, m);
+  }
+
+  /** Adds the block's margins of w to {@code m} (zeros on entry); returns it. */
+  private double[] marginsInto(int block, double[] w, double[] m) {
     int j0 = partitioning.firstUnit(block);
     int db = partitioning.unitCount(block);
     Checks.checkArgument(w.length == db, "block %s has %s weights, but was given: %s", block, db,
         w.length);
-    java.util.Arrays.fill(m, 0); // N
+    // m: N
     for (int j = 0; j < db; j++) {
       double wj = w[j];
       for (int p = colOffsets[j0 + j]; p < colOffsets[j0 + j + 1]; p++) {

@@ -79,17 +79,24 @@ public final class SoftmaxObjective implements PartitionedObjective {
 
   @Override
   public double[] margins(int block, double[] w) {
-    return margins(block, w, new double[data.numExamples() * partitioning.unitCount(block)]);
+    // A new array is zeros already.
+    return marginsInto(block, w, new double[data.numExamples() * partitioning.unitCount(block)]);
   }
 
   @Override
   public double[] margins(int block, double[] w, double[] z) {
+    java.util.Arrays.fill(z, 0);
+    return marginsInto(block, w, z);
+  }
+
+  /** Adds the block's margins of w to {@code z} (zeros on entry); returns it. */
+  private double[] marginsInto(int block, double[] w, double[] z) {
     int kb = partitioning.unitCount(block);
     int n = data.numExamples();
     int[] rows = data.rowOffsets();
     int[] cols = data.columns();
     double[] vals = data.values();
-    java.util.Arrays.fill(z, 0); // N x Kb
+    // z: N x Kb
     for (int i = 0; i < n; i++) {
       int zi = i * kb;
       for (int p = rows[i]; p < rows[i + 1]; p++) {
