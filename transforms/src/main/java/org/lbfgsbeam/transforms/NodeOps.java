@@ -57,6 +57,31 @@ public final class NodeOps {
     return next.with("g", ge).without("ge").without("d").without("zd");
   }
 
+  /**
+   * {@link #commit} for a node that owns its blocks (the Flink worker, which holds them across
+   * supersteps; never a Beam element, which must not be modified), when the commit pushes a pair
+   * and the superstep forms a new direction: in one pass and in place, s over d, x &larr; x + s, y
+   * over g ({@link BlockKernels#commitInPlace}), and zx &larr; zx + t&middot;zd. The same bits as
+   * {@link #commit}; no new vector.
+   *
+   * @param gName the name under which the node also holds g (its evaluation's "g:id"), dropped:
+   *     that array holds y now
+   */
+  public static NamedBlocks commitInPlace(NamedBlocks b, Superstep.Commit commit, String gName) {
+    double t = commit.step();
+    double[] d = b.get("d");
+    double[] g = b.get("g");
+    double[] ge = b.get("ge");
+    BlockKernels.commitInPlace(t, d, b.get("x"), ge, g);
+    double[] zx = b.getOrNull("zx");
+    if (zx != null) {
+      BlockKernels.trialPoint(zx, t, b.get("zd"), zx);
+    }
+    long id = commit.evaluationId();
+    return b.with("s:" + id, d).with("y:" + id, g).without(gName).with("g", ge).without("ge")
+        .without("d").without("zd");
+  }
+
   /** zd = margins(d): a pass over the data, once per direction, for an objective with linear margins. */
   public static NamedBlocks directionMargins(NamedBlocks b, PartitionedObjective objective,
       int node) {
@@ -114,8 +139,9 @@ public final class NodeOps {
       Superstep step) {
     double t = step.trialStep();
     if (TrialKernels.cached(step, objective.linearMargins())) {
-      return b.with("xt", BlockKernels.trialPoint(b.get("x"), t, b.get("d")))
-          .with("z", BlockKernels.trialPoint(b.get("zx"), t, b.get("zd")));
+      // No trial point: the slope and the gradient form x + t*d entry by entry (the same bits).
+      return b.with("z", BlockKernels.trialPoint(b.get("zx"), t, b.get("zd")))
+          .with("t", new double[] {t});
     }
     NamedBlocks out = trialMargins(b, objective, node, t,
         step.direction() != Superstep.Direction.NONE);
@@ -149,9 +175,10 @@ public final class NodeOps {
   public static double[] gradient(NamedBlocks b, PartitionedObjective objective, int node,
       double[] packedCombined, double t, boolean withDirection, double[][] gradientOut) {
     double[] broadcast = java.util.Arrays.copyOfRange(packedCombined, 1, packedCombined.length);
-    double[] xt = b.get("xt");
-    double[] gt = new double[xt.length];
-    double share = objective.gradient(node, xt, b.get("z"), broadcast, gt);
+    double[] xt = b.getOrNull("xt");
+    double[] gt = new double[b.get("x").length];
+    double share = xt != null ? objective.gradient(node, xt, b.get("z"), broadcast, gt)
+        : objective.gradientAtTrial(node, b.get("x"), t, b.get("d"), b.get("z"), broadcast, gt);
     double[] ls = BlockKernels.lineSearchPartials(withDirection ? b.get("g") : null,
         withDirection ? b.get("d") : null, t, gt);
     double[] scalars = new double[ls.length + 1];
@@ -163,14 +190,14 @@ public final class NodeOps {
 
   /**
    * The node's scalars of a cached trial ({@link TrialKernels#slopePartials}): [share of f, part of
-   * &nabla;f(x<sub>t</sub>)&middot;d, part of g&middot;d, max|d|], from xt, z, zd, g, d and the
+   * &nabla;f(x<sub>t</sub>)&middot;d, part of g&middot;d, max|d|], from x, t, z, zd, g, d and the
    * broadcast [data loss, broadcast&hellip;] of {@link #combine}.
    */
   public static double[] slopePartials(NamedBlocks b, PartitionedObjective objective, int node,
       double[] packedCombined) {
     double[] broadcast = java.util.Arrays.copyOfRange(packedCombined, 1, packedCombined.length);
-    return TrialKernels.slopePartials(objective, node, b.get("xt"), b.get("z"), b.get("zd"),
-        broadcast, b.get("g"), b.get("d"));
+    return TrialKernels.slopePartialsAtTrial(objective, node, b.get("x"), b.get("t")[0],
+        b.get("z"), b.get("zd"), broadcast, b.get("g"), b.get("d"));
   }
 
   /** [f, &phi;'(t), g&middot;d, max|d|] from {@link #combine}'s output and all nodes' slope partials. */

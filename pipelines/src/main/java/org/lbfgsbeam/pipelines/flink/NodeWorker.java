@@ -167,12 +167,12 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
       case GRADIENT -> {
         if (TrialKernels.cached(step, objective.linearMargins())
             && !NodeOps.needsGradient(step, c.slope)) {
-          return b.without("xt").without("z");
+          return b.without("xt").without("z").without("t");
         }
         double[][] gt = new double[1][];
         partial[0] = NodeOps.gradient(b, objective, node, c.combined, step.trialStep(),
             step.direction() != Direction.NONE, gt);
-        return b.without("xt").without("z").with("g:" + step.trialId(), gt[0]);
+        return b.without("xt").without("z").without("t").with("g:" + step.trialId(), gt[0]);
       }
       case WRITE -> {
         BlockFiles.write(workDirectory, FlinkLbfgsJob.finalVector(), node, b.get("x"));
@@ -200,7 +200,12 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
       b = b.with("g", b.get("g:" + step.gId()));
     }
     if (step.commit() != null) {
-      b = NodeOps.commit(b.with("ge", b.get("g:" + step.commit().evaluationId())), step.commit());
+      NamedBlocks withGe = b.with("ge", b.get("g:" + step.commit().evaluationId()));
+      // The worker owns its blocks: a commit that pushes a pair before a new direction runs in
+      // place (the same bits, no new vector).
+      b = step.commit().push() && step.formsDirection() && step.gId() >= 0
+          ? NodeOps.commitInPlace(withGe, step.commit(), "g:" + step.gId())
+          : NodeOps.commit(withGe, step.commit());
     }
     if (step.direction() == Direction.TWO_LOOP) {
       b = b.with("q", BlockKernels.steepest(b.get("g"), 1));
