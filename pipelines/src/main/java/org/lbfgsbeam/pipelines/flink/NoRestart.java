@@ -13,7 +13,8 @@ import org.apache.flink.runtime.execution.SuppressRestartsException;
  * repeat it ten times before the user sees it. Wrapped in Flink's {@link SuppressRestartsException}
  * (annotated {@code NonRecoverableError}, which Flink's {@code ExecutionFailureHandler} finds anywhere
  * in the cause chain), the job fails at once. Failures of the environment (a lost TaskManager, a
- * network or file-system error) are not wrapped and keep their restarts.
+ * network or file-system error), also when they surface inside a function's body through its input,
+ * are not wrapped and keep their restarts ({@link #fromTheEnvironment}).
  */
 final class NoRestart {
   private NoRestart() {}
@@ -35,7 +36,26 @@ final class NoRestart {
     } catch (SuppressRestartsException e) {
       throw e;
     } catch (RuntimeException e) {
+      if (fromTheEnvironment(e)) {
+        throw e;
+      }
       throw new SuppressRestartsException(e);
     }
+  }
+
+  /**
+   * Whether {@code e} comes from the environment rather than from this project's arithmetic: an
+   * {@link java.io.IOException} or a Flink exception anywhere in its cause chain. A lost
+   * TaskManager reaches a surviving task as a {@code RemoteTransportException} thrown through the
+   * input iterator the function reads, inside its body: that one must keep its restarts.
+   */
+  static boolean fromTheEnvironment(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.io.IOException
+          || t.getClass().getName().startsWith("org.apache.flink.")) {
+        return true;
+      }
+    }
+    return false;
   }
 }

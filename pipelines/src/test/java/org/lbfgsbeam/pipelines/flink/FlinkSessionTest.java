@@ -113,6 +113,16 @@ class FlinkSessionTest {
     })));
     assertFalse(ThrowableClassifier.findThrowableOfThrowableType(io,
         ThrowableType.NonRecoverableError).isPresent());
+    // A lost TaskManager, surfacing inside the body through the input it reads: restarted.
+    RuntimeException lost = new RuntimeException("reading the input", new IOException(
+        "Connection unexpectedly closed by remote task manager"));
+    assertSame(lost, assertThrows(RuntimeException.class, () -> NoRestart.run(() -> {
+      throw lost;
+    })));
+    RuntimeException flink = new org.apache.flink.util.FlinkRuntimeException("a Flink failure");
+    assertSame(flink, assertThrows(RuntimeException.class, () -> NoRestart.run(() -> {
+      throw flink;
+    })));
   }
 
   @Test
