@@ -109,7 +109,8 @@ public final class FlinkRun {
       options.setFlinkConfDir(embeddedConfDir());
     } else {
       try {
-        options.setFilesToStage(List.of(o.beamOnCluster() ? ThinJar.path(jobJar()) : jobJar()));
+        String jar = FlinkSession.jobJar();
+        options.setFilesToStage(List.of(o.beamOnCluster() ? ThinJar.path(jar) : jar));
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
@@ -141,9 +142,5 @@ public final class FlinkRun {
       }
     }
     return embeddedConf;
-  }
-
-  private static String jobJar() {
-    return FlinkSession.jobJar();
   }
 }

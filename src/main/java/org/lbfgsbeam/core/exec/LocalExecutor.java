@@ -238,7 +238,7 @@ public final class LocalExecutor implements SuperstepExecutor {
         if (out != null) {
           for (int b = 0; b < blocks; b++) {
             if (zd[b] != out[b]) {
-              free.computeIfAbsent(out[b].length, k -> new ArrayDeque<>()).push(out[b]);
+              release(out[b]);
             }
           }
         }
@@ -404,7 +404,7 @@ public final class LocalExecutor implements SuperstepExecutor {
     for (double[][] v : dropped) {
       for (double[] a : v) {
         if (kept.add(a)) { // also guards against releasing one array twice
-          free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+          release(a);
         }
       }
     }
@@ -476,8 +476,12 @@ public final class LocalExecutor implements SuperstepExecutor {
   /** Returns arrays no entry holds any more to the free list. */
   private void release(double[][] v) {
     for (double[] a : v) {
-      free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+      release(a);
     }
+  }
+
+  private void release(double[] a) {
+    free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
   }
 
   @Override
