@@ -29,7 +29,7 @@ public final class FlinkRun {
   private FlinkRun() {}
 
   /** What the Flink job left behind. */
-  record Outcome(LbfgsState state, double[][] weights) {}
+  record Outcome(LbfgsState state, double[][] weights, int speculativePasses) {}
 
   static Outcome run(TrainOptions o, ObjectiveSpec spec, LbfgsState start, Path workDirectory,
       List<TraceRow> trace, PrintStream progress) throws Exception {
@@ -55,7 +55,10 @@ public final class FlinkRun {
     for (int b = 0; b < weights.length; b++) {
       weights[b] = BlockFiles.read(work, FlinkLbfgsJob.finalVector(), b);
     }
-    return new Outcome(state, weights);
+    Path speculative = FlinkLbfgsJob.speculativePassesFile(work);
+    int passes = Files.exists(speculative)
+        ? Integer.parseInt(Files.readString(speculative).trim()) : 0;
+    return new Outcome(state, weights, passes);
   }
 
   /** Reads progress rows not seen yet (a restarted attempt rewrites them: the latest wins). */

@@ -178,12 +178,14 @@ final class TrainCommand {
     }
     long started = System.nanoTime();
     int supersteps = 0;
+    int speculativePasses = 0;
     double[][] weights;
     if (o.runner() == Runner.FLINK) {
       FlinkRun.Outcome flink = FlinkRun.run(o, spec, coordinator.start(), stateDir, trace, progress);
       state = flink.state();
       weights = flink.weights();
       supersteps = (int) state.nextSuperstep();
+      speculativePasses = flink.speculativePasses();
     } else {
       SuperstepExecutor executor;
       BeamSuperstepExecutor beam = null;
@@ -280,6 +282,12 @@ final class TrainCommand {
       Files.move(modelTmp, model, StandardCopyOption.ATOMIC_MOVE);
       writeTrace(work.resolve("trace.csv"), trace, validation != null);
       ObjectNode summary = summary(o, data, partitioning, state, seconds, supersteps, json);
+      if (o.runner() == Runner.FLINK) {
+        // The flink job computes a cached trial's gradient with its slope, before the line search
+        // decides (one barrier fewer); the passes it drops are passes over the data all the same.
+        summary.put("dataPasses", state.dataPasses() + speculativePasses);
+        summary.put("speculativeGradientPasses", speculativePasses);
+      }
       if (network != null) {
         // One pass over the batches per evaluation (value and gradient together).
         summary.put("dataPasses", state.evaluations());

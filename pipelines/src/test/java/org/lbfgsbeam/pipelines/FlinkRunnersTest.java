@@ -47,6 +47,13 @@ class FlinkRunnersTest {
     assertEquals(a.get("objective").asText(), b.get("objective").asText());
     assertEquals(a.get("evaluations").asInt(), b.get("evaluations").asInt());
     assertEquals(a.get("stopReason").asText(), b.get("stopReason").asText());
+    if (runner.equals("flink")) {
+      // The job's speculative gradient passes (trials the line search dropped) are counted.
+      int speculative = b.get("speculativeGradientPasses").asInt();
+      assertEquals(a.get("dataPasses").asInt() + speculative, b.get("dataPasses").asInt());
+      assertTrue(speculative <= a.get("evaluations").asInt() - a.get("iterations").asInt(),
+          "at most one per trial the line search rejected: " + speculative);
+    }
     for (int p = 0; p < partitions; p++) {
       String w = String.format("model/weights-%05d.bin", p);
       assertArrayEquals(Files.readAllBytes(local.resolve(w)), Files.readAllBytes(flink.resolve(w)), w);

@@ -107,6 +107,15 @@ public final class FlinkLbfgsJob {
     return Paths.get(workDirectory, "flink-final-state.json");
   }
 
+  /**
+   * The file the coordinator writes, with the final state, the number of speculative gradient passes
+   * the line search did not keep ({@link SlopeAndGradient}): passes over the data beyond those the
+   * state's {@code dataPasses} counts.
+   */
+  public static Path speculativePassesFile(String workDirectory) {
+    return Paths.get(workDirectory, "flink-speculative-passes.txt");
+  }
+
   /** The file progress rows are appended to. */
   public static Path progressFile(String workDirectory) {
     return Paths.get(workDirectory, "flink-progress.csv");

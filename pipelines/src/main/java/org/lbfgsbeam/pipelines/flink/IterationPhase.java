@@ -25,10 +25,16 @@ package org.lbfgsbeam.pipelines.flink;
  *       tokens do nothing</td><td>the shards' partials, summed in shard order into f and &nabla;f,
  *       which the GRADIENT phase splits into the nodes' blocks</td></tr>
  *   <tr><td>SLOPE</td><td>(cached trials) the node's part of f and of &nabla;f(x<sub>t</sub>)&middot;d
- *       from the combined statistics, no data pass</td><td>f and the slope; the coordinator advances
- *       at once when the line search cannot keep the trial (no gradient pass)</td></tr>
- *   <tr><td>GRADIENT</td><td>g<sub>t</sub> from the combined statistics (a data pass)</td>
- *       <td>share of f and the line-search scalars; the coordinator then advances</td></tr>
+ *       from the combined statistics, no data pass; then, speculatively, g<sub>t</sub> (a data
+ *       pass)</td><td>f and the slope, and the gradient's share of f and line-search scalars
+ *       ({@link SlopeAndGradient}); the coordinator advances, dropping the gradient when the line
+ *       search cannot keep the trial. One barrier per cached trial, not two: the gradient pass the
+ *       line search drops (a trial that fails the sufficient decrease, mostly in the first
+ *       iteration's search) is the price, and {@code summary.json} counts it
+ *       ({@code speculativeGradientPasses}, included in {@code dataPasses})</td></tr>
+ *   <tr><td>GRADIENT</td><td>(trials without cached margins) g<sub>t</sub> from the combined
+ *       statistics (a data pass)</td><td>share of f and the line-search scalars; the coordinator
+ *       then advances</td></tr>
  *   <tr><td>WRITE</td><td>write the node's x block</td><td>nothing; the coordinator writes the state</td></tr>
  *   <tr><td>DONE</td><td colspan="2">the loop's termination criterion is empty</td></tr>
  * </table>

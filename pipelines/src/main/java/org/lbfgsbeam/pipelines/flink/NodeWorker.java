@@ -10,7 +10,6 @@ import org.apache.flink.api.common.functions.RichMapPartitionFunction;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.util.Collector;
 import org.lbfgsbeam.core.batch.BatchSumObjective;
-import org.lbfgsbeam.core.exec.TrialKernels;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.optim.LbfgsState;
 import org.lbfgsbeam.core.optim.Superstep;
@@ -161,14 +160,17 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
         return b; // the shard tokens evaluate
       }
       case SLOPE -> {
-        partial[0] = NodeOps.slopePartials(b, objective, node, c.combined);
-        return b;
+        // The slope's partials and, speculatively, the gradient's in the same superstep: the
+        // coordinator uses the gradient when the line search can keep the trial and drops it
+        // otherwise (one barrier per trial instead of two; IterationPhase).
+        double[] slope = NodeOps.slopePartials(b, objective, node, c.combined);
+        double[][] gt = new double[1][];
+        double[] scalars = NodeOps.gradient(b, objective, node, c.combined, step.trialStep(),
+            step.direction() != Direction.NONE, gt);
+        partial[0] = SlopeAndGradient.pack(slope, scalars);
+        return b.without("xt").without("z").without("t").with("g:" + step.trialId(), gt[0]);
       }
-      case GRADIENT -> {
-        if (TrialKernels.cached(step, objective.linearMargins())
-            && !NodeOps.needsGradient(step, c.slope)) {
-          return b.without("xt").without("z").without("t");
-        }
+      case GRADIENT -> { // a trial whose margins are not cached (SLOPE covers the cached ones)
         double[][] gt = new double[1][];
         partial[0] = NodeOps.gradient(b, objective, node, c.combined, step.trialStep(),
             step.direction() != Direction.NONE, gt);

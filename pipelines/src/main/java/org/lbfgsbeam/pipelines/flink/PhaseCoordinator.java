@@ -43,6 +43,8 @@ final class PhaseCoordinator
   private transient volatile double gradientGauge = Double.NaN;
   private transient boolean gaugesRegistered;
   private transient long last;
+  /** Gradient passes of the merged SLOPE phase that the line search did not keep (this attempt). */
+  private transient int speculativePasses;
   private static final boolean TRACE = System.getenv("LBFGS_FLINK_TRACE") != null;
 
   PhaseCoordinator(ObjectiveSpec spec, LbfgsOptions options, String workDirectory) {
@@ -131,29 +133,30 @@ final class PhaseCoordinator
         out.collect(next);
       }
       case SLOPE -> {
-        double[] slope = NodeOps.reduceSlope(c.combined, partials);
-        if (NodeOps.needsGradient(step, slope)) {
-          LoopToken next = c.next(IterationPhase.GRADIENT, 0);
-          next.combined = c.combined;
-          next.slope = slope;
-          out.collect(next);
-        } else { // the line search cannot keep this trial: no gradient pass
-          advance(state, NodeOps.decodeResult(step.number(),
-              NodeOps.cachedResult(step, slope, new double[0][], c.gramDots)), out);
+        // The nodes sent the slope and, speculatively, the gradient's scalars (SlopeAndGradient).
+        double[] slope = NodeOps.reduceSlope(c.combined, SlopeAndGradient.slopes(partials));
+        boolean kept = NodeOps.needsGradient(step, slope);
+        if (!kept) { // the line search cannot keep this trial: its gradient pass is dropped
+          speculativePasses++;
         }
+        advance(state, NodeOps.decodeResult(step.number(), NodeOps.cachedResult(step, slope,
+            kept ? SlopeAndGradient.scalars(partials) : new double[0][], c.gramDots)), out);
       }
       case GRADIENT -> {
         boolean linear = FlinkLbfgsJob.objective(spec).linearMargins();
-        double[] encoded = TrialKernels.cached(step, linear)
-            ? NodeOps.cachedResult(step, c.slope, partials, c.gramDots)
-            : NodeOps.fullResult(step, c.combined[0], partials, c.gramDots, linear);
-        advance(state, NodeOps.decodeResult(step.number(), encoded), out);
+        if (TrialKernels.cached(step, linear)) {
+          throw new IllegalStateException("a cached trial's gradient comes with its SLOPE phase");
+        }
+        advance(state, NodeOps.decodeResult(step.number(),
+            NodeOps.fullResult(step, c.combined[0], partials, c.gramDots, linear)), out);
       }
       case WRITE -> {
         Path file = FlinkLbfgsJob.finalState(workDirectory);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, c.state, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.writeString(FlinkLbfgsJob.speculativePassesFile(workDirectory),
+            Integer.toString(speculativePasses), StandardCharsets.UTF_8);
         out.collect(c.next(IterationPhase.DONE, 0));
       }
       default -> throw new IllegalStateException("the coordinator does not run phase " + c.phase());
