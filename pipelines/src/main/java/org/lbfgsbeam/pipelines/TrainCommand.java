@@ -75,7 +75,10 @@ final class TrainCommand {
    * RunDirectory}).
    */
   static Outcome run(TrainOptions o, PrintStream progress) throws Exception {
-    try (RunDirectory dir = RunDirectory.open(o.output(), o.resume())) {
+    try (RunDirectory dir = RunDirectory.open(o.output(), o.resume());
+        // An embedded Flink cluster starts while the data is read (closed here if never used).
+        FlinkSession.Early cluster = FlinkSession.startEarly(
+            o.runner() == Runner.FLINK ? o.flinkMaster() : null, o.threads())) {
       Outcome outcome = run(o, dir, progress);
       dir.commit(progress);
       return outcome;

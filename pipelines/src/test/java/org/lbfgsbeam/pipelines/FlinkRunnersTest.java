@@ -70,4 +70,45 @@ class FlinkRunnersTest {
     }
     assertTrue(Files.isRegularFile(flink.resolve("state/run.json")));
   }
+
+  /**
+   * The flink runner starts its embedded cluster while the data is read (FlinkSession.startEarly);
+   * a run refused after that (here: data of one class) stops that cluster and removes its files.
+   */
+  @org.junit.jupiter.api.Test
+  void aRunRefusedAfterTheEarlyStartStopsItsCluster() throws Exception {
+    Path data = tmp.resolve("one-class.libsvm");
+    Files.writeString(data, "1 1:0.5 2:1\n1 2:0.25\n1 1:1\n");
+    java.util.Set<String> before = flinkTemporaryFiles();
+    TrainCommandTest.Run run = TrainCommandTest.main("train", "--data", data.toString(),
+        "--lambda", "1e-4", "--runner", "flink", "--output", tmp.resolve("out").toString());
+    assertEquals(2, run.status(), run.err());
+    assertTrue(run.err().contains("every example has label 1"), run.err());
+    java.util.Set<String> left = flinkTemporaryFiles();
+    left.removeAll(before);
+    assertEquals(java.util.Set.of(), left);
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    List<String> flinkThreads;
+    do { // the cluster's threads end as it closes (the start may still be under way at the refusal)
+      flinkThreads = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+          .filter(n -> n.startsWith("flink-") || n.startsWith("mini-cluster")
+              || n.startsWith("start-flink-mini-cluster"))
+          .filter(n -> !n.startsWith("flink-metrics")) // Flink's static metric pool
+          .toList();
+      if (flinkThreads.isEmpty()) {
+        break;
+      }
+      Thread.sleep(200);
+    } while (System.nanoTime() < deadline);
+    assertEquals(List.of(), flinkThreads);
+  }
+
+  private static java.util.Set<String> flinkTemporaryFiles() throws java.io.IOException {
+    try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return files.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("flink-rpc-akka") || n.startsWith("minicluster_")
+              || n.startsWith("lbfgs-beam-flink-"))
+          .collect(java.util.stream.Collectors.toCollection(java.util.HashSet::new));
+    }
+  }
 }

@@ -41,16 +41,68 @@ public final class FlinkSession implements AutoCloseable {
   /** The {@code --flink-master} value of an embedded mini-cluster. */
   public static final String EMBEDDED = "[local]";
 
+  /** An embedded cluster started early ({@link #startEarly}) and not yet taken by a session. */
+  private static final java.util.concurrent.atomic.AtomicReference<Early> PARKED =
+      new java.util.concurrent.atomic.AtomicReference<>();
+
   private final String master;
   private final int parallelism;
   private final Path temporaryFiles; // null on a cluster
+  private final EmbeddedCluster cluster; // null on a cluster
 
-  private FlinkSession(String master, int parallelism, Path temporaryFiles) {
+  private FlinkSession(String master, int parallelism, Path temporaryFiles,
+      EmbeddedCluster cluster) {
     this.master = master;
     this.parallelism = parallelism;
     this.temporaryFiles = temporaryFiles;
+    this.cluster = cluster;
     if (temporaryFiles != null) {
       removeAtExit(temporaryFiles);
+    }
+  }
+
+  /**
+   * An embedded mini-cluster started now, in the background, for the session a command will open
+   * later with the same parallelism ({@link EmbeddedCluster}: its start-up then overlaps with the
+   * client reading its data). Closing it stops the cluster if no session took it (the command failed
+   * first). For a cluster master ({@code host:port}) or none (null) it does nothing.
+   */
+  public static Early startEarly(String master, int parallelism) throws IOException {
+    if (!EMBEDDED.equals(master)) {
+      return new Early(parallelism, null, null);
+    }
+    Path temporary = Files.createTempDirectory("lbfgs-beam-flink-");
+    Early early = new Early(parallelism, temporary, EmbeddedCluster.start(parallelism, temporary));
+    Early before = PARKED.getAndSet(early);
+    if (before != null) {
+      before.close();
+    }
+    return early;
+  }
+
+  /** An early-started embedded cluster, until a session takes it. */
+  public static final class Early implements AutoCloseable {
+    private final int parallelism;
+    private final Path temporaryFiles;
+    private final EmbeddedCluster cluster;
+
+    private Early(int parallelism, Path temporaryFiles, EmbeddedCluster cluster) {
+      this.parallelism = parallelism;
+      this.temporaryFiles = temporaryFiles;
+      this.cluster = cluster;
+    }
+
+    /** Stops the cluster unless a session took it. */
+    @Override
+    public void close() {
+      if (cluster != null && PARKED.compareAndSet(this, null)) {
+        try {
+          cluster.close();
+        } catch (Exception e) {
+          // best effort: the JVM is about to report the command's own failure
+        }
+        deleteQuietly(temporaryFiles);
+      }
     }
   }
 
@@ -66,27 +118,29 @@ public final class FlinkSession implements AutoCloseable {
   public static FlinkSession open(String master, int parallelism, String option,
       PrintStream messages) throws IOException {
     if (master.equals(EMBEDDED)) {
-      return new FlinkSession(master, parallelism, Files.createTempDirectory("lbfgs-beam-flink-"));
+      Early early = PARKED.get();
+      if (early != null && early.parallelism == parallelism && PARKED.compareAndSet(early, null)) {
+        return new FlinkSession(master, parallelism, early.temporaryFiles, early.cluster);
+      }
+      Path temporary = Files.createTempDirectory("lbfgs-beam-flink-");
+      return new FlinkSession(master, parallelism, temporary,
+          EmbeddedCluster.start(parallelism, temporary));
     }
     FlinkRestEndpoint.at(master).awaitSlots(parallelism, option, FlinkRestEndpoint.SLOT_WAIT,
         messages);
-    return new FlinkSession(master, parallelism, null);
+    return new FlinkSession(master, parallelism, null, null);
   }
 
   /** Whether the jobs run in this JVM. */
   public boolean embedded() {
-    return temporaryFiles != null;
+    return cluster != null;
   }
 
   /** A new execution environment of this session, with the jobs' parallelism. */
   public ExecutionEnvironment environment() {
     ExecutionEnvironment env;
     if (embedded()) {
-      Configuration conf = new Configuration();
-      conf.setString("taskmanager.memory.managed.size", "256m");
-      conf.setString("taskmanager.memory.network.max", "256m");
-      conf.setString("io.tmp.dirs", temporaryFiles.toString());
-      env = ExecutionEnvironment.createLocalEnvironment(conf);
+      env = cluster.environment();
     } else {
       String[] hostPort = master.split(":");
       env = ExecutionEnvironment.createRemoteEnvironment(hostPort[0],
@@ -158,6 +212,13 @@ public final class FlinkSession implements AutoCloseable {
   /** Removes the embedded mini-cluster's temporary files. */
   @Override
   public void close() {
+    if (cluster != null) {
+      try {
+        cluster.close();
+      } catch (Exception e) {
+        // best effort: its temporary files go below, and again at exit
+      }
+    }
     if (temporaryFiles != null) {
       deleteQuietly(temporaryFiles); // and again at exit, for what a stopping cluster still wrote
     }
