@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * 784-256-10 on Fashion-MNIST with 2 shard threads).
  *
  * <p>The variable must be set before the library loads, and a JVM cannot change its own environment,
- * so {@code java -jar lbfgs-beam.jar ...} without it relaunches itself once as a child JVM with
+ * so {@code java -jar lbfgs-beam.jar ...} without it, for a command that may load the native BLAS
+ * ({@link #mayLoadNativeBlas}), relaunches itself once as a child JVM with
  * {@code OPENBLAS_NUM_THREADS=1} (and {@code OMP_NUM_THREADS=1}), the same JVM options, classpath and
  * arguments; it passes the child's exit status on, stops the child when it is stopped itself, and the
  * child exits when its parent disappears. Set {@code OPENBLAS_NUM_THREADS} yourself (any value) to
@@ -28,9 +29,40 @@ final class BlasThreads {
 
   private BlasThreads() {}
 
-  /** Whether this JVM should relaunch itself with the BLAS pinned. */
-  static boolean needsRelaunch() {
-    return System.getenv(VARIABLE) == null && System.getProperty(CHILD_PROPERTY) == null;
+  /** Whether this JVM should relaunch itself with the BLAS pinned to run {@code args}. */
+  static boolean needsRelaunch(String[] args) {
+    return System.getenv(VARIABLE) == null && System.getProperty(CHILD_PROPERTY) == null
+        && mayLoadNativeBlas(java.util.Arrays.asList(args));
+  }
+
+  /**
+   * Whether the command may load the native BLAS. L-BFGS {@code train} of a linear model (softmax,
+   * logistic, least squares) and {@code generate} never do: their kernels are sparse loops of their
+   * own, so they run in this JVM and save the second JVM's start (a few tenths of a second of every
+   * run). Every other command, which may touch a network, is relaunched.
+   */
+  static boolean mayLoadNativeBlas(List<String> args) {
+    if (args.isEmpty()) {
+      return true;
+    }
+    List<String> rest = args.subList(1, args.size());
+    return switch (args.get(0)) {
+      case "generate" -> false;
+      case "train" -> StochasticTrainCommand.applies(rest) || modelIsNetwork(rest);
+      default -> true;
+    };
+  }
+
+  private static boolean modelIsNetwork(List<String> args) {
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      String model = a.equals("--model") && i + 1 < args.size() ? args.get(i + 1)
+          : a.startsWith("--model=") ? a.substring("--model=".length()) : null;
+      if (model != null) {
+        return !List.of("softmax", "logistic", "least-squares").contains(model);
+      }
+    }
+    return false; // softmax by default
   }
 
   /** Runs {@code args} in a child JVM with the BLAS pinned and returns its exit status. */

@@ -38,7 +38,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
-    if (BlasThreads.needsRelaunch()) {
+    if (BlasThreads.needsRelaunch(args)) {
       System.exit(BlasThreads.relaunch(args));
     }
     BlasThreads.watchParent();
