@@ -13,26 +13,49 @@ import org.lbfgsbeam.core.data.LibsvmReader;
 import org.lbfgsbeam.core.data.SparseDataset;
 
 /**
- * Reads a data file in whichever format it is: IDX images (MNIST, Fashion-MNIST; {@link IdxReader})
- * or LIBSVM text ({@link LibsvmReader}), either of them plain or gzipped. The format is told by the
- * content: IDX files start with two zero bytes (their magic number), which LIBSVM text never does.
+ * Reads a data argument in whichever format it is: IDX images (MNIST, Fashion-MNIST; {@link
+ * IdxReader}) or LIBSVM text ({@link LibsvmReader}), either of them plain or gzipped. The format is
+ * told by the content: IDX files start with two zero bytes (their magic number), which LIBSVM text
+ * never does.
+ *
+ * <p>The argument may also name LIBSVM shards, each plain or gzipped: a directory of them or a glob
+ * pattern such as {@code 'DIR/part-*'} ({@link DataShards}). The shards are read in parallel, one
+ * thread per shard up to the available processors, and their examples follow each other in the
+ * order of the shards' names, with the classes and D that the concatenated file would have ({@link
+ * SparseDataset#concatenate}): a run over the shards has the bits of a run over that file. An
+ * error names the shard and the line within it. IDX images are one file.
  */
 final class DataFiles {
   private DataFiles() {}
 
   /**
-   * Reads {@code data}.
+   * Reads {@code data}: a file, a directory of LIBSVM shards or a pattern over them.
    *
    * @param labels the IDX labels file, or null to find it beside the images ({@link
    *     IdxReader#labelsBeside}); must be null for LIBSVM, whose labels are inline
-   * @throws InputFormatException naming the file and the reason if it breaks its format
-   * @throws CommandLine.UsageException if {@code labels} is given for a LIBSVM file
+   * @throws InputFormatException naming the file (the shard) and the reason if it breaks its
+   *     format, or naming {@code data} if it is a directory or pattern without files or examples
+   * @throws CommandLine.UsageException if {@code labels} is given for a LIBSVM file or for shards
    */
   static SparseDataset read(Path data, Path labels) throws IOException {
-    if (Files.isDirectory(data)) {
-      throw new InputFormatException(data.toString(), 0, "is a directory, not a data file (give"
-          + " a LIBSVM or IDX file)");
+    DataShards shards = DataShards.of(data);
+    if (!shards.sharded()) {
+      return readOne(data, labels);
     }
+    if (labels != null) {
+      throw new CommandLine.UsageException("--labels is for one IDX image file, but " + data
+          + " names " + shards.files().size() + " shard" + (shards.files().size() == 1 ? "" : "s"));
+    }
+    SparseDataset set = ShardReader.read(shards.files());
+    if (set.numExamples() == 0) {
+      throw new InputFormatException(data.toString(), 0, "no examples in any of its "
+          + shards.files().size() + " file" + (shards.files().size() == 1 ? "" : "s"));
+    }
+    return set;
+  }
+
+  /** Reads the one file {@code data} (IDX or LIBSVM), naming it in errors. */
+  private static SparseDataset readOne(Path data, Path labels) throws IOException {
     try {
       return readFile(data, labels);
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
@@ -40,9 +63,14 @@ final class DataFiles {
       Path other = labels != null ? labels : labelsBesideOrNull(data);
       Path damaged = !isDamagedGzip(data) && other != null && Files.isRegularFile(other)
           && isDamagedGzip(other) ? other : data;
-      throw new InputFormatException(damaged.toString(), 0, "not a complete gzip stream (the file"
-          + " is truncated or damaged: " + e.getMessage() + "); copy or download it again");
+      throw damagedGzip(damaged, e);
     }
+  }
+
+  /** The error of a gzip {@code file} that ends early or does not decompress. */
+  static InputFormatException damagedGzip(Path file, IOException e) {
+    return new InputFormatException(file.toString(), 0, "not a complete gzip stream (the file"
+        + " is truncated or damaged: " + e.getMessage() + "); copy or download it again");
   }
 
   private static Path labelsBesideOrNull(Path images) {

@@ -24,7 +24,8 @@ final class ResumeCheck {
    */
   private static final Map<String, String> SAID = Map.ofEntries(
       Map.entry("data", "--data %s"),
-      Map.entry("dataBytes", "a --data file of %s bytes"),
+      Map.entry("dataBytes", "--data of %s bytes"),
+      Map.entry("dataShards", "--data of %s shard files"),
       Map.entry("labels", "--labels %s"),
       Map.entry("validation", "--validation %s"),
       Map.entry("examples", "data of %s examples"),

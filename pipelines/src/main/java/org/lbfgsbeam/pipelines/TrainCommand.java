@@ -39,7 +39,7 @@ import org.lbfgsbeam.transforms.ObjectiveCache;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
 
 /**
- * {@code train}: reads a LIBSVM or IDX file ({@link DataFiles}), runs distributed L-BFGS to a stop
+ * {@code train}: reads a LIBSVM or IDX file, or LIBSVM shards ({@link DataFiles}), runs distributed L-BFGS to a stop
  * reason on the chosen runner, and writes the run directory:
  * <ul>
  *   <li>{@code summary.json}: objective (17 significant digits), gradientNorm, iterations, evaluations,
@@ -425,7 +425,11 @@ final class TrainCommand {
       MultilayerPerceptron net, ObjectMapper json) throws IOException {
     ObjectNode run = json.createObjectNode();
     run.put("data", o.data().toAbsolutePath().normalize().toString());
-    run.put("dataBytes", Files.size(o.data()));
+    DataShards shards = DataShards.of(o.data());
+    run.put("dataBytes", shards.bytes()); // of every shard: a shard added, or cut, is told
+    if (shards.sharded()) { // absent for one file, so that runs started before shards resume
+      run.put("dataShards", shards.files().size());
+    }
     if (o.labels() != null) {
       run.put("labels", o.labels().toAbsolutePath().normalize().toString());
     }

@@ -15,7 +15,8 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
 /**
  * The options of {@code train}, validated.
  *
- * @param data the training file: LIBSVM, or IDX images (MNIST, Fashion-MNIST), plain or gzipped
+ * @param data the training file: LIBSVM, or IDX images (MNIST, Fashion-MNIST), plain or gzipped;
+ *     or a directory of LIBSVM shards, or a glob pattern over them ({@link DataShards})
  * @param model the objective
  * @param lambda L2 regularisation &lambda;
  * @param runner where supersteps run
@@ -46,17 +47,21 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
   static final int DEFAULT_SHARDS = 4;
 
   static final String HELP = String.join("\n",
-      "usage: train --data FILE --output DIR [options]",
+      "usage: train --data FILE|DIR|'PATTERN' --output DIR [options]",
       "",
       "Trains an L2-regularised linear model or a multilayer perceptron with distributed L-BFGS",
       "(Najafabadi et al. 2017; data-parallel batch L-BFGS for the network).",
       "",
       "  --data FILE                 training file: LIBSVM/SVMlight, or IDX images (MNIST,",
-      "                              Fashion-MNIST); plain or gzipped (required)",
+      "                              Fashion-MNIST); plain or gzipped (required). Or LIBSVM",
+      "                              shards, plain or gzipped, read in parallel: a directory",
+      "                              (files starting with . or _ skipped) or a quoted pattern",
+      "                              such as 'DIR/part-*'; examples follow the sorted names",
       "  --labels FILE               IDX labels of --data (default: found beside the images,",
       "                              ...-images-idx3-ubyte[.gz] -> ...-labels-idx1-ubyte[.gz])",
-      "  --validation FILE           held-out set (LIBSVM or IDX, labels beside): its accuracy per",
-      "                              iteration in trace.csv (flink runner: at the end only)",
+      "  --validation FILE           held-out set (LIBSVM or IDX, labels beside; or shards as",
+      "                              for --data): its accuracy per iteration in trace.csv",
+      "                              (flink runner: at the end only)",
       "                              (default: none)",
       "  --output DIR                run directory: summary.json, trace.csv, model/ (required)",
       "  --model NAME                softmax | logistic | least-squares | mlp (default softmax)",

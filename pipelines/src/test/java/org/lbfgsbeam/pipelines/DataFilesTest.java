@@ -9,12 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lbfgsbeam.core.data.IdxReader;
 import org.lbfgsbeam.core.data.InputFormatException;
 import org.lbfgsbeam.core.data.LibsvmReader;
 import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.core.testing.SharedData;
 
 class DataFilesTest {
   @TempDir
@@ -130,10 +132,74 @@ class DataFilesTest {
     assertTrue(run.err().contains(labels.toString()), run.err());
     assertTrue(!Files.exists(out), "nothing written");
 
+    // A directory is a set of LIBSVM shards; IDX images in it are named as the first bad shard.
     run = TrainCommandTest.main("train", "--data", dir.toString(), "--output", out.toString());
     assertEquals(2, run.status(), run.err());
     assertEquals(1, run.err().strip().lines().count(), run.err());
-    assertTrue(run.err().contains(dir + ": is a directory, not a data file"), run.err());
+    assertTrue(run.err().contains(images + ": IDX images among LIBSVM shards"), run.err());
     assertTrue(!Files.exists(out), "nothing written");
+  }
+
+  /**
+   * Eight gzipped shards, read through a pattern or their directory, are the set of the file they
+   * were cut from, bit for bit: the classes (synth-small's twenty labels, some of them first seen
+   * in a late shard), D, every array.
+   */
+  @Test
+  void shardsAreTheSetOfTheirConcatenation() throws IOException {
+    for (String name : List.of("synth-small.libsvm", "heart_scale.libsvm")) {
+      Path whole = SharedData.file(name);
+      Path dir = tmp.resolve(name + ".d");
+      ShardFixtures.split(whole, dir, 8, true);
+      SparseDataset expected = LibsvmReader.read(whole);
+      assertEquals(expected, DataFiles.read(dir.resolve("part-*"), null), name);
+      assertEquals(expected, DataFiles.read(dir, null), name);
+    }
+  }
+
+  /** A shard without examples (a writer with more shards than lines leaves some) adds nothing. */
+  @Test
+  void emptyShardsAddNothingButAllEmptyIsAnError() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("set"));
+    Files.writeString(dir.resolve("part-0"), "");
+    Files.write(dir.resolve("part-1.gz"), IdxFixtures.gzip(new byte[0]));
+    Files.writeString(dir.resolve("part-2"), "# a comment\n");
+    InputFormatException e = assertThrows(InputFormatException.class,
+        () -> DataFiles.read(dir, null));
+    assertEquals(dir + ": no examples in any of its 3 files", e.getMessage());
+    Files.writeString(dir.resolve("part-3"), "2 1:0.5 3:1\n-1 2:0.25\n");
+    assertEquals(LibsvmReader.read(dir.resolve("part-3")), DataFiles.read(dir, null));
+  }
+
+  /**
+   * A bad line in the fourth shard is named by that shard and its own line number, whatever the
+   * other threads read; a damaged gzip shard is named too; --labels has no place with shards.
+   */
+  @Test
+  void errorsNameTheShardAndItsLine() throws IOException {
+    Path dir = tmp.resolve("set");
+    List<Path> shards = ShardFixtures.split(SharedData.file("synth-small.libsvm"), dir, 8, false);
+    List<String> lines = Files.readAllLines(shards.get(3));
+    lines.set(4, "3 7:1 5:1");
+    Files.write(shards.get(3), lines);
+    lines = Files.readAllLines(shards.get(6));
+    lines.set(0, "x 1:1"); // a later shard is bad too: the first one in name order is reported
+    Files.write(shards.get(6), lines);
+    InputFormatException e = assertThrows(InputFormatException.class,
+        () -> DataFiles.read(dir.resolve("part-*"), null));
+    assertEquals(shards.get(3) + ":5: feature index 5 not ascending after 7", e.getMessage());
+
+    byte[] gz = IdxFixtures.gzip(Files.readAllBytes(shards.get(3)));
+    Files.delete(shards.get(3));
+    Files.write(shards.get(3).resolveSibling("part-00003-of-00008.gz"),
+        java.util.Arrays.copyOf(gz, gz.length / 2));
+    e = assertThrows(InputFormatException.class, () -> DataFiles.read(dir, null));
+    assertTrue(e.getMessage().startsWith(dir.resolve("part-00003-of-00008.gz")
+        + ": not a complete gzip stream"), e.getMessage());
+
+    CommandLine.UsageException u = assertThrows(CommandLine.UsageException.class,
+        () -> DataFiles.read(dir, tmp.resolve("labels")));
+    assertEquals("--labels is for one IDX image file, but " + dir + " names 8 shards",
+        u.getMessage());
   }
 }

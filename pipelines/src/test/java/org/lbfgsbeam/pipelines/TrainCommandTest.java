@@ -324,7 +324,7 @@ class TrainCommandTest {
     same.addAll(List.of("--lambda", "1e-4", "--resume"));
     refused = main(same.toArray(String[]::new));
     assertEquals(2, refused.status(), refused.err());
-    assertEquals("lbfgs-beam train: --resume with a --data file of " + Files.size(data)
+    assertEquals("lbfgs-beam train: --resume with --data of " + Files.size(data)
         + " bytes, but the run in " + out + " was started with " + bytes + " (run.json field"
         + " dataBytes); with data of 200 examples, but it was started with 270 (run.json field"
         + " examples); resume with the same options or start a new run with --overwrite",

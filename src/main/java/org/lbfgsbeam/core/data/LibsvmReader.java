@@ -70,6 +70,7 @@ public final class LibsvmReader {
   };
 
   private final String source;
+  private final boolean emptyAllowed;
   private long lineNumber;
   private int numExamples;
   private int[] rawLabels = new int[1024];
@@ -80,8 +81,9 @@ public final class LibsvmReader {
   private int maxIndex;
   private long maxIndexLine;
 
-  private LibsvmReader(String source) {
+  private LibsvmReader(String source, boolean emptyAllowed) {
     this.source = source;
+    this.emptyAllowed = emptyAllowed;
   }
 
   /**
@@ -107,7 +109,24 @@ public final class LibsvmReader {
   public static SparseDataset read(String sourceName, Reader reader) throws IOException {
     Checks.checkArgument(sourceName != null, "sourceName must not be null");
     Checks.checkArgument(reader != null, "reader must not be null");
-    return new LibsvmReader(sourceName).parse(reader);
+    return new LibsvmReader(sourceName, false).parse(reader);
+  }
+
+  /**
+   * Reads one shard of a set written as several files (such as Beam's {@code TextIO} shards):
+   * the same as {@link #read(String, Reader)}, except that a shard without examples is the empty
+   * set (N = 0, D = 0, K = 0) rather than an error, since a sharded writer may leave some shards
+   * empty. Its classes are its own labels; {@link SparseDataset#concatenate} merges the shards'
+   * classes into those the concatenated file would have.
+   *
+   * @param sourceName names the shard in error messages, whose line numbers are the shard's own
+   * @throws InputFormatException if the text does not follow the format (see the class comment)
+   * @throws IOException if {@code reader} fails
+   */
+  public static SparseDataset readShard(String sourceName, Reader reader) throws IOException {
+    Checks.checkArgument(sourceName != null, "sourceName must not be null");
+    Checks.checkArgument(reader != null, "reader must not be null");
+    return new LibsvmReader(sourceName, true).parse(reader);
   }
 
   private SparseDataset parse(Reader reader) throws IOException {
@@ -253,7 +272,7 @@ public final class LibsvmReader {
   }
 
   private SparseDataset build() throws InputFormatException {
-    if (numExamples == 0) {
+    if (numExamples == 0 && !emptyAllowed) {
       throw new InputFormatException(source, 0, "empty file: no examples");
     }
     int[] labels = Arrays.copyOf(rawLabels, numExamples);

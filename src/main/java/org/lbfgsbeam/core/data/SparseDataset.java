@@ -248,6 +248,78 @@ public final class SparseDataset {
   }
 
   /**
+   * The examples of {@code parts}, one after the other in the order given: the set that reading
+   * the concatenation of the parts' files as one file gives ({@link LibsvmReader}), so that a set
+   * written as shards trains to the same bits as the same lines in one file.
+   *
+   * <ul>
+   *   <li>D is the largest D of the parts (one file's D is its largest index, the largest of any
+   *       of its pieces').
+   *   <li>The classes are the distinct labels of all the parts in ascending order, as one file's
+   *       are, and each example keeps its original integer label: a part's class c becomes the
+   *       class of its {@code classLabels[c]} among them. A label that only one part holds is
+   *       still a class of the whole.
+   *   <li>Parts without examples (empty shards) add nothing.
+   *   <li>{@link #largestIndexLine()} is the single part's when there is one, else 0: a line
+   *       number belongs to one part's file, which the whole does not know.
+   * </ul>
+   *
+   * <p>A single part is returned as it is; otherwise the result has new arrays (the parts are not
+   * changed), built in O(N + nnz + K log K) time.
+   *
+   * @param parts at least one dataset, in the order their examples are to follow each other
+   * @throws IllegalArgumentException if {@code parts} is empty or null, or holds more than a Java
+   *     array's examples or nonzeros between them
+   */
+  public static SparseDataset concatenate(java.util.List<SparseDataset> parts) {
+    Checks.checkArgument(parts != null && !parts.isEmpty(),
+        "parts must hold at least one dataset, but was: %s", parts);
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    long examples = 0;
+    long nnz = 0;
+    int numFeatures = 0;
+    java.util.TreeSet<Integer> distinct = new java.util.TreeSet<>();
+    for (SparseDataset part : parts) {
+      Checks.checkArgument(part != null, "parts must not hold null, but was: %s", parts);
+      examples += part.numExamples();
+      nnz += part.nnz();
+      numFeatures = Math.max(numFeatures, part.numFeatures);
+      for (int label : part.classLabels) {
+        distinct.add(label);
+      }
+    }
+    long maxLength = Integer.MAX_VALUE - 8;
+    Checks.checkArgument(examples < maxLength && nnz <= maxLength,
+        "parts hold %s examples and %s nonzeros; at most %s of each fit in one dataset", examples,
+        nnz, maxLength - 1);
+    int[] classLabels = distinct.stream().mapToInt(Integer::intValue).toArray();
+    int[] rowOffsets = new int[(int) examples + 1];
+    int[] columns = new int[(int) nnz];
+    double[] values = new double[(int) nnz];
+    int[] labels = new int[(int) examples];
+    int row = 0; // rows copied so far; the next part's first row
+    int at = 0; // nonzeros copied so far
+    for (SparseDataset part : parts) {
+      int[] classMap = new int[part.classLabels.length]; // part's class -> the whole's class
+      for (int c = 0; c < classMap.length; c++) {
+        classMap[c] = Arrays.binarySearch(classLabels, part.classLabels[c]);
+      }
+      int n = part.numExamples();
+      for (int i = 0; i < n; i++) {
+        labels[row + i] = classMap[part.labels[i]];
+        rowOffsets[row + i + 1] = at + part.rowOffsets[i + 1];
+      }
+      System.arraycopy(part.columns, 0, columns, at, part.nnz());
+      System.arraycopy(part.values, 0, values, at, part.nnz());
+      row += n;
+      at += part.nnz();
+    }
+    return new SparseDataset(numFeatures, classLabels, rowOffsets, columns, values, labels, 0);
+  }
+
+  /**
    * Two datasets are equal when D and all five arrays are equal (values compared bitwise); the
    * source line of {@link #largestIndexLine()} does not count.
    */

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class LibsvmReaderTest {
@@ -243,6 +244,45 @@ class LibsvmReaderTest {
     assertEquals(4, ds.withClassLabels(new int[] {0, 1, 2}).largestIndexLine());
     assertEquals(0, ds.withNumFeatures(10).largestIndexLine()); // D is no index of the file now
     assertEquals(4, ds.withNumFeatures(9).largestIndexLine()); // unchanged D: the same set
+  }
+
+  /**
+   * Shards read one by one and concatenated in order are the set of their concatenated text, bit
+   * for bit: the classes (ascending labels, some of them only in later shards, synth-small's 0..19
+   * whose text order is not their numeric order), D, every array. Cuts fall anywhere, so some
+   * shards are empty or hold only comments.
+   */
+  @ParameterizedTest(name = "{0} in {1} shards")
+  @CsvSource({"heart_scale.libsvm, 8", "synth-small.libsvm, 8", "synth-small.libsvm, 3",
+      "heart_scale.libsvm, 40"})
+  void shardsConcatenateToTheSetOfTheWholeText(String file, int shards) throws IOException {
+    java.util.List<String> lines = Files.readAllLines(SharedData.file(file));
+    SparseDataset whole = LibsvmReader.read(SharedData.file(file));
+    Random random = new Random(shards);
+    int[] cuts = random.ints(shards - 1, 0, lines.size() + 1).sorted().toArray();
+    java.util.List<SparseDataset> parts = new java.util.ArrayList<>();
+    int from = 0;
+    for (int s = 0; s < shards; s++) {
+      int to = s < cuts.length ? cuts[s] : lines.size();
+      StringBuilder text = new StringBuilder(s % 2 == 0 ? "# shard " + s + "\n" : "");
+      for (String line : lines.subList(from, to)) {
+        text.append(line).append('\n');
+      }
+      parts.add(LibsvmReader.readShard("part-" + s, new StringReader(text.toString())));
+      from = to;
+    }
+    assertEquals(whole, SparseDataset.concatenate(parts));
+  }
+
+  @Test
+  void aShardMayBeEmptyButKeepsItsOwnLineNumbers() throws IOException {
+    SparseDataset empty = LibsvmReader.readShard("part-1", new StringReader("# nothing\n\n"));
+    assertEquals(0, empty.numExamples());
+    assertEquals(0, empty.numClasses());
+    assertEquals(0, empty.numFeatures());
+    InputFormatException e = assertThrows(InputFormatException.class,
+        () -> LibsvmReader.readShard("part-3", new StringReader("1 1:1\n2 3:1 2:1\n")));
+    assertEquals("part-3:2: feature index 2 not ascending after 3", e.getMessage());
   }
 
   @Test

@@ -138,6 +138,33 @@ class SparseDatasetTest {
   }
 
   @Test
+  void concatenateMergesClassesByLabelAndWidensD() {
+    // part a: D = 4, classes {-1, 1}; part b: D = 6, classes {0, 1}; an empty part between them.
+    SparseDataset b = SparseDataset.of(6, new int[] {0, 1}, new int[] {0, 1, 2},
+        new int[] {5, 0}, new double[] {7, 8}, new int[] {1, 0});
+    SparseDataset empty = SparseDataset.of(0, new int[0], new int[] {0}, new int[0],
+        new double[0], new int[0]);
+    SparseDataset all = SparseDataset.concatenate(java.util.List.of(small(), empty, b));
+    assertEquals(6, all.numFeatures());
+    assertArrayEquals(new int[] {-1, 0, 1}, all.classLabels());
+    assertArrayEquals(new int[] {0, 2, 2, 3, 4, 5}, all.rowOffsets());
+    assertArrayEquals(new int[] {0, 3, 1, 5, 0}, all.columns());
+    assertArrayEquals(new double[] {1.5, -2, 0.25, 7, 8}, all.values());
+    // labels 1, -1, 1 then 1, 0: classes 2, 0, 2, 2, 1 of [-1, 0, 1]
+    assertArrayEquals(new int[] {2, 0, 2, 2, 1}, all.labels());
+    assertEquals(0, all.largestIndexLine());
+    assertSame(b, SparseDataset.concatenate(java.util.List.of(b)));
+    assertArrayEquals(new int[] {1, 0, 1}, small().labels(), "the parts are unchanged");
+  }
+
+  @Test
+  void concatenateNeedsAPart() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SparseDataset.concatenate(java.util.List.of()));
+    assertEquals("parts must hold at least one dataset, but was: []", e.getMessage());
+  }
+
+  @Test
   void equalityComparesEveryArray() {
     assertEquals(small(), small());
     assertEquals(small().hashCode(), small().hashCode());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,38 +38,95 @@ class WriteTrainingInputTest {
   @TempDir
   Path tmp;
 
+  /**
+   * Four shards, each written whole; read back shard by shard in name order (as {@code train}
+   * reads them) they hold the examples written, each once, bit for bit.
+   */
   @Test
-  void roundTripsThroughLibsvmReader(TestPipeline pipeline) throws IOException {
+  void writesShardsThatReadBackThroughLibsvmReader(TestPipeline pipeline) throws IOException {
     List<LabeledExample> examples = randomExamples(new Random(7), 300);
-    String path = tmp.resolve("out").resolve("train.libsvm").toString();
+    String prefix = tmp.resolve("out").resolve("train").toString();
+    WriteTrainingInput write = WriteTrainingInput.to(prefix).withNumShards(4)
+        .withSuffix(".libsvm");
+    List<String> names = new ArrayList<>();
+    for (int s = 0; s < 4; s++) {
+      names.add(String.format("%s-%05d-of-00004.libsvm", prefix, s));
+    }
     PCollection<String> written = pipeline
         .apply("Examples", Create.of(examples))
-        .apply("Write", WriteTrainingInput.to(path));
-    PAssert.that(written).containsInAnyOrder(path);
+        .apply("Write", write);
+    PAssert.that(written).containsInAnyOrder(names);
     pipeline.run();
 
-    SparseDataset data = LibsvmReader.read(Path.of(path));
-    assertEquals(counts(examples), counts(toExamples(data)));
-    try (Stream<Path> files = Files.list(tmp.resolve("out"))) {
-      assertEquals(List.of(Path.of(path)), files.toList(), "no temporary files are left");
+    List<SparseDataset> shards = new ArrayList<>();
+    for (String name : names) {
+      try (Reader in = Files.newBufferedReader(Path.of(name))) {
+        SparseDataset shard = LibsvmReader.readShard(name, in);
+        assertTrue(shard.numExamples() > 0, name + " is empty: the lines were not spread");
+        shards.add(shard);
+      }
     }
+    assertEquals(counts(examples), counts(toExamples(SparseDataset.concatenate(shards))));
+    try (Stream<Path> files = Files.list(tmp.resolve("out"))) {
+      assertEquals(names, files.map(Path::toString).sorted().toList(),
+          "the shards and nothing else: no temporary files are left");
+    }
+    assertEquals(prefix + "-*-of-*.libsvm", write.shardPattern());
   }
 
+  /** Without a shard count the runner chooses one; every example is still written once. */
   @Test
-  void refusesToReplaceAFileUnlessAsked(TestPipeline pipeline) throws IOException {
-    Path file = tmp.resolve("train.libsvm");
-    Files.writeString(file, "1 1:1\n");
+  void theRunnerMayChooseTheShards(TestPipeline pipeline) throws IOException {
+    List<LabeledExample> examples = randomExamples(new Random(8), 100);
+    String prefix = tmp.resolve("train").toString();
+    pipeline.apply("Examples", Create.of(examples)).apply("Write", WriteTrainingInput.to(prefix));
+    pipeline.run();
+    List<SparseDataset> shards = new ArrayList<>();
+    try (Stream<Path> files = Files.list(tmp)) {
+      for (Path f : files.sorted().toList()) {
+        assertTrue(f.getFileName().toString().matches("train-\\d{5}-of-\\d{5}"), f.toString());
+        try (Reader in = Files.newBufferedReader(f)) {
+          shards.add(LibsvmReader.readShard(f.toString(), in));
+        }
+      }
+    }
+    assertEquals(counts(examples), counts(toExamples(SparseDataset.concatenate(shards))));
+  }
+
+  /**
+   * Existing shards are refused unless asked; replacing three shards with two deletes the third,
+   * so that the shard pattern matches exactly the new set.
+   */
+  @Test
+  void refusesToReplaceShardsUnlessAskedAndLeavesNoStaleOne(TestPipeline pipeline)
+      throws IOException {
+    String prefix = tmp.resolve("train").toString();
+    for (int s = 0; s < 3; s++) {
+      Files.writeString(Path.of(String.format("%s-%05d-of-00003", prefix, s)), "1 1:1\n");
+    }
+    Files.writeString(tmp.resolve("trainer.txt"), "not a shard\n");
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
     PCollection<LabeledExample> examples = p.apply(Create.of(
         LabeledExample.of(2, new int[] {3}, new double[] {0.5})));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> examples.apply(WriteTrainingInput.to(file.toString())));
-    assertEquals(file + " already exists (use withOverwrite(true) to replace it)", e.getMessage());
+        () -> examples.apply(WriteTrainingInput.to(prefix)));
+    assertEquals(prefix + "-00000-of-00003 already exists (use withOverwrite(true) to replace the"
+        + " shards of " + prefix + ")", e.getMessage());
 
-    pipeline.apply(Create.of(LabeledExample.of(2, new int[] {3}, new double[] {0.5})))
-        .apply(WriteTrainingInput.to(file.toString()).withOverwrite(true));
+    List<String> names = List.of(prefix + "-00000-of-00002", prefix + "-00001-of-00002");
+    PCollection<String> written = pipeline
+        .apply(Create.of(LabeledExample.of(2, new int[] {3}, new double[] {0.5}),
+            LabeledExample.of(4, new int[] {1}, new double[] {1})))
+        .apply(WriteTrainingInput.to(prefix).withNumShards(2).withOverwrite(true));
+    PAssert.that(written).containsInAnyOrder(names);
     pipeline.run();
-    assertEquals("2 3:0.5\n", Files.readString(file));
+    try (Stream<Path> files = Files.list(tmp)) {
+      List<String> left = new ArrayList<>(names);
+      left.add(tmp.resolve("trainer.txt").toString());
+      assertEquals(left.stream().sorted().toList(), files.map(Path::toString).sorted().toList());
+    }
+    String text = Files.readString(Path.of(names.get(0))) + Files.readString(Path.of(names.get(1)));
+    assertEquals(List.of("2 3:0.5", "4 1:1"), text.lines().sorted().toList());
   }
 
   @Test
@@ -88,26 +146,42 @@ class WriteTrainingInputTest {
   }
 
   @Test
-  void validatesThePath() {
-    assertEquals("path must be set, but was: ", assertThrows(IllegalArgumentException.class,
+  void validatesItsOptions() {
+    assertEquals("prefix must be set, but was: ", assertThrows(IllegalArgumentException.class,
         () -> WriteTrainingInput.to("")).getMessage());
-    assertEquals("path must name a file, not a directory, but was: /data/",
+    assertEquals("prefix must start a file name, not name a directory, but was: /data/",
         assertThrows(IllegalArgumentException.class, () -> WriteTrainingInput.to("/data/"))
             .getMessage());
-    assertEquals("path must name one file, not a pattern, but was: /data/*.libsvm",
+    assertEquals("prefix must be a path, not a pattern, but was: /data/*.libsvm",
         assertThrows(IllegalArgumentException.class,
             () -> WriteTrainingInput.to("/data/*.libsvm")).getMessage());
+    WriteTrainingInput write = WriteTrainingInput.to("/data/train");
+    assertEquals("numShards must be positive, or 0 for the runner's choice, but was: -2",
+        assertThrows(IllegalArgumentException.class, () -> write.withNumShards(-2))
+            .getMessage());
+    assertEquals("suffix must be part of a file name, without / or pattern characters, but was:"
+        + " /x", assertThrows(IllegalArgumentException.class, () -> write.withSuffix("/x"))
+            .getMessage());
   }
 
   @Test
   void optionsAreImmutableAndDisplayed() {
-    WriteTrainingInput write = WriteTrainingInput.to("/data/train.libsvm");
-    WriteTrainingInput replacing = write.withOverwrite(true);
+    WriteTrainingInput write = WriteTrainingInput.to("/data/train");
+    WriteTrainingInput replacing = write.withOverwrite(true).withNumShards(16).withSuffix(".txt");
     assertEquals(false, write.overwrite());
+    assertEquals(0, write.numShards());
+    assertEquals("", write.suffix());
     assertEquals(true, replacing.overwrite());
-    assertEquals("/data/train.libsvm", replacing.path());
-    DisplayData display = DisplayData.from(replacing);
-    assertTrue(display.asMap().toString().contains("/data/train.libsvm"), display.toString());
+    assertEquals(16, replacing.numShards());
+    assertEquals(".txt", replacing.suffix());
+    assertEquals("/data/train", replacing.prefix());
+    assertEquals("/data/train-*-of-*.txt", replacing.shardPattern());
+    Map<String, DisplayData.Item> display = new HashMap<>();
+    DisplayData.from(replacing).items().forEach(i -> display.put(i.getKey(), i));
+    assertEquals("/data/train", display.get("prefix").getValue());
+    assertEquals(16L, display.get("numShards").getValue());
+    assertEquals(".txt", display.get("suffix").getValue());
+    assertEquals(true, display.get("overwrite").getValue());
   }
 
   static List<LabeledExample> randomExamples(Random random, int n) {
