@@ -174,7 +174,11 @@ final class TrainCommand {
       state = coordinator.start();
     }
 
-    if (o.runner() != Runner.LOCAL && !o.resume()) {
+    // An embedded flink job runs in this JVM: its workers take the objective built above (no
+    // prepared data file written and read back, no second copy of the data). Elsewhere the
+    // workers read the prepared data file.
+    boolean lend = o.runner() == Runner.FLINK && FlinkSession.EMBEDDED.equals(o.flinkMaster());
+    if (o.runner() != Runner.LOCAL && !o.resume() && !lend) {
       try (OutputStream stream = Files.newOutputStream(preparedData)) {
         DatasetFile.write(data, stream);
       }
@@ -184,7 +188,10 @@ final class TrainCommand {
     int speculativePasses = 0;
     double[][] weights;
     if (o.runner() == Runner.FLINK) {
-      FlinkRun.Outcome flink = FlinkRun.run(o, spec, coordinator.start(), stateDir, trace, progress);
+      FlinkRun.Outcome flink;
+      try (AutoCloseable lent = lend ? ObjectiveCache.lend(spec, objective) : () -> { }) {
+        flink = FlinkRun.run(o, spec, coordinator.start(), stateDir, trace, progress);
+      }
       state = flink.state();
       weights = flink.weights();
       supersteps = (int) state.nextSuperstep();

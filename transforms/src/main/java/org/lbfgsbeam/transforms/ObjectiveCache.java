@@ -46,6 +46,20 @@ public final class ObjectiveCache {
     return OBJECTIVES.computeIfAbsent(spec, s -> build(s, data.get()));
   }
 
+  /**
+   * Lends {@code objective}, which the caller built from its own copy of the data, to the workers of a
+   * job that runs in this JVM (an embedded Flink mini-cluster): they take it instead of reading the
+   * prepared data file and building a second copy. Closing the returned handle takes it back.
+   *
+   * @throws IllegalStateException if an objective of {@code spec} is already cached
+   */
+  public static AutoCloseable lend(ObjectiveSpec spec, PartitionedObjective objective) {
+    if (OBJECTIVES.putIfAbsent(spec, objective) != null) {
+      throw new IllegalStateException("an objective of " + spec + " is already cached");
+    }
+    return () -> OBJECTIVES.remove(spec, objective);
+  }
+
   /** Builds the objective of {@code spec} on {@code data} (null for BATCHES, which reads its own). */
   public static PartitionedObjective build(ObjectiveSpec spec, SparseDataset data) {
     PartitionedObjective objective = switch (spec.model()) {
