@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Writer;
 import java.util.Arrays;
 import org.lbfgsbeam.core.Checks;
+import org.lbfgsbeam.transforms.ClassScores;
 
 /**
  * Classification metrics of a test set's scores: accuracy, top-k accuracy, mean log-loss, and per
@@ -32,7 +33,7 @@ record Evaluation(int[] classLabels, int[] trueClass, int[] predicted, int top, 
     double topAccuracy, double logLoss, long[] support, long[] predictedCount, long[] correct) {
 
   /** The metrics of {@code scores} against the true classes. */
-  static Evaluation of(SoftmaxScorer.Scores scores, int[] trueClass, int[] classLabels) {
+  static Evaluation of(ClassScores scores, int[] trueClass, int[] classLabels) {
     int n = scores.examples();
     int k = classLabels.length;
     Checks.checkArgument(trueClass.length == n, "one true class per example");

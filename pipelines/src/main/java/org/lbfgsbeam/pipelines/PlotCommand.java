@@ -36,7 +36,7 @@ final class PlotCommand {
     Path output = cl.has("output") ? Paths.get(cl.required("output")) : run.resolve("charts");
     Path summary = run.resolve("summary.json");
     boolean convex = !java.nio.file.Files.isRegularFile(summary)
-        || !NetworkModel.NAME.equals(new com.fasterxml.jackson.databind.ObjectMapper()
+        || !org.lbfgsbeam.transforms.NetworkModelFiles.MODEL.equals(new com.fasterxml.jackson.databind.ObjectMapper()
             .readTree(summary.toFile()).path("model").asText());
     List<Path> written = Charts.write(run.resolve("trace.csv"), output, convex);
     for (Path p : written) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.transforms.ClassScores;
 
 /**
  * {@code predict}: the most probable labels of each example under a trained softmax model, as CSV:
@@ -64,7 +65,7 @@ final class PredictCommand {
     }
     int top = Math.min(requestedTop, model.classes());
     SparseDataset data = DataFiles.read(dataFile, labels);
-    SoftmaxScorer.Scores scores = model.score(data, null, top);
+    ClassScores scores = model.score(data, null, top);
     int[] modelLabels = model.labels();
     int[] given = data.labels();
     int[] givenLabels = data.classLabels();

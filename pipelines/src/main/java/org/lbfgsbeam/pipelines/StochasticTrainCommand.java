@@ -286,7 +286,8 @@ final class StochasticTrainCommand {
       }
     }
     Path modelTmp = dir.resolve("model.tmp");
-    new NetworkModel(net, result.theta(), outputLabels, 0, null).write(modelTmp);
+    org.lbfgsbeam.transforms.NetworkModelFiles.write(modelTmp,
+        new org.lbfgsbeam.transforms.NetworkModelFiles.Network(net, result.theta(), outputLabels, 0));
     Files.move(modelTmp, dir.resolve("model"), StandardCopyOption.ATOMIC_MOVE);
     writeTrace(dir.resolve("trace.csv"), result.trace());
     ObjectMapper json = StateJson.mapper();

@@ -50,7 +50,7 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  *       {@code --runner flink} keeps its iterates inside one Flink job, so only its last row has
  *       one;</li>
  *   <li>{@code charts/}: PNG charts of the trace ({@link Charts});</li>
- *   <li>{@code model/}: the weights by block ({@link ModelFiles});</li>
+ *   <li>{@code model/}: the weights by block ({@link org.lbfgsbeam.transforms.LinearModelFiles});</li>
  *   <li>{@code state/}: the coordinator's state and the stored vectors, updated after every superstep
  *       (file-based runners), which {@code --resume} continues from.</li>
  * </ul>
@@ -270,11 +270,13 @@ final class TrainCommand {
       }
       try {
         if (net != null) {
-          new NetworkModel(net, org.lbfgsbeam.core.optim.Lbfgs.concatenate(weights),
-              data.classLabels(), o.lambda(), null).write(modelTmp);
+          org.lbfgsbeam.transforms.NetworkModelFiles.write(modelTmp,
+              new org.lbfgsbeam.transforms.NetworkModelFiles.Network(net,
+                  org.lbfgsbeam.core.optim.Lbfgs.concatenate(weights), data.classLabels(),
+                  o.lambda()));
         } else {
-          ModelFiles.write(modelTmp, o.model(), partitioning, data.classLabels(),
-              data.numFeatures(), o.lambda(), weights);
+          org.lbfgsbeam.transforms.LinearModelFiles.write(modelTmp, o.model(), partitioning,
+              data.classLabels(), data.numFeatures(), o.lambda(), weights);
         }
       } catch (IOException | RuntimeException e) {
         // A full disk, say: leave no half-written model behind (it would keep the disk full).
@@ -421,7 +423,7 @@ final class TrainCommand {
       sizes.add(s);
     }
     n.put("activation", network.activation().name().toLowerCase(Locale.ROOT));
-    n.put("loss", NetworkModel.lossName(network.loss()));
+    n.put("loss", org.lbfgsbeam.transforms.NetworkModelFiles.lossName(network.loss()));
     n.put("batchSize", network.batchSize());
     n.put("shards", network.shards());
     n.put("seed", network.seed());
@@ -446,7 +448,7 @@ final class TrainCommand {
     run.put("examples", data.numExamples());
     run.put("features", data.numFeatures());
     run.put("classes", data.numClasses());
-    run.put("model", ModelFiles.modelName(o.model()));
+    run.put("model", org.lbfgsbeam.transforms.ModelFormat.modelName(o.model()));
     run.put("lambda", o.lambda());
     run.put("partitions", o.partitions());
     if (network != null) {
@@ -483,7 +485,7 @@ final class TrainCommand {
     s.put("nonzeros", data.nnz());
     s.put("partitions", partitioning.blocks());
     s.put("runner", o.runner().cliName());
-    s.put("model", ModelFiles.modelName(o.model()));
+    s.put("model", org.lbfgsbeam.transforms.ModelFormat.modelName(o.model()));
     s.put("lambda", o.lambda());
     s.put("history", o.optimizer().history());
     s.put("direction", o.optimizer().directionMethod().name());

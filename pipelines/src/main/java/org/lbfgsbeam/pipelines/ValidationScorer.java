@@ -4,7 +4,11 @@ import java.nio.file.Path;
 import org.lbfgsbeam.core.data.InputFormatException;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.partition.Partitioning;
+import org.lbfgsbeam.transforms.ClassScores;
+import org.lbfgsbeam.transforms.NetworkModelFiles;
+import org.lbfgsbeam.transforms.NetworkScoring;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
+import org.lbfgsbeam.transforms.SoftmaxScoring;
 
 /**
  * The accuracy of a training run's current weights on a held-out set ({@code train --validation}):
@@ -12,7 +16,9 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * optimiser's block layout, so it needs no copy of the model:
  * <ul>
  *   <li>softmax: blocks of classes, each D&times;K<sub>b</sub> feature-major, scored a block at a
- *       time by {@link SoftmaxScorer} (ties to the smaller class);</li>
+ *       time by {@link SoftmaxScoring.DatasetScorer} (ties to the smaller class), the scorer of
+ *       {@code evaluate} and {@code ScoreExamples};</li>
+ *   <li>a network: {@link NetworkScoring}, the same;</li>
  *   <li>logistic: blocks of features; class 1 (the larger label) when w&middot;x &gt; 0.</li>
  * </ul>
  * The validation set's labels are re-indexed to the training set's classes (a label the training set
@@ -65,19 +71,20 @@ final class ValidationScorer {
     int correct = 0;
     if (model == ObjectiveSpec.Model.MLP) {
       double[] theta = org.lbfgsbeam.core.optim.Lbfgs.concatenate(blocks);
-      SoftmaxScorer.Scores scores = new NetworkModel(network, theta, new int[classes], 0, null)
-          .score(data, null, 1);
+      ClassScores scores = NetworkScoring.score(
+          new NetworkModelFiles.Network(network, theta, new int[classes], 0), data, null, 1);
       for (int i = 0; i < n; i++) {
         if (scores.predicted(i) == labels[i]) {
           correct++;
         }
       }
     } else if (model == ObjectiveSpec.Model.SOFTMAX) {
-      SoftmaxScorer scorer = new SoftmaxScorer(data, null, features, classes, 1);
+      SoftmaxScoring.DatasetScorer scorer = new SoftmaxScoring.DatasetScorer(data, null, features,
+          classes, blocks.length, 1);
       for (int b = 0; b < blocks.length; b++) {
-        scorer.addBlock(partitioning.firstUnit(b), partitioning.unitCount(b), blocks[b]);
+        scorer.addBlock(b, partitioning.firstUnit(b), partitioning.unitCount(b), blocks[b]);
       }
-      SoftmaxScorer.Scores scores = scorer.finish();
+      ClassScores scores = scorer.finish();
       for (int i = 0; i < n; i++) {
         if (scores.predicted(i) == labels[i]) {
           correct++;

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.nn.DenseBatch;
 import org.lbfgsbeam.core.nn.Loss;
+import org.lbfgsbeam.transforms.NetworkModelFiles;
 
 /**
  * {@code train --loss squared --targets inputs} (an autoencoder: its trace's loss is the
@@ -54,7 +55,7 @@ class AutoencoderCommandTest {
         s.get("layerSizes").get(3).asInt(), s.get("layerSizes").get(4).asInt()));
 
     // The last trace row's validation loss is (1/m) sum_i 1/2 |f(x_i) - x_i|^2 of the model.
-    NetworkModel model = NetworkModel.read(out.resolve("model"));
+    NetworkModelFiles.Network model = Models.network(out.resolve("model"));
     assertEquals(Loss.SQUARED_ERROR, model.network().loss());
     SparseDataset set = DataFiles.read(data, null);
     DenseBatch whole = StochasticTrainCommand.whole(set);

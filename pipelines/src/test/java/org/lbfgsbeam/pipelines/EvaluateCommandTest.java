@@ -93,7 +93,7 @@ class EvaluateCommandTest {
         run.resolve("model").toString(), "--data", data.toString(), "--output", out.toString(),
         "--confusion", confusion.toString());
     assertEquals(0, r.status(), r.err());
-    double[][] w = ModelFiles.readSoftmaxWeights(run.resolve("model"));
+    double[][] w = Models.softmaxWeights(run);
     SparseDataset set = LibsvmReader.read(data);
     Naive expected = naive(w, set.classLabels(), set);
     JsonNode j = json(out);

@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.transforms.NetworkModelFiles;
 
 /**
  * {@code train --model mlp} end to end on the command line: the model directory in its documented
@@ -70,7 +71,7 @@ class NetworkCommandsTest {
     assertTrue(p1 >= p2);
 
     // The model reads back to the trained theta, and refuses a non-finite weight.
-    NetworkModel read = NetworkModel.read(run);
+    NetworkModelFiles.Network read = Models.network(run);
     assertEquals(summary.get("parameters").asInt(), read.theta().length);
     Path bias = run.resolve("model/layer-01-bias.bin");
     byte[] bytes = Files.readAllBytes(bias);
@@ -136,6 +137,6 @@ class NetworkCommandsTest {
         run.toString());
     assertEquals(0, r.status(), r.err());
     assertEquals("squared", TrainCommandTest.summary(run).get("network").get("loss").asText());
-    assertArrayEquals(new int[] {13, 4, 2}, NetworkModel.read(run).network().layerSizes());
+    assertArrayEquals(new int[] {13, 4, 2}, Models.network(run).network().layerSizes());
   }
 }

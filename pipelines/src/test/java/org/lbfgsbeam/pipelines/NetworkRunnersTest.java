@@ -24,6 +24,7 @@ import org.lbfgsbeam.core.optim.Lbfgs;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
 import org.lbfgsbeam.core.optim.LbfgsResult;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.transforms.NetworkModelFiles;
 
 /**
  * A small network (13-5-4-2 tanh, heart_scale's 270 examples in 4 batches of up to 70, 2 shards, theta
@@ -65,7 +66,7 @@ class NetworkRunnersTest {
   }
 
   private static void assertSameAsSerial(Path run) throws Exception {
-    NetworkModel model = NetworkModel.read(run);
+    NetworkModelFiles.Network model = Models.network(run);
     assertArrayEquals(serial.x(), model.theta(), 0.0, "theta bits");
     JsonNode summary = TrainCommandTest.summary(run);
     assertEquals(Numbers.exact(serial.value()), summary.get("objective").asText());

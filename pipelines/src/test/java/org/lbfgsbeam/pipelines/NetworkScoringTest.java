@@ -19,13 +19,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.transforms.ClassScores;
 import org.lbfgsbeam.transforms.LabeledExample;
+import org.lbfgsbeam.transforms.NetworkModelFiles;
+import org.lbfgsbeam.transforms.NetworkScoring;
 import org.lbfgsbeam.transforms.Prediction;
 import org.lbfgsbeam.transforms.ScoreExamples;
 
 /**
  * A network trained by {@code train --model mlp} scored by the Beam {@code ScoreExamples} transform
- * on the DirectRunner: the same top labels and probabilities as {@code predict}'s scorer.
+ * on the DirectRunner: the same top labels and probabilities as {@code predict} and
+ * {@code evaluate} ({@link NetworkScoring} on the whole set).
  */
 class NetworkScoringTest {
   @TempDir
@@ -40,8 +44,8 @@ class NetworkScoringTest {
         run.toString());
     assertEquals(0, r.status(), r.err());
     SparseDataset set = SharedData.dataset("heart_scale.libsvm");
-    NetworkModel model = NetworkModel.read(run);
-    SoftmaxScorer.Scores scores = model.score(set, null, 2);
+    NetworkModelFiles.Network model = Models.network(run);
+    ClassScores scores = NetworkScoring.score(model, set, null, 2);
 
     List<KV<Long, LabeledExample>> examples = new ArrayList<>();
     List<Prediction> expected = new ArrayList<>();
@@ -60,8 +64,8 @@ class NetworkScoringTest {
     PCollection<Prediction> predictions = pipeline
         .apply("Examples", Create.of(examples))
         .apply("Score", ScoreExamples.withModel(run.resolve("model").toString()).withTopK(2));
-    // The same labels; the probabilities to rounding (one row at a time here, 1000-row products in
-    // the command line's scorer).
+    // The same labels; the probabilities to rounding (one row at a time in the transform, 1000-row
+    // products in the command line's: the same scorer, NetworkScoring, but other BLAS products).
     int[][] wantLabels = expected.stream().map(Prediction::topLabels).toArray(int[][]::new);
     double[][] wantProbabilities = expected.stream().map(Prediction::topProbabilities)
         .toArray(double[][]::new);

@@ -49,7 +49,7 @@ class PredictCommandTest {
     assertEquals("example,label,predicted,top1_label,top1_probability,top2_label,"
         + "top2_probability,top3_label,top3_probability", lines.get(0));
     assertEquals(2001, lines.size());
-    double[][] w = ModelFiles.readSoftmaxWeights(run.resolve("model"));
+    double[][] w = Models.softmaxWeights(run);
     SparseDataset set = LibsvmReader.read(data);
     int[] labels = set.classLabels();
     for (int i = 0; i < set.numExamples(); i++) {

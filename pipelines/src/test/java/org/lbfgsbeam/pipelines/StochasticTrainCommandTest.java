@@ -42,14 +42,14 @@ class StochasticTrainCommandTest {
     assertEquals(optimizer, s.get("optimizer").asText());
     assertTrue(s.get("validationAccuracy").asDouble() > 0.8, s.toString());
     assertTrue(Files.isRegularFile(run.resolve("charts/" + Charts.ACCURACY_BY_EPOCH)));
-    assertArrayEquals(new int[] {13, 8, 2}, NetworkModel.read(run).network().layerSizes());
+    assertArrayEquals(new int[] {13, 8, 2}, Models.network(run).network().layerSizes());
     // Deterministic: the same command on one thread gives the same model bits.
     Path again = tmp.resolve(optimizer + "-1");
     List<String> one = new java.util.ArrayList<>(args);
     one.set(one.indexOf("2"), "1");
     one.set(one.size() - 1, again.toString());
     assertEquals(0, TrainCommandTest.main(one.toArray(String[]::new)).status());
-    assertArrayEquals(NetworkModel.read(run).theta(), NetworkModel.read(again).theta(), 0.0);
+    assertArrayEquals(Models.network(run).theta(), Models.network(again).theta(), 0.0);
   }
 
   @Test
@@ -70,7 +70,7 @@ class StochasticTrainCommandTest {
     String said = r.out() + r.err();
     assertTrue(said.contains("flink: one job on [local], parallelism 2"), said);
     assertTrue(said.contains("epoch   3  steps     51"), said);
-    assertArrayEquals(NetworkModel.read(local).theta(), NetworkModel.read(flink).theta(), 0.0);
+    assertArrayEquals(Models.network(local).theta(), Models.network(flink).theta(), 0.0);
     List<String> lt = Files.readAllLines(local.resolve("trace.csv"));
     List<String> ft = Files.readAllLines(flink.resolve("trace.csv"));
     for (int i = 0; i < lt.size(); i++) { // all but the seconds
@@ -116,7 +116,7 @@ class StochasticTrainCommandTest {
     String said = d.out() + d.err();
     assertTrue(said.contains("direct: a Beam pipeline per step"), said);
     assertTrue(said.contains("epoch   2  steps      6"), said); // 270 rows: 128, 128 and 14
-    assertArrayEquals(NetworkModel.read(local).theta(), NetworkModel.read(direct).theta(), 0.0);
+    assertArrayEquals(Models.network(local).theta(), Models.network(direct).theta(), 0.0);
     List<String> lt = Files.readAllLines(local.resolve("trace.csv"));
     List<String> dt = Files.readAllLines(direct.resolve("trace.csv"));
     assertEquals(3, dt.size());

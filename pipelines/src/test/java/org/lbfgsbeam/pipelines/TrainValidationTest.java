@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.lbfgsbeam.core.data.LibsvmReader;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.transforms.LinearModelFiles;
 
 /** {@code train --validation}, and training on IDX files. */
 class TrainValidationTest {
@@ -121,13 +121,11 @@ class TrainValidationTest {
     assertEquals(0, r.status(), r.err());
     SparseDataset set = LibsvmReader.read(SharedData.file("heart_scale.libsvm"));
     double[] w = new double[set.numFeatures()];
-    JsonNode model = new ObjectMapper().readTree(out.resolve("model/model.json").toFile());
-    for (JsonNode block : model.get("blocks")) {
-      try (InputStream in = Files.newInputStream(out.resolve("model")
-          .resolve(block.get("file").asText()))) {
-        double[] row = ModelFiles.readMatrix(in, "w")[0];
-        System.arraycopy(row, 0, w, block.get("firstRow").asInt(), row.length);
-      }
+    LinearModelFiles.Info model = Models.linear(out);
+    assertEquals("logistic", model.model());
+    for (int b = 0; b < model.blockCount(); b++) {
+      double[] row = LinearModelFiles.readBlock(model, b);
+      System.arraycopy(row, 0, w, model.blocks().get(b).firstRow(), row.length);
     }
     int right = 0;
     for (int i = 0; i < set.numExamples(); i++) {

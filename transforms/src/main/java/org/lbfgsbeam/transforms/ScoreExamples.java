@@ -27,8 +27,9 @@ import org.lbfgsbeam.core.Checks;
 import org.lbfgsbeam.transforms.SoftmaxScoring.BlockScores;
 
 /**
- * Scores examples with a softmax model or a network ({@code --model mlp}) that {@code train} saved (read through Beam's FileSystems,
- * see {@link SoftmaxModelFiles}): for each example its {@link Prediction}, the top-k labels with
+ * Scores examples with a softmax model or a network ({@code --model mlp}) that {@code train} saved
+ * (read through Beam's FileSystems by {@link LinearModelFiles} or {@link NetworkModelFiles}, scored
+ * by {@link SoftmaxScoring} or {@link NetworkScoring}, as the command line does): for each example its {@link Prediction}, the top-k labels with
  * their probabilities.
  *
  * <pre>{@code
@@ -197,7 +198,7 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
   }
 
   /** The strategy this transform uses for {@code model}: {@link #strategy()}, AUTO resolved. */
-  public Strategy strategyFor(SoftmaxModelFiles.Info model) {
+  public Strategy strategyFor(LinearModelFiles.Info model) {
     if (strategy != Strategy.AUTO) {
       return strategy;
     }
@@ -209,13 +210,15 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
     if (NetworkModelFiles.isNetwork(modelDir)) {
       return scoreWithNetwork(input);
     }
-    SoftmaxModelFiles.Info model;
+    LinearModelFiles.Info model;
     try {
-      model = SoftmaxModelFiles.readInfo(modelDir);
+      model = LinearModelFiles.readInfo(modelDir);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read the model at " + modelDir + ": "
           + e.getMessage(), e);
     }
+    Checks.checkArgument(model.isSoftmax(), "ScoreExamples scores softmax models and networks,"
+        + " but the model at %s is a %s model", modelDir, model.model());
     Checks.checkArgument(topK <= model.classes(),
         "topK must be at most the model's %s classes, but was: %s", model.classes(), topK);
     PCollection<KV<Long, SparseFeatures>> features = input
@@ -240,7 +243,7 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
   /**
    * A network ({@code train --model mlp}): its parameters are small next to a text model's W, so
    * each worker reads the whole network once ({@code @Setup}) and scores the examples where they
-   * are; the strategy does not apply.
+   * are, one at a time ({@link NetworkScoring#predict}); the strategy does not apply.
    */
   private PCollection<Prediction> scoreWithNetwork(PCollection<T> input) {
     NetworkModelFiles.Network network;
@@ -283,32 +286,12 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
 
     @ProcessElement
     public void process(@Element KV<Long, SparseFeatures> e, OutputReceiver<Prediction> out) {
-      int d = network.network().inputs(0);
-      double[] x = new double[d];
-      SparseFeatures f = e.getValue();
-      for (int p = 0; p < f.size(); p++) {
-        x[f.index(p) - 1] = f.value(p); // 1-based features, cut to d by ExtractFeatures
-      }
-      double[] p = network.network().scores(network.theta(), x, 1);
-      Integer[] order = new Integer[p.length];
-      for (int c = 0; c < p.length; c++) {
-        order[c] = c;
-      }
-      // Most probable first; ties to the smaller class, as the softmax scoring ranks them.
-      java.util.Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a])
-          : Integer.compare(a, b));
-      int[] labels = new int[topK];
-      double[] probabilities = new double[topK];
-      for (int r = 0; r < topK; r++) {
-        labels[r] = network.labels()[order[r]];
-        probabilities[r] = p[order[r]];
-      }
-      out.output(Prediction.owning(e.getKey(), labels, probabilities));
+      out.output(NetworkScoring.predict(network, e.getKey(), e.getValue(), topK));
     }
   }
 
   private PCollection<Prediction> scoreWithSideInput(PCollection<KV<Long, SparseFeatures>> features,
-      PCollection<KV<Integer, double[]>> blocks, SoftmaxModelFiles.Info model) {
+      PCollection<KV<Integer, double[]>> blocks, LinearModelFiles.Info model) {
     PCollectionView<double[][]> weights = blocks.apply("CollectModelInBlockOrder",
         Combine.globally(BlocksInNodeOrder.collect()).asSingletonView());
     return features.apply("ScoreWithModelSideInput",
@@ -316,7 +299,7 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
   }
 
   private PCollection<Prediction> scoreByBlock(PCollection<KV<Long, SparseFeatures>> features,
-      PCollection<KV<Integer, double[]>> blocks, SoftmaxModelFiles.Info model) {
+      PCollection<KV<Integer, double[]>> blocks, LinearModelFiles.Info model) {
     PCollection<KV<Integer, KV<Long, SparseFeatures>>> replicated = features
         .apply("ReplicateToBlocks", ParDo.of(new ReplicateFn(model.blockCount())))
         .setCoder(KvCoder.of(VarIntCoder.of(),
@@ -396,27 +379,27 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
 
   /** Block b &rarr; (b, W's rows of block b, row-major). */
   private static final class ReadBlockFn extends DoFn<Integer, KV<Integer, double[]>> {
-    private final SoftmaxModelFiles.Info model;
+    private final LinearModelFiles.Info model;
 
-    ReadBlockFn(SoftmaxModelFiles.Info model) {
+    ReadBlockFn(LinearModelFiles.Info model) {
       this.model = model;
     }
 
     @ProcessElement
     public void process(@Element Integer block, OutputReceiver<KV<Integer, double[]>> out)
         throws IOException {
-      out.output(KV.of(block, SoftmaxModelFiles.readBlock(model, block)));
+      out.output(KV.of(block, LinearModelFiles.readBlock(model, block)));
     }
   }
 
   /** Scores each example against every block of the side input, combined in block order. */
   private static final class ScoreWithSideInputFn extends DoFn<KV<Long, SparseFeatures>, Prediction> {
-    private final SoftmaxModelFiles.Info model;
+    private final LinearModelFiles.Info model;
     private final int[] labels;
     private final int topK;
     private final PCollectionView<double[][]> weights;
 
-    ScoreWithSideInputFn(SoftmaxModelFiles.Info model, int topK,
+    ScoreWithSideInputFn(LinearModelFiles.Info model, int topK,
         PCollectionView<double[][]> weights) {
       this.model = model;
       this.labels = model.labels();
@@ -432,7 +415,7 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
       KV<Long, SparseFeatures> e = c.element();
       BlockScores[] partials = new BlockScores[w.length];
       for (int b = 0; b < w.length; b++) {
-        SoftmaxModelFiles.Block block = model.blocks().get(b);
+        LinearModelFiles.Block block = model.blocks().get(b);
         partials[b] = SoftmaxScoring.blockScores(b, block.firstRow(), block.rows(),
             model.features(), w[b], e.getValue(), topK);
       }
@@ -461,12 +444,12 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
   /** One block and all examples &rarr; (id, that block's partial statistics) per example. */
   private static final class ScoreBlockFn
       extends DoFn<KV<Integer, CoGbkResult>, KV<Long, BlockScores>> {
-    private final SoftmaxModelFiles.Info model;
+    private final LinearModelFiles.Info model;
     private final int topK;
     private final TupleTag<double[]> weightsTag;
     private final TupleTag<KV<Long, SparseFeatures>> examplesTag;
 
-    ScoreBlockFn(SoftmaxModelFiles.Info model, int topK, TupleTag<double[]> weightsTag,
+    ScoreBlockFn(LinearModelFiles.Info model, int topK, TupleTag<double[]> weightsTag,
         TupleTag<KV<Long, SparseFeatures>> examplesTag) {
       this.model = model;
       this.topK = topK;
@@ -483,7 +466,7 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
         return;
       }
       double[] w = joined.getValue().getOnly(weightsTag);
-      SoftmaxModelFiles.Block block = model.blocks().get(b);
+      LinearModelFiles.Block block = model.blocks().get(b);
       for (KV<Long, SparseFeatures> e : examples) {
         out.output(KV.of(e.getKey(), SoftmaxScoring.blockScores(b, block.firstRow(), block.rows(),
             model.features(), w, e.getValue(), topK)));
@@ -494,11 +477,11 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
   /** (id, the P partials in any order) &rarr; the prediction, combined in block order. */
   private static final class CombineBlocksFn
       extends DoFn<KV<Long, Iterable<BlockScores>>, Prediction> {
-    private final SoftmaxModelFiles.Info model;
+    private final LinearModelFiles.Info model;
     private final int[] labels;
     private final int topK;
 
-    CombineBlocksFn(SoftmaxModelFiles.Info model, int topK) {
+    CombineBlocksFn(LinearModelFiles.Info model, int topK) {
       this.model = model;
       this.labels = model.labels();
       this.topK = topK;

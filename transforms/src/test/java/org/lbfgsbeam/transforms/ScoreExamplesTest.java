@@ -93,7 +93,7 @@ class ScoreExamplesTest {
 
   @Test
   void autoTakesTheSideInputForSmallModelsOnly() throws IOException {
-    SoftmaxModelFiles.Info info = SoftmaxModelFiles.readInfo(modelDir);
+    LinearModelFiles.Info info = LinearModelFiles.readInfo(modelDir);
     ScoreExamples<KV<Long, LabeledExample>> auto = ScoreExamples.withModel(modelDir);
     assertEquals(Strategy.AUTO, auto.strategy());
     assertEquals(Strategy.SIDE_INPUT, auto.strategyFor(info));
@@ -194,8 +194,8 @@ class ScoreExamplesTest {
     String missing = tmp.resolve("no-model").toString();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> input.apply("Missing", ScoreExamples.withModel(missing)));
-    assertTrue(e.getMessage().startsWith("cannot read the model at " + missing + ": no model at "),
-        e.getMessage());
+    assertEquals("cannot read the model at " + missing + ": " + tmp.resolve("no-model/model.json")
+        + ": does not exist", e.getMessage());
   }
 
   @Test

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.Random;
 
 /**
- * Writes softmax model directories for tests in the documented format of {@code pipelines/ModelFiles}
+ * Writes softmax model directories for tests in the documented format of {@link LinearModelFiles}
  * (model.json + one little-endian {@code LBFGSWT1} weights file per class block), with its own code,
  * so that the reader under test is checked against the format, not against itself.
  */

@@ -13,6 +13,7 @@ import java.io.ObjectOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lbfgsbeam.core.data.InputFormatException;
 
 /** Reading model directories in the format {@code train} writes, and every way one can be broken. */
-class SoftmaxModelFilesTest {
+class LinearModelFilesTest {
   private static final int[] LABELS = {-3, 0, 1, 4, 7, 10, 12};
   private static final double[][] W = SoftmaxModelDirs.randomWeights(11, 7, 5);
 
@@ -34,29 +35,30 @@ class SoftmaxModelFilesTest {
   @Test
   void readsTheDescriptionAndEachBlock() throws IOException {
     Path dir = model();
-    SoftmaxModelFiles.Info info = SoftmaxModelFiles.readInfo(dir.toString());
+    LinearModelFiles.Info info = LinearModelFiles.readInfo(dir.toString());
     assertArrayEquals(LABELS, info.labels());
     assertEquals(7, info.classes());
     assertEquals(5, info.features());
     assertEquals(1e-4, info.lambda());
-    assertEquals(List.of(new SoftmaxModelFiles.Block("weights-00000.bin", 0, 2),
-        new SoftmaxModelFiles.Block("weights-00001.bin", 2, 2),
-        new SoftmaxModelFiles.Block("weights-00002.bin", 4, 3)), info.blocks());
+    assertEquals("softmax", info.model());
+    assertEquals(List.of(new LinearModelFiles.Block("weights-00000.bin", 0, 2),
+        new LinearModelFiles.Block("weights-00001.bin", 2, 2),
+        new LinearModelFiles.Block("weights-00002.bin", 4, 3)), info.blocks());
     assertEquals(7 * 5 * 8, info.weightBytes());
-    assertArrayEquals(SoftmaxScoringTest.rows(W, 0, 2), SoftmaxModelFiles.readBlock(info, 0));
-    assertArrayEquals(SoftmaxScoringTest.rows(W, 2, 2), SoftmaxModelFiles.readBlock(info, 1));
-    assertArrayEquals(SoftmaxScoringTest.rows(W, 4, 3), SoftmaxModelFiles.readBlock(info, 2));
+    assertArrayEquals(SoftmaxScoringTest.rows(W, 0, 2), LinearModelFiles.readBlock(info, 0));
+    assertArrayEquals(SoftmaxScoringTest.rows(W, 2, 2), LinearModelFiles.readBlock(info, 1));
+    assertArrayEquals(SoftmaxScoringTest.rows(W, 4, 3), LinearModelFiles.readBlock(info, 2));
     // A "file:" URI names the same directory.
     assertEquals(info.labels().length,
-        SoftmaxModelFiles.readInfo(dir.toUri().toString()).classes());
+        LinearModelFiles.readInfo(dir.toUri().toString()).classes());
     assertEquals("block must be in [0, 3), but was: 3",
-        assertThrows(IllegalArgumentException.class, () -> SoftmaxModelFiles.readBlock(info, 3))
+        assertThrows(IllegalArgumentException.class, () -> LinearModelFiles.readBlock(info, 3))
             .getMessage());
   }
 
   @Test
   void infoSurvivesJavaSerialisationForDoFns() throws Exception {
-    SoftmaxModelFiles.Info info = SoftmaxModelFiles.readInfo(model().toString());
+    LinearModelFiles.Info info = LinearModelFiles.readInfo(model().toString());
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(info);
@@ -69,21 +71,24 @@ class SoftmaxModelFilesTest {
 
   @Test
   void missingModel() {
-    IOException e = assertThrows(IOException.class,
-        () -> SoftmaxModelFiles.readInfo(tmp.resolve("nothing").toString()));
-    assertTrue(e.getMessage().startsWith("no model at " + tmp.resolve("nothing")), e.getMessage());
+    NoSuchFileException e = assertThrows(NoSuchFileException.class,
+        () -> LinearModelFiles.readInfo(tmp.resolve("nothing").toString()));
+    assertEquals(tmp.resolve("nothing").resolve("model.json").toString(), e.getFile());
+    assertEquals(e.getFile() + ": does not exist", e.getMessage());
   }
 
   @Test
   void brokenDescriptions() throws IOException {
     assertBroken("\"lbfgs-beam-model/1\"", "\"lbfgs-beam-model/2\"",
         "format must be \"lbfgs-beam-model/1\", but was: lbfgs-beam-model/2");
-    assertBroken("\"softmax\"", "\"logistic\"", "model must be \"softmax\", but was: logistic");
+    assertBroken("\"softmax\"", "\"svm\"",
+        "model must be one of [softmax, logistic, least-squares], but was: svm");
     assertBroken("\"features\" : 5", "\"features\" : 0", "features must be positive, but was: 0");
     assertBroken("\"features\" : 5", "\"features\" : 2.5",
         "features must be a non-negative int, but was: 2.5");
     assertBroken("\"classes\" : 7", "\"classes\" : 8", "classes is 8 but there are 7 labels");
-    assertBroken("-3, 0, 1", "-3, 0, 0", "label 0 names two classes");
+    assertBroken("-3, 0, 1", "-3, 0, 0",
+        "labels must be strictly ascending, but labels[2] is 0 after 0");
     assertBroken("\"firstRow\" : 2", "\"firstRow\" : 3",
         "blocks[1]: firstRow must be 2 (blocks cover the classes in order), but was: 3");
     assertBroken("\"rows\" : 3", "\"rows\" : 2", "the blocks cover 6 of the 7 classes");
@@ -98,8 +103,9 @@ class SoftmaxModelFilesTest {
     Path dir = SoftmaxModelDirs.write(tmp.resolve("broken-" + Math.abs(to.hashCode())), LABELS, W,
         2, 2, 3);
     SoftmaxModelDirs.rewriteJson(dir, from, to);
-    IOException e = assertThrows(IOException.class,
-        () -> SoftmaxModelFiles.readInfo(dir.toString()));
+    InputFormatException e = assertThrows(InputFormatException.class,
+        () -> LinearModelFiles.readInfo(dir.toString()));
+    assertEquals(dir.resolve("model.json").toString(), e.source());
     assertTrue(e.getMessage().startsWith(dir.resolve("model.json").toString()),
         e.getMessage());
     assertTrue(e.getMessage().contains(message), () -> e.getMessage() + " lacks " + message);
@@ -108,7 +114,7 @@ class SoftmaxModelFilesTest {
   @Test
   void brokenWeightFiles() throws IOException {
     Path dir = model();
-    SoftmaxModelFiles.Info info = SoftmaxModelFiles.readInfo(dir.toString());
+    LinearModelFiles.Info info = LinearModelFiles.readInfo(dir.toString());
     Path file = dir.resolve("weights-00001.bin");
     byte[] good = Files.readAllBytes(file);
 
@@ -148,16 +154,18 @@ class SoftmaxModelFilesTest {
         + " are finite; retrain or copy the model again");
 
     Files.delete(file);
-    assertBlockError(info, "missing weights file " + file + " of block 1");
+    NoSuchFileException missing = assertThrows(NoSuchFileException.class,
+        () -> LinearModelFiles.readBlock(info, 1));
+    assertEquals(file + ": missing weights file of block 1", missing.getMessage());
   }
 
   @Test
   void checksumsInModelJsonAreChecked() throws IOException {
     Path dir = model();
     SoftmaxModelDirs.addChecksums(dir);
-    SoftmaxModelFiles.Info info = SoftmaxModelFiles.readInfo(dir.toString());
+    LinearModelFiles.Info info = LinearModelFiles.readInfo(dir.toString());
     assertEquals(64, info.blocks().get(1).sha256().length());
-    assertArrayEquals(SoftmaxScoringTest.rows(W, 2, 2), SoftmaxModelFiles.readBlock(info, 1));
+    assertArrayEquals(SoftmaxScoringTest.rows(W, 2, 2), LinearModelFiles.readBlock(info, 1));
 
     // A flipped bit in the last byte of a weight: same length, still finite, other bytes.
     Path file = dir.resolve("weights-00001.bin");
@@ -165,29 +173,29 @@ class SoftmaxModelFilesTest {
     bytes[24 + 8 * 3] ^= 1;
     Files.write(file, bytes);
     InputFormatException e = assertThrows(InputFormatException.class,
-        () -> SoftmaxModelFiles.readBlock(info, 1));
+        () -> LinearModelFiles.readBlock(info, 1));
     assertEquals(file.toString(), e.source());
     assertTrue(e.reason().startsWith("damaged model weights: its SHA-256 "), e.reason());
     assertTrue(e.reason().endsWith(" does not match model.json's " + info.blocks().get(1).sha256()
         + "; retrain or copy the model again"), e.reason());
     // The other blocks are untouched.
-    assertArrayEquals(SoftmaxScoringTest.rows(W, 4, 3), SoftmaxModelFiles.readBlock(info, 2));
+    assertArrayEquals(SoftmaxScoringTest.rows(W, 4, 3), LinearModelFiles.readBlock(info, 2));
   }
 
   @Test
   void aChecksumThatIsNotHexIsAnErrorInModelJson() throws IOException {
     Path dir = model();
     SoftmaxModelDirs.addChecksums(dir);
-    String sha = SoftmaxModelFiles.readInfo(dir.toString()).blocks().get(0).sha256();
+    String sha = LinearModelFiles.readInfo(dir.toString()).blocks().get(0).sha256();
     SoftmaxModelDirs.rewriteJson(dir, sha, "xyz");
     InputFormatException e = assertThrows(InputFormatException.class,
-        () -> SoftmaxModelFiles.readInfo(dir.toString()));
+        () -> LinearModelFiles.readInfo(dir.toString()));
     assertEquals(dir.resolve("model.json") + ": blocks[0].sha256 must be the SHA-256 of the file,"
         + " 64 hex digits, but was: \"xyz\"", e.getMessage());
   }
 
-  private static void assertBlockError(SoftmaxModelFiles.Info info, String message) {
-    IOException e = assertThrows(IOException.class, () -> SoftmaxModelFiles.readBlock(info, 1));
+  private static void assertBlockError(LinearModelFiles.Info info, String message) {
+    IOException e = assertThrows(IOException.class, () -> LinearModelFiles.readBlock(info, 1));
     assertEquals(message, e.getMessage());
   }
 }

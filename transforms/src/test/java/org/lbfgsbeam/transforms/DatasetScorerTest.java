@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.transforms;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,8 +15,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.partition.Partitioning;
 
-/** Block-at-a-time softmax scores against a naive loop over the whole K x D matrix. */
-class SoftmaxScorerTest {
+/**
+ * The softmax scorer of whole data sets ({@link SoftmaxScoring.DatasetScorer}, a class block at a
+ * time): against a naive loop over the whole K x D matrix, and bit for bit against the per-example
+ * kernels that {@link ScoreExamples} runs.
+ */
+class DatasetScorerTest {
   static final int N = 40;
   static final int D = 9;
   static final int K = 7;
@@ -78,13 +82,14 @@ class SoftmaxScorerTest {
     return z;
   }
 
-  static SoftmaxScorer.Scores score(SparseDataset data, double[][] w, int d, int blocks, int top,
+  static ClassScores score(SparseDataset data, double[][] w, int d, int blocks, int top,
       boolean reverse) {
-    SoftmaxScorer scorer = new SoftmaxScorer(data, data.labels(), d, w.length, top);
+    SoftmaxScoring.DatasetScorer scorer = new SoftmaxScoring.DatasetScorer(data, data.labels(), d,
+        w.length, blocks, top);
     Partitioning p = Partitioning.of(w.length, d, blocks);
     for (int i = 0; i < blocks; i++) {
       int b = reverse ? blocks - 1 - i : i;
-      scorer.addBlock(p.firstUnit(b), p.unitCount(b), featureMajor(w, p.firstUnit(b),
+      scorer.addBlock(b, p.firstUnit(b), p.unitCount(b), featureMajor(w, p.firstUnit(b),
           p.unitCount(b), d));
     }
     return scorer.finish();
@@ -96,7 +101,7 @@ class SoftmaxScorerTest {
     Random r = new Random(blocks * 31L + top);
     SparseDataset data = randomData(r, N, D, K);
     double[][] w = randomWeights(r, K, D, 1.5);
-    SoftmaxScorer.Scores s = score(data, w, D, blocks, top, reverse);
+    ClassScores s = score(data, w, D, blocks, top, reverse);
     for (int i = 0; i < N; i++) {
       double[] z = naiveMargins(data, w, i);
       double logZ = 0;
@@ -125,7 +130,7 @@ class SoftmaxScorerTest {
     Random r = new Random(5);
     SparseDataset data = randomData(r, N, D, K);
     double[][] w = randomWeights(r, K, D, 400); // margins of order 10^3: exp would overflow
-    SoftmaxScorer.Scores s = score(data, w, D, 3, K, false);
+    ClassScores s = score(data, w, D, 3, K, false);
     for (int i = 0; i < N; i++) {
       double total = 0;
       for (int rank = 0; rank < K; rank++) {
@@ -143,7 +148,7 @@ class SoftmaxScorerTest {
     SparseDataset data = randomData(r, 5, D, K);
     double[][] zero = new double[K][D];
     for (boolean reverse : new boolean[] {false, true}) {
-      SoftmaxScorer.Scores s = score(data, zero, D, 3, 3, reverse);
+      ClassScores s = score(data, zero, D, 3, 3, reverse);
       for (int i = 0; i < 5; i++) {
         assertArrayEquals(new int[] {0, 1, 2},
             new int[] {s.classAt(i, 0), s.classAt(i, 1), s.classAt(i, 2)});
@@ -162,8 +167,8 @@ class SoftmaxScorerTest {
     for (int k = 0; k < K; k++) {
       padded[k] = java.util.Arrays.copyOf(w[k], D + 4); // zero weights for the extra features
     }
-    SoftmaxScorer.Scores narrow = score(wide, w, D, 2, 3, false);
-    SoftmaxScorer.Scores zeroPadded = score(wide, padded, D + 4, 2, 3, false);
+    ClassScores narrow = score(wide, w, D, 2, 3, false);
+    ClassScores zeroPadded = score(wide, padded, D + 4, 2, 3, false);
     assertArrayEquals(zeroPadded.topClass(), narrow.topClass());
     assertArrayEquals(zeroPadded.topProbability(), narrow.topProbability(), 1e-14);
   }
@@ -171,11 +176,57 @@ class SoftmaxScorerTest {
   @Test
   void refusesMissingClassesAndBadTop() {
     SparseDataset data = randomData(new Random(1), 3, D, K);
-    SoftmaxScorer scorer = new SoftmaxScorer(data, null, D, K, 2);
-    scorer.addBlock(0, 3, new double[3 * D]);
+    SoftmaxScoring.DatasetScorer scorer = new SoftmaxScoring.DatasetScorer(data, null, D, K, 3, 2);
+    scorer.addBlock(0, 0, 3, new double[3 * D]);
     IllegalStateException e = assertThrows(IllegalStateException.class, scorer::finish);
     assertTrue(e.getMessage().contains("3 of 7 classes"), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> new SoftmaxScorer(data, null, D, K, 8));
-    assertThrows(IllegalArgumentException.class, () -> new SoftmaxScorer(data, null, D, K, 0));
+    IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+        () -> scorer.addBlock(0, 0, 3, new double[3 * D]));
+    assertEquals("block must be a new one of [0, 3), but was: 0", twice.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> new SoftmaxScoring.DatasetScorer(data, null, D, K, 1, 8));
+    assertThrows(IllegalArgumentException.class,
+        () -> new SoftmaxScoring.DatasetScorer(data, null, D, K, 1, 0));
+  }
+  /**
+   * The command line's path (a data set, a block at a time, blocks in any order) and the Beam
+   * transform's (one example, {@link SoftmaxScoring#blockScores} per block, then
+   * {@link SoftmaxScoring#combine}) give the same classes and the same probability bits.
+   */
+  @ParameterizedTest(name = "blocks={0} top={1} reverse={2}")
+  @CsvSource({"1, 1, false", "3, 4, false", "7, 7, false", "3, 2, true"})
+  void sameBitsAsThePerExampleKernels(int blocks, int top, boolean reverse) {
+    Random r = new Random(blocks * 17L + top);
+    SparseDataset data = randomData(r, N, D, K);
+    double[][] w = randomWeights(r, K, D, 3);
+    ClassScores s = score(data, w, D, blocks, top, reverse);
+    Partitioning p = Partitioning.of(K, D, blocks);
+    int[] labels = data.classLabels();
+    for (int i = 0; i < N; i++) {
+      int from = data.rowOffsets()[i];
+      int to = data.rowOffsets()[i + 1];
+      int[] indices = java.util.Arrays.stream(java.util.Arrays.copyOfRange(data.columns(), from,
+          to)).map(j -> j + 1).toArray();
+      SparseFeatures x = SparseFeatures.of(indices,
+          java.util.Arrays.copyOfRange(data.values(), from, to));
+      SoftmaxScoring.BlockScores[] partials = new SoftmaxScoring.BlockScores[blocks];
+      for (int b = 0; b < blocks; b++) {
+        double[] rowMajor = new double[p.unitCount(b) * D];
+        for (int c = 0; c < p.unitCount(b); c++) {
+          System.arraycopy(w[p.firstUnit(b) + c], 0, rowMajor, c * D, D);
+        }
+        partials[b] = SoftmaxScoring.blockScores(b, p.firstUnit(b), p.unitCount(b), D, rowMajor,
+            x, top);
+      }
+      Prediction expected = SoftmaxScoring.combine(i, partials, labels, top);
+      int[] topLabels = new int[top];
+      double[] probabilities = new double[top];
+      for (int rank = 0; rank < top; rank++) {
+        topLabels[rank] = labels[s.classAt(i, rank)];
+        probabilities[rank] = s.probabilityAt(i, rank);
+      }
+      assertArrayEquals(expected.topLabels(), topLabels, "example " + i);
+      assertArrayEquals(expected.topProbabilities(), probabilities, 0.0, "example " + i);
+    }
   }
 }
