@@ -21,8 +21,12 @@ enum Runner {
     return cliName;
   }
 
-  /** Whether this runner keeps the vectors in files between supersteps (and so can resume). */
-  boolean resumable() {
+  /**
+   * Whether this runner keeps the vectors in files after every superstep; the others (local, flink)
+   * hold them in memory and write a {@link Checkpoint} every {@code --checkpoint-every} iterations.
+   * Every runner resumes from what is in the files.
+   */
+  boolean keepsStateInFiles() {
     return this == DIRECT || this == BEAM_FLINK;
   }
 

@@ -51,8 +51,13 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  *       one;</li>
  *   <li>{@code charts/}: PNG charts of the trace ({@link Charts});</li>
  *   <li>{@code model/}: the weights by block ({@link ModelFiles});</li>
- *   <li>{@code state/}: the coordinator's state and the stored vectors, updated after every superstep
- *       (file-based runners), which {@code --resume} continues from.</li>
+ *   <li>{@code state/}: the coordinator's state and the stored vectors ({@link Checkpoint}), which
+ *       {@code --resume} continues from: updated after every superstep by the file-based runners
+ *       (direct, beam-flink), every {@code --checkpoint-every} iterations by the runners that hold
+ *       the vectors in memory (local, flink). All of them write the same layout, so a run
+ *       checkpointed on one runner resumes on any other; a resumed run ends with the bits of an
+ *       uninterrupted one, and summary.json counts its {@code resumes} (and, for flink, the Flink
+ *       job {@code restarts} observed).</li>
  * </ul>
  * Bad input is reported before anything is written; a training set of one class is bad input for a
  * classifier ({@link DataFiles#requireTwoClasses}). With {@code --overwrite} the run is written
@@ -61,7 +66,7 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * ResumeCheck}). One progress line per iteration goes to stderr.
  */
 final class TrainCommand {
-  private static final String CONTROL = "control.json";
+  private static final String CONTROL = Checkpoint.CONTROL;
   private static final String RUN = "run.json";
 
   private TrainCommand() {}
@@ -91,12 +96,7 @@ final class TrainCommand {
     if (o.resume()) {
       if (!Files.isRegularFile(stateDir.resolve(CONTROL))) {
         throw new CommandLine.UsageException("nothing to resume: " + stateDir.resolve(CONTROL)
-            + " does not exist");
-      }
-      if (!o.runner().resumable()) {
-        throw new CommandLine.UsageException("--resume needs a runner that keeps its state in files"
-            + " between supersteps (direct, beam-flink); " + o.runner().cliName()
-            + " runs keep their vectors in memory");
+            + " does not exist (local and flink runs write it every --checkpoint-every iterations)");
       }
     } else if (Files.exists(out) && !isEmptyDirectory(out) && !o.overwrite()) {
       throw new CommandLine.UsageException("output " + out + " exists and is not empty"
@@ -147,6 +147,8 @@ final class TrainCommand {
     LbfgsState state;
     List<TraceRow> trace = new ArrayList<>();
     double secondsBefore = 0;
+    int resumes = 0;
+    int restarts = 0; // Flink job restarts, across resumes
     if (o.resume()) {
       // Compare as read back from text, so that number node types (int/long) do not matter.
       ResumeCheck.requireSameRun(json.readTree(stateDir.resolve(RUN).toFile()),
@@ -158,6 +160,8 @@ final class TrainCommand {
             + state.stopReason() + ")");
       }
       secondsBefore = control.get("seconds").asDouble();
+      resumes = control.path("resumes").asInt(0) + 1;
+      restarts = control.path("restarts").asInt(0);
       for (JsonNode row : control.get("trace")) {
         trace.add(json.treeToValue(row, TraceRow.class));
       }
@@ -171,25 +175,33 @@ final class TrainCommand {
       state = coordinator.start();
     }
 
-    if (o.runner() != Runner.LOCAL && !o.resume()) {
-      try (OutputStream stream = Files.newOutputStream(preparedData)) {
+    if (o.runner() != Runner.LOCAL && !(o.resume() && Files.isRegularFile(preparedData))) {
+      // Also on resume when the run began on the local runner, which needs no prepared data.
+      Path partial = preparedData.resolveSibling(preparedData.getFileName() + ".tmp");
+      try (OutputStream stream = Files.newOutputStream(partial)) {
         DatasetFile.write(data, stream);
       }
+      Files.move(partial, preparedData, StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
     }
     long started = System.nanoTime();
     int supersteps = 0;
     double[][] weights;
     if (o.runner() == Runner.FLINK) {
-      FlinkRun.Outcome flink = FlinkRun.run(o, spec, coordinator.start(), stateDir, trace, progress);
+      FlinkRun.Outcome flink = FlinkRun.run(o, spec, state, stateDir, trace,
+          Checkpoint.control(json, state, secondsBefore, trace, resumes, restarts), progress);
       state = flink.state();
       weights = flink.weights();
+      restarts += flink.restarts();
       supersteps = (int) state.nextSuperstep();
     } else {
       SuperstepExecutor executor;
       BeamSuperstepExecutor beam = null;
       LocalExecutor local = null;
       if (o.runner() == Runner.LOCAL) {
-        local = LocalExecutor.fromObjectiveStart(objective, o.threads());
+        local = o.resume() ? LocalExecutor.restore(objective,
+            Checkpoint.readVectors(stateDir, state, partitioning.blocks()), o.threads())
+            : LocalExecutor.fromObjectiveStart(objective, o.threads());
         executor = local;
       } else {
         PipelineOptions options = o.runner() == Runner.DIRECT ? directOptions(o.threads())
@@ -226,16 +238,20 @@ final class TrainCommand {
               printProgress(progress, row); // with validation: once its accuracy is known
             }
           }
+          LbfgsState before = state;
           state = next;
           if (beam != null) {
-            ObjectNode control = json.createObjectNode();
-            control.set("state", json.valueToTree(state));
-            control.put("seconds", seconds);
-            control.set("trace", json.valueToTree(trace));
-            writeAtomically(stateDir.resolve(CONTROL), json.writerWithDefaultPrettyPrinter()
-                .writeValueAsBytes(control));
+            Checkpoint.writeControl(stateDir, json,
+                Checkpoint.control(json, state, seconds, trace, resumes, -1));
           }
           executor.retain(state);
+          if (local != null && Checkpoint.due(o.checkpointEvery(), before, state)) {
+            // Held now are exactly the vectors the state refers to (retain): they, then control.
+            Checkpoint.writeVectors(stateDir, local.heldVectors());
+            Checkpoint.writeControl(stateDir, json,
+                Checkpoint.control(json, state, seconds, trace, resumes, -1));
+            Checkpoint.dropDead(stateDir, state);
+          }
         }
         weights = local != null ? local.point(state.xId()) : beam.read("x-" + state.xId());
       }
@@ -280,6 +296,10 @@ final class TrainCommand {
       Files.move(modelTmp, model, StandardCopyOption.ATOMIC_MOVE);
       writeTrace(work.resolve("trace.csv"), trace, validation != null);
       ObjectNode summary = summary(o, data, partitioning, state, seconds, supersteps, json);
+      summary.put("resumes", resumes);
+      if (o.runner() == Runner.FLINK) {
+        summary.put("restarts", restarts);
+      }
       if (network != null) {
         // One pass over the batches per evaluation (value and gradient together).
         summary.put("dataPasses", state.evaluations());
@@ -292,8 +312,11 @@ final class TrainCommand {
       }
       writeAtomically(work.resolve("summary.json"),
           json.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
-      if (o.runner() != Runner.LOCAL) {
-        // The run is over: keep the record of it (run.json, control.json), drop the vectors and data.
+      if (o.runner() != Runner.LOCAL || o.checkpointEvery() > 0) {
+        // The run is over: keep the record of it (run.json, control.json with the final state, so
+        // that --resume says it has finished), drop the vectors and data.
+        Checkpoint.writeControl(stateDir, json, Checkpoint.control(json, state, seconds, trace,
+            resumes, o.runner() == Runner.FLINK ? restarts : -1));
         try (Stream<Path> files = Files.list(stateDir)) {
           for (Path p : (Iterable<Path>) files::iterator) {
             String name = p.getFileName().toString();
