@@ -157,7 +157,14 @@ public final class Checkpoint {
    * (never before: until then they belong to the previous checkpoint).
    */
   public static void dropDead(Path stateDir, LbfgsState state) throws IOException {
-    Set<String> live = BeamSuperstepExecutor.liveVectors(state);
+    dropDead(stateDir, state, Set.of());
+  }
+
+  /** {@link #dropDead(Path, LbfgsState)}, keeping also the vectors named in {@code keep}. */
+  public static void dropDead(Path stateDir, LbfgsState state, Set<String> keep)
+      throws IOException {
+    Set<String> live = new java.util.HashSet<>(BeamSuperstepExecutor.liveVectors(state));
+    live.addAll(keep);
     if (!Files.isDirectory(stateDir)) {
       return;
     }

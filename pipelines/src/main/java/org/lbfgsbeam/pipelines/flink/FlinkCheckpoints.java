@@ -34,7 +34,8 @@ import org.lbfgsbeam.transforms.NamedBlocks;
  * the phase. So when the coordinator runs, all node files are written; it checks that each vector S
  * refers to is either absent (never held: margins of a non-linear objective) or present with all
  * P blocks, then writes control.json last (temporary name, rename), then deletes the vectors of the
- * previous checkpoint. A job killed before the rename leaves the previous complete checkpoint.
+ * previous checkpoint (but not those of the checkpoint the job started from, from which a restarted
+ * attempt replays). A job killed before the rename leaves the previous complete checkpoint.
  *
  * <p><b>Shared filesystem.</b> The nodes write on the TaskManagers and the coordinator checks and the
  * client reads on their machines: the run directory must be one path that all of them see. The
@@ -134,7 +135,11 @@ public record FlinkCheckpoints(String directory, int every, String baseJson, lon
         List.of(), base.path("resumes").asInt(0), base.path("restarts").asInt(0) + attempt);
     control.set("trace", trace);
     Checkpoint.writeControl(dir, json, control);
-    Checkpoint.dropDead(dir, state);
+    // A restarted attempt replays from the job's start state: a resumed job keeps its vectors.
+    Set<String> start = base.has("state") && base.get("state").path("evaluations").asInt() > 0
+        ? BeamSuperstepExecutor.liveVectors(json.treeToValue(base.get("state"), LbfgsState.class))
+        : Set.of();
+    Checkpoint.dropDead(dir, state, start);
   }
 
   /** The file-based runners' name of a vector a node holds as {@code held}, or null if none. */
