@@ -21,15 +21,6 @@ enum Runner {
     return cliName;
   }
 
-  /**
-   * Whether this runner keeps the vectors in files after every superstep; the others (local, flink)
-   * hold them in memory and write a {@link Checkpoint} every {@code --checkpoint-every} iterations.
-   * Every runner resumes from what is in the files.
-   */
-  boolean keepsStateInFiles() {
-    return this == DIRECT || this == BEAM_FLINK;
-  }
-
   static Runner parse(String name) {
     for (Runner r : values()) {
       if (r.cliName.equals(name)) {
