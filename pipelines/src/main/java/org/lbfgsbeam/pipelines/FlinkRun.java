@@ -1,6 +1,7 @@
 package org.lbfgsbeam.pipelines;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.flink.api.java.ExecutionEnvironment;
 import org.lbfgsbeam.core.optim.LbfgsState;
+import org.lbfgsbeam.pipelines.flink.FlinkCheckpoints;
 import org.lbfgsbeam.pipelines.flink.FlinkLbfgsJob;
 import org.lbfgsbeam.pipelines.flink.FlinkSession;
 import org.lbfgsbeam.transforms.BlockFiles;
@@ -23,21 +25,39 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * The Flink side of {@code train}: {@code --runner flink} submits the whole run as one bulk-iteration
  * job ({@link FlinkLbfgsJob}) to an embedded mini-cluster or to {@code --flink-master host:port}, tails
  * its progress rows, and reads back the final state and blocks; {@code --runner beam-flink} gives the
- * Beam superstep pipelines FlinkRunner options.
+ * Beam superstep pipelines FlinkRunner options. The job writes a {@link Checkpoint} every {@code
+ * --checkpoint-every} iterations into the run's state directory, and a resumed run's job starts from
+ * the last one ({@link org.lbfgsbeam.pipelines.flink.FlinkCheckpoints}): on a cluster of several
+ * machines, {@code --output} must be on a filesystem that every TaskManager shares.
  */
 public final class FlinkRun {
   private FlinkRun() {}
 
-  /** What the Flink job left behind. */
-  record Outcome(LbfgsState state, double[][] weights, int speculativePasses) {}
+  /**
+   * What the Flink job left behind.
+   *
+   * @param restarts the job's restarts (its coordinator's attempt number at the end)
+   * @param speculativePasses the speculative gradient passes the line search dropped
+   *     ({@code SlopeAndGradient})
+   */
+  record Outcome(LbfgsState state, double[][] weights, int restarts, int speculativePasses) {}
 
+  /**
+   * @param start the state to start from: the coordinator's start, or a checkpoint's state whose
+   *     vectors are in {@code workDirectory}
+   * @param base what the run had before this job ({@link Checkpoint#control}), which the job's
+   *     checkpoints extend
+   */
   static Outcome run(TrainOptions o, ObjectiveSpec spec, LbfgsState start, Path workDirectory,
-      List<TraceRow> trace, PrintStream progress) throws Exception {
+      List<TraceRow> trace, ObjectNode base, PrintStream progress) throws Exception {
     ObjectMapper json = StateJson.mapper();
     String work = workDirectory.toAbsolutePath().toString();
     int maxSupersteps = o.optimizer().maxEvaluations() + o.optimizer().maxIterations() + 2;
+    long started = System.currentTimeMillis();
+    double secondsBefore = base.path("seconds").asDouble(0);
     FlinkLbfgsJob.Spec job = new FlinkLbfgsJob.Spec(spec, o.optimizer(),
-        json.writeValueAsString(start), work, maxSupersteps);
+        json.writeValueAsString(start), work, maxSupersteps,
+        new FlinkCheckpoints(work, o.checkpointEvery(), json.writeValueAsString(base), started));
     Path progressFile = FlinkLbfgsJob.progressFile(work);
     Files.deleteIfExists(progressFile);
     TreeMap<Integer, TraceRow> rows = new TreeMap<>();
@@ -45,9 +65,8 @@ public final class FlinkRun {
         progress)) {
       ExecutionEnvironment env = session.environment();
       FlinkLbfgsJob.plan(env, job);
-      long started = System.currentTimeMillis();
       session.execute(env, "lbfgs-beam train " + o.data().getFileName(), workDirectory,
-          () -> printNew(progressFile, rows, started, progress), progress);
+          () -> printNew(progressFile, rows, started, secondsBefore, progress), progress);
     }
     trace.addAll(rows.values());
     LbfgsState state = json.readValue(FlinkLbfgsJob.finalState(work).toFile(), LbfgsState.class);
@@ -55,15 +74,16 @@ public final class FlinkRun {
     for (int b = 0; b < weights.length; b++) {
       weights[b] = BlockFiles.read(work, FlinkLbfgsJob.finalVector(), b);
     }
+    int restarts = Integer.parseInt(Files.readString(FlinkLbfgsJob.finalAttempt(work)).strip());
     Path speculative = FlinkLbfgsJob.speculativePassesFile(work);
     int passes = Files.exists(speculative)
-        ? Integer.parseInt(Files.readString(speculative).trim()) : 0;
-    return new Outcome(state, weights, passes);
+        ? Integer.parseInt(Files.readString(speculative).strip()) : 0;
+    return new Outcome(state, weights, restarts, passes);
   }
 
   /** Reads progress rows not seen yet (a restarted attempt rewrites them: the latest wins). */
   private static void printNew(Path file, TreeMap<Integer, TraceRow> rows, long started,
-      PrintStream progress) throws IOException {
+      double secondsBefore, PrintStream progress) throws IOException {
     if (!Files.exists(file)) {
       return;
     }
@@ -80,7 +100,7 @@ public final class FlinkRun {
       }
       TraceRow row = new TraceRow(Integer.parseInt(f[0]), Integer.parseInt(f[1]),
           Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]),
-          (Long.parseLong(f[5]) - started) / 1e3);
+          secondsBefore + (Long.parseLong(f[5]) - started) / 1e3);
       TraceRow old = rows.put(row.iteration(), row);
       if (old == null && row.iteration() > 0) {
         TrainCommand.printProgress(progress, row);

@@ -21,11 +21,6 @@ enum Runner {
     return cliName;
   }
 
-  /** Whether this runner keeps the vectors in files between supersteps (and so can resume). */
-  boolean resumable() {
-    return this == DIRECT || this == BEAM_FLINK;
-  }
-
   static Runner parse(String name) {
     for (Runner r : values()) {
       if (r.cliName.equals(name)) {

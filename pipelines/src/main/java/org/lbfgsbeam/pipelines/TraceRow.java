@@ -12,14 +12,14 @@ package org.lbfgsbeam.pipelines;
  * @param validationAccuracy accuracy on {@code --validation} at this iterate, or null when not
  *     (yet) computed; a column of trace.csv only in runs with validation
  */
-record TraceRow(int iteration, int evaluations, double objective, double gradientNorm, double step,
+public record TraceRow(int iteration, int evaluations, double objective, double gradientNorm, double step,
     double seconds, Double validationAccuracy) {
 
   static final String HEADER = "iteration,evaluations,objective,gradientNorm,step,seconds";
   static final String HEADER_WITH_VALIDATION = HEADER + ",validationAccuracy";
 
   /** A row without validation accuracy. */
-  TraceRow(int iteration, int evaluations, double objective, double gradientNorm, double step,
+  public TraceRow(int iteration, int evaluations, double objective, double gradientNorm, double step,
       double seconds) {
     this(iteration, evaluations, objective, gradientNorm, step, seconds, null);
   }

@@ -51,8 +51,13 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  *       one;</li>
  *   <li>{@code charts/}: PNG charts of the trace ({@link Charts});</li>
  *   <li>{@code model/}: the weights by block ({@link org.lbfgsbeam.transforms.LinearModelFiles});</li>
- *   <li>{@code state/}: the coordinator's state and the stored vectors, updated after every superstep
- *       (file-based runners), which {@code --resume} continues from.</li>
+ *   <li>{@code state/}: the coordinator's state and the stored vectors ({@link Checkpoint}), which
+ *       {@code --resume} continues from: updated after every superstep by the file-based runners
+ *       (direct, beam-flink), every {@code --checkpoint-every} iterations by the runners that hold
+ *       the vectors in memory (local, flink). All of them write the same layout, so a run
+ *       checkpointed on one runner resumes on any other; a resumed run ends with the bits of an
+ *       uninterrupted one, and summary.json counts its {@code resumes} (and, for flink, the Flink
+ *       job {@code restarts} observed).</li>
  * </ul>
  * Bad input is reported before anything is written; a training set of one class is bad input for a
  * classifier ({@link DataFiles#requireTwoClasses}). With {@code --overwrite} the run is written
@@ -61,7 +66,7 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * ResumeCheck}). One progress line per iteration goes to stderr.
  */
 final class TrainCommand {
-  private static final String CONTROL = "control.json";
+  private static final String CONTROL = Checkpoint.CONTROL;
   private static final String RUN = "run.json";
 
   private TrainCommand() {}
@@ -94,12 +99,7 @@ final class TrainCommand {
     if (o.resume()) {
       if (!Files.isRegularFile(stateDir.resolve(CONTROL))) {
         throw new CommandLine.UsageException("nothing to resume: " + stateDir.resolve(CONTROL)
-            + " does not exist");
-      }
-      if (!o.runner().resumable()) {
-        throw new CommandLine.UsageException("--resume needs a runner that keeps its state in files"
-            + " between supersteps (direct, beam-flink); " + o.runner().cliName()
-            + " runs keep their vectors in memory");
+            + " does not exist (local and flink runs write it every --checkpoint-every iterations)");
       }
     } else if (Files.exists(out) && !isEmptyDirectory(out) && !o.overwrite()) {
       throw new CommandLine.UsageException("output " + out + " exists and is not empty"
@@ -150,6 +150,8 @@ final class TrainCommand {
     LbfgsState state;
     List<TraceRow> trace = new ArrayList<>();
     double secondsBefore = 0;
+    int resumes = 0;
+    int restarts = 0; // Flink job restarts, across resumes
     if (o.resume()) {
       // Compare as read back from text, so that number node types (int/long) do not matter.
       ResumeCheck.requireSameRun(json.readTree(stateDir.resolve(RUN).toFile()),
@@ -161,6 +163,8 @@ final class TrainCommand {
             + state.stopReason() + ")");
       }
       secondsBefore = control.get("seconds").asDouble();
+      resumes = control.path("resumes").asInt(0) + 1;
+      restarts = control.path("restarts").asInt(0);
       for (JsonNode row : control.get("trace")) {
         trace.add(json.treeToValue(row, TraceRow.class));
       }
@@ -178,10 +182,15 @@ final class TrainCommand {
     // prepared data file written and read back, no second copy of the data). Elsewhere the
     // workers read the prepared data file.
     boolean lend = o.runner() == Runner.FLINK && FlinkSession.EMBEDDED.equals(o.flinkMaster());
-    if (o.runner() != Runner.LOCAL && !o.resume() && !lend) {
-      try (OutputStream stream = Files.newOutputStream(preparedData)) {
+    if (o.runner() != Runner.LOCAL && !lend
+        && !(o.resume() && Files.isRegularFile(preparedData))) {
+      // Also on resume when the run began on the local runner, which needs no prepared data.
+      Path partial = preparedData.resolveSibling(preparedData.getFileName() + ".tmp");
+      try (OutputStream stream = Files.newOutputStream(partial)) {
         DatasetFile.write(data, stream);
       }
+      Files.move(partial, preparedData, StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
     }
     long started = System.nanoTime();
     int supersteps = 0;
@@ -190,10 +199,12 @@ final class TrainCommand {
     if (o.runner() == Runner.FLINK) {
       FlinkRun.Outcome flink;
       try (AutoCloseable lent = lend ? ObjectiveCache.lend(spec, objective) : () -> { }) {
-        flink = FlinkRun.run(o, spec, coordinator.start(), stateDir, trace, progress);
+        flink = FlinkRun.run(o, spec, state, stateDir, trace,
+            Checkpoint.control(json, state, secondsBefore, trace, resumes, restarts), progress);
       }
       state = flink.state();
       weights = flink.weights();
+      restarts += flink.restarts();
       supersteps = (int) state.nextSuperstep();
       speculativePasses = flink.speculativePasses();
     } else {
@@ -201,7 +212,9 @@ final class TrainCommand {
       BeamSuperstepExecutor beam = null;
       LocalExecutor local = null;
       if (o.runner() == Runner.LOCAL) {
-        local = LocalExecutor.fromObjectiveStart(objective, o.threads());
+        local = o.resume() ? LocalExecutor.restore(objective,
+            Checkpoint.readVectors(stateDir, state, partitioning.blocks()), o.threads())
+            : LocalExecutor.fromObjectiveStart(objective, o.threads());
         executor = local;
       } else {
         PipelineOptions options = o.runner() == Runner.DIRECT ? directOptions(o.threads())
@@ -238,16 +251,20 @@ final class TrainCommand {
               printProgress(progress, row); // with validation: once its accuracy is known
             }
           }
+          LbfgsState before = state;
           state = next;
           if (beam != null) {
-            ObjectNode control = json.createObjectNode();
-            control.set("state", json.valueToTree(state));
-            control.put("seconds", seconds);
-            control.set("trace", json.valueToTree(trace));
-            writeAtomically(stateDir.resolve(CONTROL), json.writerWithDefaultPrettyPrinter()
-                .writeValueAsBytes(control));
+            Checkpoint.writeControl(stateDir, json,
+                Checkpoint.control(json, state, seconds, trace, resumes, -1));
           }
           executor.retain(state);
+          if (local != null && Checkpoint.due(o.checkpointEvery(), before, state)) {
+            // Held now are exactly the vectors the state refers to (retain): they, then control.
+            Checkpoint.writeVectors(stateDir, local.heldVectors());
+            Checkpoint.writeControl(stateDir, json,
+                Checkpoint.control(json, state, seconds, trace, resumes, -1));
+            Checkpoint.dropDead(stateDir, state);
+          }
         }
         weights = local != null ? local.point(state.xId()) : beam.read("x-" + state.xId());
       }
@@ -294,7 +311,9 @@ final class TrainCommand {
       Files.move(modelTmp, model, StandardCopyOption.ATOMIC_MOVE);
       writeTrace(work.resolve("trace.csv"), trace, validation != null);
       ObjectNode summary = summary(o, data, partitioning, state, seconds, supersteps, json);
+      summary.put("resumes", resumes);
       if (o.runner() == Runner.FLINK) {
+        summary.put("restarts", restarts);
         // The flink job computes a cached trial's gradient with its slope, before the line search
         // decides (one barrier fewer); the passes it drops are passes over the data all the same.
         summary.put("dataPasses", state.dataPasses() + speculativePasses);
@@ -312,8 +331,11 @@ final class TrainCommand {
       }
       writeAtomically(work.resolve("summary.json"),
           json.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
-      if (o.runner() != Runner.LOCAL) {
-        // The run is over: keep the record of it (run.json, control.json), drop the vectors and data.
+      if (o.runner() != Runner.LOCAL || o.checkpointEvery() > 0) {
+        // The run is over: keep the record of it (run.json, control.json with the final state, so
+        // that --resume says it has finished), drop the vectors and data.
+        Checkpoint.writeControl(stateDir, json, Checkpoint.control(json, state, seconds, trace,
+            resumes, o.runner() == Runner.FLINK ? restarts : -1));
         try (Stream<Path> files = Files.list(stateDir)) {
           for (Path p : (Iterable<Path>) files::iterator) {
             String name = p.getFileName().toString();

@@ -32,11 +32,13 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * @param validation a held-out set (LIBSVM or IDX, labels beside) whose accuracy is traced per
  *     iteration, or null
  * @param network the network of {@code --model mlp}, else null
+ * @param checkpointEvery local, flink: write a checkpoint every K iterations, 0 for none ({@link
+ *     Checkpoint#DEFAULT_EVERY}); direct and beam-flink keep their state after every superstep
  */
 record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner runner,
     int partitions, LbfgsOptions optimizer, Path output, boolean resume, boolean overwrite,
     int threads, String flinkMaster, Path labels, Path validation, boolean beamOnCluster,
-    NetworkSpec network) {
+    NetworkSpec network, int checkpointEvery) {
 
   /** Default examples per batch of {@code --model mlp} (the Ray example's batches of 100). */
   static final int DEFAULT_BATCH_SIZE = 100;
@@ -94,7 +96,10 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
       "  --gradient-tolerance T      stop when max|g| <= T (default 1e-5)",
       "  --progress-tolerance T      stop when |df| or max|t*d| < T (default 1e-9)",
       "  --threads N                 worker threads (default: available processors)",
-      "  --resume                    continue the run in --output from its last finished superstep",
+      "  --checkpoint-every K        local, flink: write the optimiser's state to DIR/state every",
+      "                              K iterations, 0 for never (default 10); direct and",
+      "                              beam-flink keep it after every superstep",
+      "  --resume                    continue the run in --output from its last checkpoint",
       "  --overwrite                 replace a non-empty --output once the new run has",
       "                              finished (until then it is written beside it)",
       "  --help                      this text");
@@ -102,7 +107,8 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
   private static final Set<String> VALUED = Set.of("data", "output", "model", "lambda", "history",
       "runner", "partitions", "direction", "max-iterations", "max-evaluations",
       "gradient-tolerance", "progress-tolerance", "threads", "flink-master", "beam-on-cluster", "labels",
-      "validation", "hidden", "activation", "loss", "batch-size", "shards", "seed", "optimizer");
+      "validation", "hidden", "activation", "loss", "batch-size", "shards", "seed", "optimizer",
+      "checkpoint-every");
   private static final Set<String> FLAGS = Set.of("resume", "overwrite", "help");
 
   /** Parses and validates; throws {@link CommandLine.UsageException} with a one-line message. */
@@ -175,10 +181,15 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
       throw new CommandLine.UsageException("--beam-on-cluster must be true or false, but was: "
           + beamOnCluster);
     }
+    int checkpointEvery = cl.integer("checkpoint-every", Checkpoint.DEFAULT_EVERY);
+    if (checkpointEvery < 0) {
+      throw new CommandLine.UsageException("--checkpoint-every must be >= 0 (0: no checkpoints),"
+          + " but was: " + checkpointEvery);
+    }
     return new TrainOptions(data, model, lambda, Runner.parse(cl.string("runner", "local")),
         partitions, optimizer, output, cl.has("resume"), cl.has("overwrite"), threads, flinkMaster,
         cl.has("labels") ? Paths.get(cl.required("labels")) : null, validation,
-        Boolean.parseBoolean(beamOnCluster), network);
+        Boolean.parseBoolean(beamOnCluster), network, checkpointEvery);
   }
 
   private static NetworkSpec network(CommandLine cl) {

@@ -91,13 +91,91 @@ public final class LocalExecutor implements SuperstepExecutor {
     return new LocalExecutor(checked(objective, x0), objective, threads);
   }
 
-  /** Starts from {@code owned}, which becomes point 0 (not copied). */
+  /**
+   * An executor that continues a run from the vectors a checkpoint holds ({@link #heldVectors} of
+   * an executor, or the same names read back from files): restored, it runs the state's pending
+   * superstep and every later one to the same bits as the executor it was saved from, since a
+   * vector's entries are all that a block operation reads. The arrays are owned, not copied.
+   *
+   * @param vectors by name ({@code x-7}, {@code s-5}, ...; see {@link #heldVectors}), one array per
+   *     block each
+   * @throws IllegalArgumentException naming a vector of an unknown kind or of the wrong shape
+   */
+  public static LocalExecutor restore(PartitionedObjective objective,
+      Map<String, double[][]> vectors, int threads) {
+    LocalExecutor executor = new LocalExecutor(null, objective, threads);
+    int blocks = objective.partitioning().blocks();
+    for (Map.Entry<String, double[][]> e : vectors.entrySet()) {
+      String name = e.getKey();
+      int dash = name.indexOf('-');
+      Map<Long, double[][]> store = dash < 0 ? null : executor.store(name.substring(0, dash));
+      Checks.checkArgument(store != null, "not a vector name: %s", name);
+      long id;
+      try {
+        id = Long.parseLong(name.substring(dash + 1));
+      } catch (NumberFormatException ex) {
+        throw new IllegalArgumentException("not a vector name: " + name, ex);
+      }
+      double[][] v = e.getValue();
+      Checks.checkArgument(v.length == blocks, "vector %s has %s blocks, but the partitioning has %s",
+          name, v.length, blocks);
+      if (!name.startsWith("z")) { // margins have the objective's own lengths
+        for (int b = 0; b < blocks; b++) {
+          Checks.checkArgument(v[b].length == objective.partitioning().blockSize(b),
+              "block %s of vector %s has %s entries, expected %s", b, name, v[b].length,
+              objective.partitioning().blockSize(b));
+        }
+      }
+      store.put(id, v);
+    }
+    return executor;
+  }
+
+  /**
+   * The vectors this executor holds, by the names under which the file-based runners store them
+   * ({@code BeamSuperstepExecutor}: x-id, g-id, d-id, s-id, y-id and the margins zx-id, zd-id), not
+   * copied. After {@link #retain}(state) these are exactly the vectors that the state refers to and
+   * that exist, so that writing them with the state is a checkpoint in the layout of {@code
+   * --runner direct}; {@link #restore} continues from them. Read them before the next {@link
+   * #execute}, which updates some of them in place.
+   */
+  public Map<String, double[][]> heldVectors() {
+    Map<String, double[][]> out = new java.util.TreeMap<>();
+    for (String kind : VECTOR_KINDS) {
+      for (Map.Entry<Long, double[][]> e : store(kind).entrySet()) {
+        out.put(kind + "-" + e.getKey(), e.getValue());
+      }
+    }
+    return out;
+  }
+
+  /** The kinds of vector, as the file-based runners name them. */
+  private static final java.util.List<String> VECTOR_KINDS =
+      java.util.List.of("x", "g", "d", "s", "y", "zx", "zd");
+
+  /** The store of vectors of {@code kind} (one of {@link #VECTOR_KINDS}), or null. */
+  private Map<Long, double[][]> store(String kind) {
+    return switch (kind) {
+      case "x" -> points;
+      case "g" -> gradients;
+      case "d" -> directions;
+      case "s" -> steps;
+      case "y" -> gradientChanges;
+      case "zx" -> pointMargins;
+      case "zd" -> directionMargins;
+      default -> null;
+    };
+  }
+
+  /** Starts from {@code owned}, which becomes point 0 (not copied), or from nothing if null. */
   private LocalExecutor(double[][] owned, PartitionedObjective objective, int threads) {
     Checks.checkArgument(threads >= 1, "threads must be positive, but was: %s", threads);
     this.objective = objective;
     this.blocks = objective.partitioning().blocks();
     this.linearMargins = objective.linearMargins();
-    points.put(0L, owned);
+    if (owned != null) {
+      points.put(0L, owned);
+    }
     this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "lbfgs-block");
       t.setDaemon(true);

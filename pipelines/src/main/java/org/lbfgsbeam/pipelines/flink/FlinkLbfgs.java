@@ -55,7 +55,7 @@ public final class FlinkLbfgs {
     int maxSupersteps = options.maxEvaluations() + options.maxIterations() + 2;
     FlinkLbfgsJob.Spec job = new FlinkLbfgsJob.Spec(spec, options,
         StateJson.mapper().writeValueAsString(coordinator.start()), work.toString(),
-        maxSupersteps);
+        maxSupersteps, FlinkCheckpoints.none(work.toString()));
     try (FlinkSession session = FlinkSession.open(flinkMaster, parallelism, "parallelism",
         System.err)) {
       ExecutionEnvironment env = session.environment();

@@ -59,9 +59,12 @@ public final class FlinkLbfgsJob {
    * @param initialStateJson the coordinator's state to start from
    * @param workDirectory where the job writes its final blocks, state and progress rows
    * @param maxSupersteps the bound on L-BFGS supersteps (the coordinator stops first)
+   * @param checkpoints when and where the job writes checkpoints; a job whose initial state is past
+   *     superstep 0 resumes from the checkpoint of that state in its directory
    */
   public record Spec(ObjectiveSpec objective, LbfgsOptions options, String initialStateJson,
-      String workDirectory, int maxSupersteps) implements java.io.Serializable {}
+      String workDirectory, int maxSupersteps, FlinkCheckpoints checkpoints)
+      implements java.io.Serializable {}
 
   /** Builds the job's plan on {@code env}; run it with {@code env.execute}. */
   public static void plan(ExecutionEnvironment env, Spec spec) {
@@ -85,11 +88,13 @@ public final class FlinkLbfgsJob {
     DataSet<Tuple2<Integer, double[]>> partials = nodes
         .partitionCustom(new NodeOrShardPartitioner(), new NodeKey())
         .name("Route to the node's subtask")
-        .mapPartition(new NodeWorker(spec.objective(), spec.workDirectory()))
+        .mapPartition(new NodeWorker(spec.objective(), spec.workDirectory(), spec.checkpoints(),
+            parse(spec.initialStateJson()).pending().number()))
         .withBroadcastSet(control, NodeWorker.CONTROL).name("Nodes: run the phase");
     DataSet<Tuple2<Integer, double[]>> tick = control.map(new Tick()).name("Tick");
     DataSet<LoopToken> next = partials.union(tick)
-        .reduceGroup(new PhaseCoordinator(spec.objective(), spec.options(), spec.workDirectory()))
+        .reduceGroup(new PhaseCoordinator(spec.objective(), spec.options(), spec.workDirectory(),
+            spec.checkpoints()))
         .withBroadcastSet(control, NodeWorker.CONTROL).setParallelism(1)
         .name("Coordinator: reduce in node order, advance");
     DataSet<LoopToken> result = loop.closeWith(nodes.union(next),
@@ -114,6 +119,11 @@ public final class FlinkLbfgsJob {
    */
   public static Path speculativePassesFile(String workDirectory) {
     return Paths.get(workDirectory, "flink-speculative-passes.txt");
+  }
+
+  /** The file the coordinator's attempt number at the end is written to (restarts observed). */
+  public static Path finalAttempt(String workDirectory) {
+    return Paths.get(workDirectory, "flink-final-attempt.txt");
   }
 
   /** The file progress rows are appended to. */

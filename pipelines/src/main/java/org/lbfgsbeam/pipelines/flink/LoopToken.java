@@ -32,6 +32,11 @@ public class LoopToken {
   public double[] slope;
   /** The two-loop recursion's last reduced dot product. */
   public double dot;
+  /**
+   * Whether the nodes write their blocks of the state's vectors in this PREPARE phase and the
+   * coordinator then the checkpoint's control file ({@link FlinkCheckpoints}; control only).
+   */
+  public boolean checkpoint;
   /** A data-parallel objective's trial point &theta;, assembled from the nodes' blocks (control only). */
   public double[] theta;
 

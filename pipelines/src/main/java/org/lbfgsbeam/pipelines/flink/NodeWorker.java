@@ -38,19 +38,29 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  *
  * <p>Every per-node step is a {@link NodeOps} function, the same as in the Beam supersteps and in the
  * order of the in-process executor, so the job gives their bits. A restarted attempt starts again from
- * superstep 0 with a fresh operator, so no state outlives a failure.
+ * the job's first superstep with a fresh operator, so no state outlives a failure.
+ *
+ * <p>Every K-th iteration (the control token says so) a node first writes its blocks of the state's
+ * vectors into the run's state directory; a job that resumes a checkpoint reads them there in its
+ * first superstep ({@link FlinkCheckpoints}).
  */
 final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Integer, double[]>> {
   static final String CONTROL = "control";
 
   private final ObjectiveSpec spec;
   private final String workDirectory;
+  private final FlinkCheckpoints checkpoints;
+  /** The job's first superstep: 0, or the pending superstep of the checkpoint it resumes. */
+  private final long firstSuperstep;
   private transient Map<Integer, NamedBlocks> held;
   private transient PartitionedObjective objective;
 
-  NodeWorker(ObjectiveSpec spec, String workDirectory) {
+  NodeWorker(ObjectiveSpec spec, String workDirectory, FlinkCheckpoints checkpoints,
+      long firstSuperstep) {
     this.spec = spec;
     this.workDirectory = workDirectory;
+    this.checkpoints = checkpoints;
+    this.firstSuperstep = firstSuperstep;
   }
 
   @Override
@@ -85,13 +95,17 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
       int node = token.node;
       NamedBlocks b = held.get(node);
       if (b == null) {
-        if (step == null || step.number() != 0 || c.phase() != IterationPhase.PREPARE) {
+        if (step == null || step.number() != firstSuperstep
+            || c.phase() != IterationPhase.PREPARE) {
           throw new IllegalStateException("node " + node + " reached subtask "
               + getRuntimeContext().getIndexOfThisSubtask() + " in phase " + c.phase()
               + " of superstep " + (step == null ? "-" : step.number())
               + ", but its vectors are not held here");
         }
-        b = NamedBlocks.empty().with("x", objective.startBlock(node));
+        b = firstSuperstep == 0 ? NamedBlocks.empty().with("x", objective.startBlock(node))
+            : checkpoints.readNode(state, node);
+      } else if (c.checkpoint && c.phase() == IterationPhase.PREPARE) {
+        checkpoints.writeNode(state, node, b); // before prepare commits in place
       }
       double[][] partial = new double[1][];
       b = run(c, state, step, node, b, partial);

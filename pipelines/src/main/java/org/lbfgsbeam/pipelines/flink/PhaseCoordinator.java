@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
@@ -23,6 +24,7 @@ import org.lbfgsbeam.core.optim.Superstep;
 import org.lbfgsbeam.core.optim.Superstep.Direction;
 import org.lbfgsbeam.core.optim.SuperstepResult;
 import org.lbfgsbeam.core.partition.BlockKernels;
+import org.lbfgsbeam.pipelines.TraceRow;
 import org.lbfgsbeam.transforms.NodeOps;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
 
@@ -39,6 +41,9 @@ final class PhaseCoordinator
   private final ObjectiveSpec spec;
   private final LbfgsOptions options;
   private final String workDirectory;
+  private final FlinkCheckpoints checkpoints;
+  /** This attempt's progress rows (a restarted attempt makes them again), for the checkpoints. */
+  private transient List<TraceRow> rows;
   private transient volatile double objectiveGauge = Double.NaN;
   private transient volatile double gradientGauge = Double.NaN;
   private transient boolean gaugesRegistered;
@@ -47,10 +52,12 @@ final class PhaseCoordinator
   private transient int speculativePasses;
   private static final boolean TRACE = System.getenv("LBFGS_FLINK_TRACE") != null;
 
-  PhaseCoordinator(ObjectiveSpec spec, LbfgsOptions options, String workDirectory) {
+  PhaseCoordinator(ObjectiveSpec spec, LbfgsOptions options, String workDirectory,
+      FlinkCheckpoints checkpoints) {
     this.spec = spec;
     this.options = options;
     this.workDirectory = workDirectory;
+    this.checkpoints = checkpoints;
   }
 
   @Override
@@ -95,6 +102,11 @@ final class PhaseCoordinator
     }
     LbfgsState state = FlinkLbfgsJob.parse(c.state);
     Superstep step = state.pending();
+    if (c.checkpoint && c.phase() == IterationPhase.PREPARE) {
+      // Every node has returned from this PREPARE phase, its blocks written: the control file last.
+      checkpoints.writeControl(state, rows == null ? List.of() : rows, spec.blocks(),
+          getRuntimeContext().getTaskInfo().getAttemptNumber());
+    }
     switch (c.phase()) {
       case PREPARE -> {
         int h = step == null ? 0 : step.pairIdsAfter().length;
@@ -157,6 +169,8 @@ final class PhaseCoordinator
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         Files.writeString(FlinkLbfgsJob.speculativePassesFile(workDirectory),
             Integer.toString(speculativePasses), StandardCharsets.UTF_8);
+        Files.writeString(FlinkLbfgsJob.finalAttempt(workDirectory),
+            Integer.toString(getRuntimeContext().getTaskInfo().getAttemptNumber()));
         out.collect(c.next(IterationPhase.DONE, 0));
       }
       default -> throw new IllegalStateException("the coordinator does not run phase " + c.phase());
@@ -197,15 +211,35 @@ final class PhaseCoordinator
     }
     if (next.evaluations() == 1 && state.evaluations() == 0
         || next.iteration() > state.iteration()) {
+      long now = System.currentTimeMillis();
+      double step = next.iteration() == 0 ? 0 : next.lastStep();
       String row = String.format(Locale.ROOT, "%d,%d,%s,%s,%s,%d%n", next.iteration(),
           next.evaluations(), Double.toString(next.value()), Double.toString(next.gradientMaxAbs()),
-          Double.toString(next.iteration() == 0 ? 0 : next.lastStep()), System.currentTimeMillis());
+          Double.toString(step), now);
       Files.writeString(progress, row, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
+      if (rows == null) {
+        rows = new ArrayList<>();
+      }
+      rows.add(new TraceRow(next.iteration(), next.evaluations(), next.value(),
+          next.gradientMaxAbs(), step, checkpoints.seconds(now)));
+      failIfInjected(next);
     }
     String json = FlinkLbfgsJob.json(next);
-    out.collect(LoopToken.control(json, next.finished() ? IterationPhase.WRITE
-        : IterationPhase.PREPARE));
+    LoopToken token = LoopToken.control(json, next.finished() ? IterationPhase.WRITE
+        : IterationPhase.PREPARE);
+    token.checkpoint = checkpoints.due(state, next);
+    out.collect(token);
+  }
+
+  /** The test-only fault of {@link FlinkCheckpoints#FAIL_AFTER_ITERATION}, on the first attempt. */
+  private void failIfInjected(LbfgsState next) throws IOException {
+    String at = System.getProperty(FlinkCheckpoints.FAIL_AFTER_ITERATION);
+    if (at != null && next.iteration() == Integer.parseInt(at)
+        && getRuntimeContext().getTaskInfo().getAttemptNumber() == 0) {
+      throw new IOException("injected failure after iteration " + at + " ("
+          + FlinkCheckpoints.FAIL_AFTER_ITERATION + ")");
+    }
   }
 
   private static LoopToken withDot(LoopToken t, double[][] partials) {
