@@ -39,8 +39,10 @@ public final class FlinkRun {
    * @param restarts the job's restarts (its coordinator's attempt number at the end)
    * @param speculativePasses the speculative gradient passes the line search dropped
    *     ({@code SlopeAndGradient})
+   * @param barriers the bulk supersteps of the attempt that finished (one barrier each)
    */
-  record Outcome(LbfgsState state, double[][] weights, int restarts, int speculativePasses) {}
+  record Outcome(LbfgsState state, double[][] weights, int restarts, int speculativePasses,
+      int barriers) {}
 
   /**
    * @param start the state to start from: the coordinator's start, or a checkpoint's state whose
@@ -75,10 +77,9 @@ public final class FlinkRun {
       weights[b] = BlockFiles.read(work, FlinkLbfgsJob.finalVector(), b);
     }
     int restarts = Integer.parseInt(Files.readString(FlinkLbfgsJob.finalAttempt(work)).strip());
-    Path speculative = FlinkLbfgsJob.speculativePassesFile(work);
-    int passes = Files.exists(speculative)
-        ? Integer.parseInt(Files.readString(speculative).strip()) : 0;
-    return new Outcome(state, weights, restarts, passes);
+    String[] counts = Files.readString(FlinkLbfgsJob.jobCountsFile(work)).strip().split(" ");
+    return new Outcome(state, weights, restarts, Integer.parseInt(counts[0]),
+        Integer.parseInt(counts[1]));
   }
 
   /** Reads progress rows not seen yet (a restarted attempt rewrites them: the latest wins). */

@@ -195,6 +195,7 @@ final class TrainCommand {
     long started = System.nanoTime();
     int supersteps = 0;
     int speculativePasses = 0;
+    int barriers = 0;
     double[][] weights;
     if (o.runner() == Runner.FLINK) {
       FlinkRun.Outcome flink;
@@ -207,6 +208,7 @@ final class TrainCommand {
       restarts += flink.restarts();
       supersteps = (int) state.nextSuperstep();
       speculativePasses = flink.speculativePasses();
+      barriers = flink.barriers();
     } else {
       SuperstepExecutor executor;
       BeamSuperstepExecutor beam = null;
@@ -318,6 +320,8 @@ final class TrainCommand {
         // decides (one barrier fewer); the passes it drops are passes over the data all the same.
         summary.put("dataPasses", state.dataPasses() + speculativePasses);
         summary.put("speculativeGradientPasses", speculativePasses);
+        // Each a barrier across the nodes and the coordinator (of the job that finished the run).
+        summary.put("barrierSupersteps", barriers);
       }
       if (network != null) {
         // One pass over the batches per evaluation (value and gradient together).

@@ -53,6 +53,13 @@ class FlinkRunnersTest {
       assertEquals(a.get("dataPasses").asInt() + speculative, b.get("dataPasses").asInt());
       assertTrue(speculative <= a.get("evaluations").asInt() - a.get("iterations").asInt(),
           "at most one per trial the line search rejected: " + speculative);
+      // At most three barriers per L-BFGS superstep (prepare, trial, slope with the gradient),
+      // plus the final write; four before the slope and gradient phases were merged.
+      int barriers = b.get("barrierSupersteps").asInt();
+      int supersteps = b.get("supersteps").asInt();
+      assertTrue(barriers > supersteps
+          && (!direction.equals("vector-free") || barriers <= 3 * supersteps + 2),
+          barriers + " barriers for " + supersteps + " supersteps");
     }
     for (int p = 0; p < partitions; p++) {
       String w = String.format("model/weights-%05d.bin", p);

@@ -113,12 +113,13 @@ public final class FlinkLbfgsJob {
   }
 
   /**
-   * The file the coordinator writes, with the final state, the number of speculative gradient passes
-   * the line search did not keep ({@link SlopeAndGradient}): passes over the data beyond those the
-   * state's {@code dataPasses} counts.
+   * The file the coordinator writes with the final state: two counts of the attempt that finished,
+   * the speculative gradient passes the line search did not keep ({@link SlopeAndGradient}: passes
+   * over the data beyond those the state's {@code dataPasses} counts) and the bulk supersteps, each
+   * one barrier across the nodes and the coordinator.
    */
-  public static Path speculativePassesFile(String workDirectory) {
-    return Paths.get(workDirectory, "flink-speculative-passes.txt");
+  public static Path jobCountsFile(String workDirectory) {
+    return Paths.get(workDirectory, "flink-job-counts.txt");
   }
 
   /** The file the coordinator's attempt number at the end is written to (restarts observed). */

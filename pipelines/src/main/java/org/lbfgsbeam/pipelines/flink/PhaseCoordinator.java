@@ -50,6 +50,8 @@ final class PhaseCoordinator
   private transient long last;
   /** Gradient passes of the merged SLOPE phase that the line search did not keep (this attempt). */
   private transient int speculativePasses;
+  /** Bulk supersteps (barriers) this attempt has reduced: the trace's measure of the job's rounds. */
+  private transient int barriers;
   private static final boolean TRACE = System.getenv("LBFGS_FLINK_TRACE") != null;
 
   PhaseCoordinator(ObjectiveSpec spec, LbfgsOptions options, String workDirectory,
@@ -100,6 +102,7 @@ final class PhaseCoordinator
       System.err.printf("coordinator phase %s wall %.1f ms%n", c.phase(), (now - last) / 1e6);
       last = now;
     }
+    barriers++;
     LbfgsState state = FlinkLbfgsJob.parse(c.state);
     Superstep step = state.pending();
     if (c.checkpoint && c.phase() == IterationPhase.PREPARE) {
@@ -167,8 +170,8 @@ final class PhaseCoordinator
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, c.state, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        Files.writeString(FlinkLbfgsJob.speculativePassesFile(workDirectory),
-            Integer.toString(speculativePasses), StandardCharsets.UTF_8);
+        Files.writeString(FlinkLbfgsJob.jobCountsFile(workDirectory),
+            speculativePasses + " " + barriers, StandardCharsets.UTF_8);
         Files.writeString(FlinkLbfgsJob.finalAttempt(workDirectory),
             Integer.toString(getRuntimeContext().getTaskInfo().getAttemptNumber()));
         out.collect(c.next(IterationPhase.DONE, 0));
