@@ -135,6 +135,18 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
   }
 
   /**
+   * Scores {@code KV<id, example>}s with the model whose directory the singleton side input
+   * {@code modelDirectory} holds, for a model that exists only once the pipeline runs (one trained
+   * earlier in the same pipeline): each worker reads the whole model when it scores its first
+   * example. Same predictions as {@link #withModel} on that directory; no {@link
+   * Strategy#JOIN_BY_BLOCK} and no checks at construction (see {@link ScoreWithModelDirectory}).
+   */
+  public static ScoreWithModelDirectory<KV<Long, LabeledExample>> withModelDirectory(
+      PCollectionView<String> modelDirectory) {
+    return ScoreWithModelDirectory.of(modelDirectory);
+  }
+
+  /**
    * Scores elements of any type: {@code id} gives each its unique id, {@code features} its features.
    * Both must be serialisable functions of the element alone (a lambda or method reference that
    * captures nothing else).
