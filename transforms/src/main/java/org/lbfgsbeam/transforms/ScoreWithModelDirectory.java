@@ -179,7 +179,7 @@ public final class ScoreWithModelDirectory<T>
     private final ScoreExamples.UnknownFeatures unknownFeatures;
     private transient String loaded;
     private transient int k;
-    private transient SoftmaxModelFiles.Info softmax;
+    private transient LinearModelFiles.Info softmax;
     private transient double[][] weights;
     private transient int[] labels;
     private transient NetworkModelFiles.Network network;
@@ -223,11 +223,11 @@ public final class ScoreWithModelDirectory<T>
                   + " not have", dir);
           k = resolveTopK(network.labels().length);
         } else {
-          SoftmaxModelFiles.Info info = SoftmaxModelFiles.readInfo(dir);
+          LinearModelFiles.Info info = LinearModelFiles.readInfo(dir);
           k = resolveTopK(info.classes());
           double[][] w = new double[info.blockCount()][];
           for (int b = 0; b < w.length; b++) {
-            w[b] = SoftmaxModelFiles.readBlock(info, b);
+            w[b] = LinearModelFiles.readBlock(info, b);
           }
           softmax = info;
           weights = w;
@@ -249,33 +249,16 @@ public final class ScoreWithModelDirectory<T>
     private Prediction scoreSoftmax(long id, SparseFeatures x) {
       BlockScores[] partials = new BlockScores[weights.length];
       for (int b = 0; b < weights.length; b++) {
-        SoftmaxModelFiles.Block block = softmax.blocks().get(b);
+        LinearModelFiles.Block block = softmax.blocks().get(b);
         partials[b] = SoftmaxScoring.blockScores(b, block.firstRow(), block.rows(),
             softmax.features(), weights[b], x, k);
       }
       return SoftmaxScoring.combine(id, partials, labels, k);
     }
 
-    /** As {@code ScoreExamples}' network scoring: most probable first, ties to the smaller class. */
+    /** As {@code ScoreExamples} scores a network: {@link NetworkScoring#predict}. */
     private Prediction scoreNetwork(long id, SparseFeatures f) {
-      double[] x = new double[network.network().inputs(0)];
-      for (int p = 0; p < f.size(); p++) {
-        x[f.index(p) - 1] = f.value(p);
-      }
-      double[] p = network.network().scores(network.theta(), x, 1);
-      Integer[] order = new Integer[p.length];
-      for (int c = 0; c < p.length; c++) {
-        order[c] = c;
-      }
-      java.util.Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a])
-          : Integer.compare(a, b));
-      int[] top = new int[k];
-      double[] probabilities = new double[k];
-      for (int r = 0; r < k; r++) {
-        top[r] = network.labels()[order[r]];
-        probabilities[r] = p[order[r]];
-      }
-      return Prediction.owning(id, top, probabilities);
+      return NetworkScoring.predict(network, id, f, k);
     }
   }
 }
