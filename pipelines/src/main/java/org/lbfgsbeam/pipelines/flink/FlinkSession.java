@@ -168,6 +168,7 @@ public final class FlinkSession implements AutoCloseable {
     ClientHeartbeat heartbeat = embedded() ? null : ClientHeartbeat.start(workDirectory);
     try {
       JobClient client = env.executeAsync(jobName);
+      StartupTrace.mark("job submitted");
       CompletableFuture<JobExecutionResult> done = client.getJobExecutionResult();
       Thread cancel = new Thread(() -> cancelIfRunning(client, done, messages), "cancel-flink-job");
       Runtime.getRuntime().addShutdownHook(cancel);

@@ -75,6 +75,7 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
       Collector<Tuple2<Integer, double[]>> out)
       throws IOException {
     if (held == null) {
+      StartupTrace.mark("first superstep of subtask " + getRuntimeContext().getIndexOfThisSubtask());
       held = new HashMap<>();
       objective = FlinkLbfgsJob.objective(spec);
     }

@@ -85,6 +85,9 @@ final class PhaseCoordinator
       throws IOException {
     List<LoopToken> control = getRuntimeContext().getBroadcastVariable(NodeWorker.CONTROL);
     LoopToken c = control.get(0);
+    if (barriers == 0) {
+      StartupTrace.mark("first reduction of the coordinator");
+    }
     TreeMap<Integer, double[]> byNode = new TreeMap<>();
     TreeMap<Integer, double[]> byShard = new TreeMap<>();
     for (Tuple2<Integer, double[]> p : in) {
