@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * {@code OPENBLAS_NUM_THREADS=1} (and {@code OMP_NUM_THREADS=1}), the same JVM options, classpath and
  * arguments; it passes the child's exit status on, stops the child when it is stopped itself, and the
  * child exits when its parent disappears. Set {@code OPENBLAS_NUM_THREADS} yourself (any value) to
- * run without the relaunch.
+ * run without the relaunch. The same child carries the options of the jar's class-data archive
+ * ({@link ClassDataArchive}), so every command run from the jar relaunches while that is on (and keeps
+ * a value of {@code OPENBLAS_NUM_THREADS} you set).
  */
 final class BlasThreads {
   static final String VARIABLE = "OPENBLAS_NUM_THREADS";
@@ -29,9 +31,16 @@ final class BlasThreads {
 
   private BlasThreads() {}
 
-  /** Whether this JVM should relaunch itself with the BLAS pinned to run {@code args}. */
-  static boolean needsRelaunch(String[] args) {
-    return System.getenv(VARIABLE) == null && System.getProperty(CHILD_PROPERTY) == null
+  /**
+   * Whether this JVM should relaunch itself to run {@code args}: with the BLAS pinned, when the
+   * command may load it and {@code OPENBLAS_NUM_THREADS} is not set, or with the class-data archive
+   * ({@code archive}, when there is one).
+   */
+  static boolean needsRelaunch(String[] args, ClassDataArchive archive) {
+    if (System.getProperty(CHILD_PROPERTY) != null) {
+      return false;
+    }
+    return archive != null || System.getenv(VARIABLE) == null
         && mayLoadNativeBlas(java.util.Arrays.asList(args));
   }
 
@@ -66,19 +75,22 @@ final class BlasThreads {
   }
 
   /** Runs {@code args} in a child JVM with the BLAS pinned and returns its exit status. */
-  static int relaunch(String[] args) throws Exception {
+  static int relaunch(String[] args, ClassDataArchive archive) throws Exception {
     String java = ProcessHandle.current().info().command()
         .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
     List<String> command = new ArrayList<>();
     command.add(java);
     command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    if (archive != null) {
+      command.addAll(archive.jvmOptions());
+    }
     command.add("-D" + CHILD_PROPERTY + "=" + ProcessHandle.current().pid());
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(Main.class.getName());
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
-    builder.environment().put(VARIABLE, "1");
+    builder.environment().putIfAbsent(VARIABLE, "1");
     builder.environment().putIfAbsent("OMP_NUM_THREADS", "1");
     Process child = builder.start();
     Thread stopChild = new Thread(() -> {
@@ -94,7 +106,11 @@ final class BlasThreads {
       }
     }, "stop-child");
     Runtime.getRuntime().addShutdownHook(stopChild);
-    return child.waitFor();
+    int status = child.waitFor();
+    if (archive != null) {
+      archive.childExited();
+    }
+    return status;
   }
 
   /**

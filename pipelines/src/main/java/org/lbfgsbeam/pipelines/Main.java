@@ -38,8 +38,10 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
-    if (BlasThreads.needsRelaunch(args)) {
-      System.exit(BlasThreads.relaunch(args));
+    ClassDataArchive archive = System.getProperty(BlasThreads.CHILD_PROPERTY) == null
+        ? ClassDataArchive.forThisJar(args) : null;
+    if (BlasThreads.needsRelaunch(args, archive)) {
+      System.exit(BlasThreads.relaunch(args, archive));
     }
     BlasThreads.watchParent();
     System.exit(run(Arrays.asList(args), System.out, System.err));
