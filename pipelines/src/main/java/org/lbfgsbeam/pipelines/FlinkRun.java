@@ -59,7 +59,8 @@ public final class FlinkRun {
     double secondsBefore = base.path("seconds").asDouble(0);
     FlinkLbfgsJob.Spec job = new FlinkLbfgsJob.Spec(spec, o.optimizer(),
         json.writeValueAsString(start), work, maxSupersteps,
-        new FlinkCheckpoints(work, o.checkpointEvery(), json.writeValueAsString(base), started));
+        new FlinkCheckpoints(work, o.checkpointEvery(), o.checkpointMinutes(),
+            json.writeValueAsString(base), started));
     Path progressFile = FlinkLbfgsJob.progressFile(work);
     Files.deleteIfExists(progressFile);
     TreeMap<Integer, TraceRow> rows = new TreeMap<>();

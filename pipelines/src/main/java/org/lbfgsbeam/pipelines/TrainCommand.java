@@ -193,6 +193,7 @@ final class TrainCommand {
           StandardCopyOption.ATOMIC_MOVE);
     }
     long started = System.nanoTime();
+    long lastCheckpoint = System.currentTimeMillis(); // the time-based interval runs from the start
     int supersteps = 0;
     int speculativePasses = 0;
     int barriers = 0;
@@ -260,7 +261,9 @@ final class TrainCommand {
                 Checkpoint.control(json, state, seconds, trace, resumes, -1));
           }
           executor.retain(state);
-          if (local != null && Checkpoint.due(o.checkpointEvery(), before, state)) {
+          if (local != null && Checkpoint.due(o.checkpointEvery(), o.checkpointMinutes(),
+              System.currentTimeMillis() - lastCheckpoint, before, state)) {
+            lastCheckpoint = System.currentTimeMillis();
             // Held now are exactly the vectors the state refers to (retain): they, then control.
             Checkpoint.writeVectors(stateDir, local.heldVectors());
             Checkpoint.writeControl(stateDir, json,
@@ -335,7 +338,7 @@ final class TrainCommand {
       }
       writeAtomically(work.resolve("summary.json"),
           json.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
-      if (o.runner() != Runner.LOCAL || o.checkpointEvery() > 0) {
+      if (o.runner() != Runner.LOCAL || o.checkpointEvery() > 0 || o.checkpointMinutes() > 0) {
         // The run is over: keep the record of it (run.json, control.json with the final state, so
         // that --resume says it has finished), drop the vectors and data.
         Checkpoint.writeControl(stateDir, json, Checkpoint.control(json, state, seconds, trace,

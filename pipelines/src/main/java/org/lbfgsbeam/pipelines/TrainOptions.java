@@ -32,13 +32,15 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * @param validation a held-out set (LIBSVM or IDX, labels beside) whose accuracy is traced per
  *     iteration, or null
  * @param network the network of {@code --model mlp}, else null
+ * @param checkpointMinutes local, flink: write a checkpoint at the first iteration this many minutes
+ *     after the previous one, 0 for none by time ({@link Checkpoint#DEFAULT_MINUTES})
  * @param checkpointEvery local, flink: write a checkpoint every K iterations, 0 for none ({@link
  *     Checkpoint#DEFAULT_EVERY}); direct and beam-flink keep their state after every superstep
  */
 record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner runner,
     int partitions, LbfgsOptions optimizer, Path output, boolean resume, boolean overwrite,
     int threads, String flinkMaster, Path labels, Path validation, boolean beamOnCluster,
-    NetworkSpec network, int checkpointEvery) {
+    NetworkSpec network, int checkpointEvery, double checkpointMinutes) {
 
   /** Default examples per batch of {@code --model mlp} (the Ray example's batches of 100). */
   static final int DEFAULT_BATCH_SIZE = 100;
@@ -96,9 +98,12 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
       "  --gradient-tolerance T      stop when max|g| <= T (default 1e-5)",
       "  --progress-tolerance T      stop when |df| or max|t*d| < T (default 1e-9)",
       "  --threads N                 worker threads (default: available processors)",
-      "  --checkpoint-every K        local, flink: write the optimiser's state to DIR/state every",
-      "                              K iterations, 0 for never (default 10); direct and",
-      "                              beam-flink keep it after every superstep",
+      "  --checkpoint-minutes M      local, flink: write the optimiser's state to DIR/state at",
+      "                              the first iteration M minutes after the last (default 10;",
+      "                              0: not by time); direct and beam-flink keep it after every",
+      "                              superstep",
+      "  --checkpoint-every K        local, flink: also every K iterations (default 0: not by",
+      "                              iterations)",
       "  --resume                    continue the run in --output from its last checkpoint",
       "  --overwrite                 replace a non-empty --output once the new run has",
       "                              finished (until then it is written beside it)",
@@ -108,7 +113,7 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
       "runner", "partitions", "direction", "max-iterations", "max-evaluations",
       "gradient-tolerance", "progress-tolerance", "threads", "flink-master", "beam-on-cluster", "labels",
       "validation", "hidden", "activation", "loss", "batch-size", "shards", "seed", "optimizer",
-      "checkpoint-every");
+      "checkpoint-every", "checkpoint-minutes");
   private static final Set<String> FLAGS = Set.of("resume", "overwrite", "help");
 
   /** Parses and validates; throws {@link CommandLine.UsageException} with a one-line message. */
@@ -186,10 +191,15 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
       throw new CommandLine.UsageException("--checkpoint-every must be >= 0 (0: no checkpoints),"
           + " but was: " + checkpointEvery);
     }
+    double checkpointMinutes = cl.number("checkpoint-minutes", Checkpoint.DEFAULT_MINUTES);
+    if (!(checkpointMinutes >= 0) || Double.isInfinite(checkpointMinutes)) {
+      throw new CommandLine.UsageException("--checkpoint-minutes must be a finite number >= 0"
+          + " (0: not by time), but was: " + checkpointMinutes);
+    }
     return new TrainOptions(data, model, lambda, Runner.parse(cl.string("runner", "local")),
         partitions, optimizer, output, cl.has("resume"), cl.has("overwrite"), threads, flinkMaster,
         cl.has("labels") ? Paths.get(cl.required("labels")) : null, validation,
-        Boolean.parseBoolean(beamOnCluster), network, checkpointEvery);
+        Boolean.parseBoolean(beamOnCluster), network, checkpointEvery, checkpointMinutes);
   }
 
   private static NetworkSpec network(CommandLine cl) {

@@ -114,7 +114,8 @@ class CheckpointTest {
         "--lambda", "1e-6", "--partitions", "2", "--max-iterations", "30",
         "--gradient-tolerance", "0", "--progress-tolerance", "0", "--threads", "1");
     Path reference = tmp.resolve("reference");
-    TrainCommandTest.Run run = main(train(common, "local", reference, "--checkpoint-every", "0"));
+    TrainCommandTest.Run run = main(train(common, "local", reference, "--checkpoint-every", "0",
+        "--checkpoint-minutes", "0"));
     assertEquals(0, run.status(), run.err());
     assertEquals(List.of("run.json"), TrainCommandTest.names(reference.resolve("state")),
         "no checkpoint with --checkpoint-every 0");
@@ -185,7 +186,8 @@ class CheckpointTest {
         "--lambda", "1e-4", "--partitions", "2", "--max-iterations", "12", "--direction",
         "two-loop", "--threads", "2");
     Path reference = tmp.resolve("reference");
-    TrainCommandTest.Run run = main(train(common, "flink", reference, "--checkpoint-every", "0"));
+    TrainCommandTest.Run run = main(train(common, "flink", reference, "--checkpoint-every", "0",
+        "--checkpoint-minutes", "0"));
     assertEquals(0, run.status(), run.err());
     assertEquals(0, TrainCommandTest.summary(reference).get("restarts").asInt());
     assertEquals(0, TrainCommandTest.summary(reference).get("resumes").asInt());
@@ -229,7 +231,8 @@ class CheckpointTest {
         "--lambda", "1e-4", "--partitions", "2", "--max-iterations", "10", "--threads", "2");
     Path without = tmp.resolve("without");
     Path with = tmp.resolve("with");
-    assertEquals(0, main(train(common, "local", without, "--checkpoint-every", "0")).status());
+    assertEquals(0, main(train(common, "local", without, "--checkpoint-every", "0",
+        "--checkpoint-minutes", "0")).status());
     assertEquals(0, main(train(common, "local", with, "--checkpoint-every", "1")).status());
     assertSameRun(without, with, 2);
     assertTrue(controlState(with).finished());
@@ -254,6 +257,7 @@ class CheckpointTest {
         SharedData.dataset("heart_scale.libsvm"), 1e-4, 2);
     List<Integer> due3 = new ArrayList<>();
     List<Integer> due0 = new ArrayList<>();
+    int timeBoundaries = 0;
     try (var executor = org.lbfgsbeam.core.exec.LocalExecutor.fromObjectiveStart(objective, 1)) {
       LbfgsState state = coordinator.start();
       while (!state.finished()) {
@@ -265,6 +269,14 @@ class CheckpointTest {
         if (Checkpoint.due(0, state, next)) {
           due0.add(next.iteration());
         }
+        // By time: at every iteration boundary once the interval has passed, never before it, and
+        // never at a state inside an iteration (a line-search trial) or at the end.
+        boolean boundary = next.iteration() > state.iteration() && !next.finished();
+        assertEquals(boundary, Checkpoint.due(0, 10, 600_000, state, next));
+        assertEquals(false, Checkpoint.due(0, 10, 599_999, state, next));
+        assertEquals(false, Checkpoint.due(0, 0, Long.MAX_VALUE, state, next));
+        assertEquals(Checkpoint.due(3, state, next), Checkpoint.due(3, 10, 0, state, next));
+        timeBoundaries += boundary ? 1 : 0;
         state = next;
       }
     }
@@ -272,5 +284,6 @@ class CheckpointTest {
     assertTrue(due3.size() <= 3 && due3.stream().allMatch(i -> i % 3 == 0), "once per K-th"
         + " iteration: " + due3);
     assertEquals(List.of(), due0);
+    assertTrue(timeBoundaries >= 8, "iteration boundaries seen: " + timeBoundaries);
   }
 }

@@ -49,16 +49,19 @@ import org.lbfgsbeam.transforms.NamedBlocks;
  *
  * @param directory the run's state directory (shared with every TaskManager)
  * @param every K, iterations between checkpoints; 0 for none
+ * @param minutes the time between checkpoints ({@link Checkpoint#due(int, double, long,
+ *     LbfgsState, LbfgsState)}); 0 for none by time
  * @param baseJson what the run had before this job, as {@link Checkpoint#control}: seconds, trace
  *     rows, resumes and restarts (its state is not used)
  * @param startedMillis when the client submitted the job (its clock), for the seconds so far
  */
-public record FlinkCheckpoints(String directory, int every, String baseJson, long startedMillis)
+public record FlinkCheckpoints(String directory, int every, double minutes, String baseJson,
+    long startedMillis)
     implements Serializable {
 
   /** None: a job that writes no checkpoints (and starts from x<sub>0</sub>). */
   public static FlinkCheckpoints none(String directory) {
-    return new FlinkCheckpoints(directory, 0, null, System.currentTimeMillis());
+    return new FlinkCheckpoints(directory, 0, 0, null, System.currentTimeMillis());
   }
 
   /**
@@ -68,8 +71,9 @@ public record FlinkCheckpoints(String directory, int every, String baseJson, lon
    */
   static final String FAIL_AFTER_ITERATION = "lbfgs.test.flinkFailAfterIteration";
 
-  boolean due(LbfgsState before, LbfgsState after) {
-    return Checkpoint.due(every, before, after);
+  /** Whether {@code after} is a checkpoint, the previous one (or the job's start) at {@code lastMillis}. */
+  boolean due(LbfgsState before, LbfgsState after, long lastMillis) {
+    return Checkpoint.due(every, minutes, System.currentTimeMillis() - lastMillis, before, after);
   }
 
   /** The seconds of the run at {@code millis} (this job's time plus what came before it). */

@@ -52,6 +52,8 @@ final class PhaseCoordinator
   private transient int speculativePasses;
   /** Bulk supersteps (barriers) this attempt has reduced: the trace's measure of the job's rounds. */
   private transient int barriers;
+  /** When this attempt last decided on a checkpoint (its time-based interval runs from there). */
+  private transient long lastCheckpoint;
   private static final boolean TRACE = System.getenv("LBFGS_FLINK_TRACE") != null;
 
   PhaseCoordinator(ObjectiveSpec spec, LbfgsOptions options, String workDirectory,
@@ -234,7 +236,13 @@ final class PhaseCoordinator
     String json = FlinkLbfgsJob.json(next);
     LoopToken token = LoopToken.control(json, next.finished() ? IterationPhase.WRITE
         : IterationPhase.PREPARE);
-    token.checkpoint = checkpoints.due(state, next);
+    if (lastCheckpoint == 0) {
+      lastCheckpoint = checkpoints.startedMillis();
+    }
+    token.checkpoint = checkpoints.due(state, next, lastCheckpoint);
+    if (token.checkpoint) {
+      lastCheckpoint = System.currentTimeMillis();
+    }
     out.collect(token);
   }
 
