@@ -108,11 +108,35 @@ final class ClassDataArchive {
     }
     try {
       Files.move(pending, archive, StandardCopyOption.ATOMIC_MOVE);
+      removeOlder();
     } catch (IOException e) {
       try {
         Files.deleteIfExists(pending); // another run put its archive there first
       } catch (IOException ignored) {
         // a stray temporary file in the cache; the next run of this jar ignores it
+      }
+    }
+  }
+
+  /**
+   * Removes the archives of earlier builds of this jar for the same kind of run (same name and
+   * profile, another size, time or Java): a rebuilt jar never maps them again.
+   */
+  private void removeOlder() throws IOException {
+    String name = archive.getFileName().toString();
+    // name = JAR-PROFILE-PATHHASH-SIZE-MTIME-javaN.jsa: the prefix up to the path hash is the kind.
+    String[] parts = name.split("-");
+    if (parts.length < 5) {
+      return;
+    }
+    String kind = String.join("-", java.util.Arrays.copyOf(parts, parts.length - 3)) + "-";
+    try (var files = Files.list(archive.getParent())) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String other = p.getFileName().toString();
+        if (!other.equals(name) && other.startsWith(kind) && other.endsWith(".jsa")
+            && other.substring(kind.length()).split("-").length == 3) {
+          Files.deleteIfExists(p);
+        }
       }
     }
   }
