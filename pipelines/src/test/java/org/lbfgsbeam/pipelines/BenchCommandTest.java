@@ -292,9 +292,10 @@ class BenchCommandTest {
     assertEquals(fit.get("evaluations").asText(), sklearn[2], run.out());
     double seconds = Double.parseDouble(sklearn[3]);
     assertTrue(seconds > 0 && Double.parseDouble(sklearn[12]) > seconds, run.out());
-    // Printed to 0.01 s: heart_scale's fit can take less than 5 ms, printed 0.00.
+    // The fit to the target is a fit of its own (fewer iterations): its time is measured, not
+    // compared with the full fit's (two timings of a few ms each; on a busy machine either wins).
     double toTarget = Double.parseDouble(sklearn[6]);
-    assertTrue(toTarget >= 0 && toTarget <= seconds + 0.01, run.out());
+    assertTrue(toTarget >= 0, run.out());
     assertTrue(Integer.parseInt(sklearn[7]) <= Integer.parseInt(sklearn[2]), run.out());
     SparseDataset data = LibsvmReader.read(SharedData.file(HEART));
     assertTrue(SklearnPeer.objective(data, 0.01, out.resolve("sklearn/target/weights.bin"))

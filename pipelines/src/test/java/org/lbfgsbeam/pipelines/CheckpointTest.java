@@ -175,6 +175,64 @@ class CheckpointTest {
   }
 
   /**
+   * flink (embedded): the client JVM, which runs the job's mini-cluster, killed (SIGKILL) once a
+   * checkpoint at iteration 4 or later exists; --resume on flink ends with the bits of an
+   * uninterrupted local run without checkpoints (flink and local give the same bits).
+   */
+  @Test
+  void killedFlinkRunResumesBitIdentical() throws Exception {
+    List<String> common = List.of("--data", SharedData.file("synth-small.libsvm").toString(),
+        "--lambda", "1e-6", "--partitions", "2", "--max-iterations", "30",
+        "--gradient-tolerance", "0", "--progress-tolerance", "0", "--threads", "2");
+    Path reference = tmp.resolve("reference");
+    TrainCommandTest.Run run = main(train(common, "local", reference, "--checkpoint-every", "0",
+        "--checkpoint-minutes", "0"));
+    assertEquals(0, run.status(), run.err());
+
+    Path killed = tmp.resolve("killed-flink");
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+    for (String option : java.lang.management.ManagementFactory.getRuntimeMXBean()
+        .getInputArguments()) {
+      if (option.startsWith("--add-opens")) {
+        command.add(option); // what Flink reflects into on Java 17
+      }
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(train(common, "flink", killed, "--checkpoint-every", "2"));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("killed-flink.log").toFile()).start();
+    Path control = killed.resolve("state/control.json");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    int last = -1;
+    while (System.nanoTime() < deadline && process.isAlive() && last < 4) {
+      if (Files.exists(control)) {
+        try {
+          last = controlState(killed).iteration();
+        } catch (IOException renamedWhileRead) {
+          // the next poll reads the next one
+        }
+      }
+      Thread.sleep(20);
+    }
+    assertTrue(process.isAlive(), "the run ended before it could be killed: "
+        + Files.readString(tmp.resolve("killed-flink.log")));
+    process.destroyForcibly();
+    assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+    assertFalse(Files.exists(killed.resolve("summary.json")), "a killed run has no summary");
+    LbfgsState at = controlState(killed);
+    assertTrue(at.iteration() >= 4 && at.iteration() < 30 && at.iteration() % 2 == 0,
+        "checkpoint at " + at.iteration());
+
+    TrainCommandTest.Run r = main(train(common, "flink", killed, "--checkpoint-every", "2",
+        "--resume"));
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.err().contains("resuming " + killed + " at superstep"), r.err());
+    assertSameRun(reference, killed, 2);
+    assertEquals(1, TrainCommandTest.summary(killed).get("resumes").asInt());
+  }
+
+  /**
    * flink: a job stopped by a failure after iteration 5 (embedded mini-cluster, no restarts) has
    * its last complete checkpoint at iteration 4; --resume on flink ends with the bits of an
    * uninterrupted flink run without checkpoints, and so does a copy of it resumed on the local
