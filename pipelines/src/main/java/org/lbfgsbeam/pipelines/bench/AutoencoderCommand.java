@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +16,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.lbfgsbeam.pipelines.cli.AutoencoderOptions;
+import org.lbfgsbeam.pipelines.cli.CompareOptions;
+import org.lbfgsbeam.pipelines.training.Charts;
+import org.lbfgsbeam.pipelines.training.TrainCommand;
 
 /**
  * {@code autoencoder}: the K-FAC papers' classic benchmark (Martens &amp; Grosse, ICML 2015, &sect;13;
@@ -32,48 +36,13 @@ import java.util.Set;
  * {@code steps per epoch} steps, so a step count is a multiple of it) and the ratio of the reference
  * run's budget to those steps.
  */
-final class AutoencoderCommand {
-  static final String DEFAULT_HIDDEN = "1000,500,250,30,250,500,1000";
-  static final String DEFAULT_RUNS = "sgd:lr=0.05,adam:lr=0.001,kfac:lr=0.2";
-
-  static final String HELP = String.join("\n",
-      "usage: autoencoder --data FILE --output DIR [options]",
-      "",
-      "Trains a deep autoencoder (sigmoid hidden layers, linear output, squared error against",
-      "the input: train --loss squared --targets inputs) with several optimisers, each in a child",
-      "JVM, on the same mini-batches (same seed) and threads; after every epoch each run's loss on",
-      "the whole training set is measured. Prints a Markdown table (a row as each run ends) and",
-      "writes DIR/autoencoder.md, DIR/figures/train-loss-by-step.png and",
-      "train-loss-by-time.png (log scale, a line per run) and each run in DIR/runs/<run>/.",
-      "",
-      "  --data FILE           training images: IDX or LIBSVM (required)",
-      "  --hidden SIZES        hidden layer sizes (default " + DEFAULT_HIDDEN + ",",
-      "                        Hinton & Salakhutdinov's)",
-      "  --activation NAME     of the hidden layers: sigmoid | tanh | relu (default sigmoid)",
-      "  --epochs N            passes over the training set per run (default 100)",
-      "  --batch-size N        examples per step (default 1000)",
-      "  --seed N              initialisation and mini-batch order, the same for every run",
-      "                        (default 1)",
-      "  --threads N           threads of each run (default 2)",
-      "  --init NAME           sparse (Martens 2010, as the K-FAC paper) | default (Glorot)",
-      "                        (default sparse)",
-      "  --runs LIST           as for compare (default " + DEFAULT_RUNS + "); a run may",
-      "                        take its own epochs=N (budget) and init=default|sparse, not its",
-      "                        own batch-size",
-      "  --reference NAME      the optimiser whose runs set the reference loss: the lowest",
-      "                        final training loss among them (default adam)",
-      "  --output DIR          autoencoder.md, figures/, runs/ (required)",
-      "  --help                this text");
-
+public final class AutoencoderCommand {
   static final String[] HEADER = {"run", "steps to reference loss", "seconds to reference loss",
       "reference budget / steps", "final train loss", "best train loss (step)",
       "seconds per step", "peak RSS (GB)"};
 
   static final String LOSS_BY_STEP = "train-loss-by-step.png";
   static final String LOSS_BY_TIME = "train-loss-by-time.png";
-
-  private static final Set<String> VALUED = Set.of("data", "hidden", "activation", "epochs",
-      "batch-size", "seed", "threads", "runs", "reference", "output", "init");
 
   private AutoencoderCommand() {}
 
@@ -92,39 +61,21 @@ final class AutoencoderCommand {
   }
 
   /** A finished or failed run: its curve (null if it wrote none), summary and message. */
-  record Outcome(CompareCommand.Run run, Curve curve, JsonNode summary, String failure) {}
+  record Outcome(CompareOptions.Run run, Curve curve, JsonNode summary, String failure) {}
 
-  static void run(List<String> args, PrintStream out, PrintStream err) throws IOException {
-    CommandLine cl = CommandLine.parse(args, VALUED, Set.of("help"));
-    Path data = Paths.get(cl.required("data"));
-    Path dir = Paths.get(cl.required("output"));
-    String hidden = CompareCommand.hidden(cl.string("hidden", DEFAULT_HIDDEN));
-    String activation = cl.string("activation", "sigmoid");
-    if (!List.of("relu", "tanh", "sigmoid").contains(activation)) {
-      throw new CommandLine.UsageException("--activation must be one of relu, tanh, sigmoid, but"
-          + " was: " + activation);
-    }
-    int epochs = CompareCommand.positive(cl, "epochs", 100);
-    int batchSize = CompareCommand.positive(cl, "batch-size", 1000);
-    int threads = CompareCommand.positive(cl, "threads", 2);
-    int seed = cl.integer("seed", 1);
-    String init = cl.string("init", "sparse");
-    if (!init.equals("default") && !init.equals("sparse")) {
-      throw new CommandLine.UsageException("--init must be default or sparse, but was: " + init);
-    }
-    List<CompareCommand.Run> runs = CompareCommand.parseRuns(cl.string("runs", DEFAULT_RUNS));
-    String reference = cl.string("reference", "adam");
-    if (runs.stream().noneMatch(r -> r.optimizer().equals(reference))) {
-      throw new CommandLine.UsageException("--reference " + reference + " names no run of --runs");
-    }
-    if (runs.stream().anyMatch(CompareCommand.Run::fullBatch)) {
-      throw new CommandLine.UsageException("--runs: the autoencoder takes stochastic runs (sgd,"
-          + " adam, mlbfgs, kfac), not lbfgs");
-    }
-    if (runs.stream().anyMatch(r -> r.settings().containsKey("batch-size"))) {
-      throw new CommandLine.UsageException("--runs: every run takes the same mini-batches"
-          + " (--batch-size), so no run takes its own batch-size");
-    }
+  public static void run(AutoencoderOptions options, PrintStream out, PrintStream err)
+      throws IOException {
+    Path data = options.data();
+    Path dir = options.output();
+    String hidden = options.hidden();
+    String activation = options.activation();
+    int epochs = options.epochs();
+    int batchSize = options.batchSize();
+    int threads = options.threads();
+    int seed = options.seed();
+    String init = options.init();
+    List<CompareOptions.Run> runs = options.runs();
+    String reference = options.reference();
     if (!Files.isRegularFile(data)) {
       throw new NoSuchFileException(data.toString());
     }
@@ -147,7 +98,7 @@ final class AutoencoderCommand {
     err.println("autoencoder: the runs first, the table when the reference is known");
 
     List<Outcome> outcomes = new ArrayList<>();
-    for (CompareCommand.Run run : runs) {
+    for (CompareOptions.Run run : runs) {
       Path runDir = dir.resolve("runs").resolve(run.directoryName());
       if (Files.exists(runDir)) {
         TrainCommand.deleteRecursively(runDir);
@@ -309,9 +260,5 @@ final class AutoencoderCommand {
         + " by those. seconds: training time, the whole-set loss passes excluded. seconds per"
         + " step: the run's training seconds / its steps.\n");
     TrainCommand.writeAtomically(file, md.toString().getBytes(StandardCharsets.UTF_8));
-  }
-
-  static boolean wantsHelp(List<String> args) {
-    return args.contains("--help");
   }
 }

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,7 +12,11 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import org.lbfgsbeam.pipelines.Main;
+import org.lbfgsbeam.pipelines.cli.BenchOptions;
+import org.lbfgsbeam.pipelines.cli.CommandLine;
+import org.lbfgsbeam.pipelines.data.DataFiles;
+import org.lbfgsbeam.pipelines.training.TrainCommand;
 
 /**
  * {@code bench}: trains the same set with the same options on several runners, one after another,
@@ -39,56 +43,7 @@ import java.util.Set;
  * trains (JVM start, reading the data, training, writing the model), measured here; with {@code
  * --no-fork}, the in-process train command.
  */
-final class BenchCommand {
-  static final String DEFAULT_SPARK_JAR = "spark-peer/target/lbfgs-spark-peer.jar";
-
-  static final String HELP = String.join("\n",
-      "usage: bench --data FILE --lambda L --reference F [options]",
-      "",
-      "Runs train on each runner in turn and prints a Markdown table.",
-      "",
-      "  --data FILE               LIBSVM training file (required)",
-      "  --lambda L                L2 regularisation (required)",
-      "  --reference F             f*, the optimum (e.g. from shared/data/REFERENCE.md) (required)",
-      "  --runners LIST            comma-separated runners; a runner may be suffixed @host:port to",
-      "                            run on a cluster; 'kernel' times the bare loss+gradient loop;",
-      "                            'spark' runs Spark MLlib's LogisticRegression (the spark-peer jar)",
-      "                            'sklearn' runs scikit-learn's LogisticRegression (lbfgs)",
-      "                            (default kernel,local,direct,beam-flink,flink)",
-      "  --partitions P            (default 4)",
-      "  --threads N               (default 2; spark: local[N]; sklearn: OMP_NUM_THREADS)",
-      "  --history M               (default 5; spark and sklearn keep their own 10)",
-      "  --max-iterations N        per run (default 500)",
-      "  --gradient-tolerance T    (default 1e-7)",
-      "  --output DIR              where the runs are kept (default: a temporary directory)",
-      "  --fork                    run each train in a child JVM of this jar (the default)",
-      "  --no-fork                 run each train in this JVM",
-      "  --spark-peer-jar PATH     the Spark peer (default " + DEFAULT_SPARK_JAR + ")",
-      "  --spark-tolerance T       Spark's tol (default 1e-9)",
-      "  --python CMD              sklearn: the Python that runs the peer's install step (default",
-      "                            python3)",
-      "  --sklearn-peer-script PATH  sklearn: the peer (default: the jar's, written to the run's",
-      "                            directory)",
-      "  --sklearn-tolerance T     sklearn: LogisticRegression's tol (default 1e-6)",
-      "  --help                    this text",
-      "",
-      "peak RSS (GB, 10^9 bytes) is VmHWM of /proc/PID/status: of the child JVM for a forked run",
-      "and for spark; with --no-fork, of this JVM at the end of the run, shown as '<= x' as it",
-      "includes every earlier run; for kernel, of this JVM after the kernel loop ('<= x' when",
-      "in-process runs came before it).",
-      "s / evaluation after the first: (time of the last trace row - time of the first) /",
-      "(evaluations between them), i.e. without start-up; for spark the mean time of its",
-      "evaluation jobs. data passes: passes over the training data (summary.json).",
-      "s whole process: wall time of the child that trains (JVM or Python start, reading the",
-      "data, training, writing the model); spark: less its warm-up and to-target fits.",
-      "sklearn: one fit to its tol (seconds: LogisticRegression.fit; evaluations: scipy's nfev;",
-      "data passes: 2 per evaluation), f recomputed by this project's objective from its W; s to",
-      "f*(1+1e-6): a second fit with the smallest max_iter that reaches it (bisection).");
-
-  private static final Set<String> VALUED = Set.of("data", "lambda", "reference", "runners",
-      "partitions", "threads", "history", "max-iterations", "gradient-tolerance", "output",
-      "spark-peer-jar", "spark-tolerance", "python", "sklearn-peer-script", "sklearn-tolerance");
-
+public final class BenchCommand {
   private static final String[] HEADER = {"runner", "supersteps", "evaluations", "seconds",
       "s / superstep", "s / evaluation", "s to f*(1+1e-6)", "evaluations to f*(1+1e-6)", "final f",
       "peak RSS (GB)", "s / evaluation after the first", "data passes", "s whole process"};
@@ -97,32 +52,23 @@ final class BenchCommand {
 
   private BenchCommand() {}
 
-  static void run(List<String> args, PrintStream out, PrintStream err) throws IOException {
-    CommandLine cl = CommandLine.parse(args, VALUED, Set.of("help", "fork", "no-fork"));
-    String data = cl.required("data");
-    String lambda = Double.toString(cl.number("lambda", Double.NaN));
-    double reference = cl.number("reference", Double.NaN);
-    if (!(reference > 0)) {
-      throw new CommandLine.UsageException("--reference must be positive, but was: " + reference);
-    }
-    if (cl.has("fork") && cl.has("no-fork")) {
-      throw new CommandLine.UsageException("--fork and --no-fork exclude each other");
-    }
-    boolean fork = !cl.has("no-fork");
-    String[] entries = cl.string("runners", "kernel,local,direct,beam-flink,flink").split(",");
-    Path sparkJar = Paths.get(cl.string("spark-peer-jar", DEFAULT_SPARK_JAR));
-    if (List.of(entries).contains("spark")) {
+  public static void run(BenchOptions o, PrintStream out, PrintStream err) throws IOException {
+    String data = o.data();
+    String lambda = o.lambda();
+    double reference = o.reference();
+    boolean fork = o.fork();
+    List<String> entries = o.runners();
+    Path sparkJar = o.sparkPeerJar();
+    if (entries.contains("spark")) {
       checkSparkJar(sparkJar);
     }
-    Path sklearnScript = cl.has("sklearn-peer-script")
-        ? Paths.get(cl.required("sklearn-peer-script")) : null;
-    if (List.of(entries).contains("sklearn")) {
+    Path sklearnScript = o.sklearnPeerScript();
+    if (entries.contains("sklearn")) {
       checkSklearn(Double.parseDouble(lambda), sklearnScript);
     }
-    String threads = cl.string("threads", "2");
-    String maxIterations = cl.string("max-iterations", "500");
-    Path dir = cl.has("output") ? Paths.get(cl.required("output"))
-        : Files.createTempDirectory("lbfgs-bench");
+    String threads = o.threads();
+    String maxIterations = o.maxIterations();
+    Path dir = o.output() != null ? o.output() : Files.createTempDirectory("lbfgs-bench");
     out.println("| " + String.join(" | ", HEADER) + " |");
     out.println("|" + "---|".repeat(HEADER.length));
     // Rows are printed as each run ends, so a long benchmark keeps what it has measured.
@@ -134,7 +80,7 @@ final class BenchCommand {
     for (String entry : entries) {
       if (entry.equals("kernel")) {
         String[] row = kernelFloor(Paths.get(data), Double.parseDouble(lambda),
-            Integer.parseInt(cl.string("partitions", "4")), Integer.parseInt(threads));
+            Integer.parseInt(o.partitions()), Integer.parseInt(threads));
         row[PEAK_RSS] = gigabytes(TrainCommand.peakRssBytes(), ranInProcess);
         rows.accept(row);
         continue;
@@ -150,7 +96,7 @@ final class BenchCommand {
         command.addAll(List.of("-jar", sparkJar.toString(), "--data", data, "--lambda", lambda,
             "--reference", Double.toString(reference), "--threads", threads,
             "--max-iterations", maxIterations,
-            "--tolerance", Double.toString(cl.number("spark-tolerance", 1e-9)),
+            "--tolerance", Double.toString(o.sparkTolerance()),
             "--output", runDir.toString()));
         long started = System.nanoTime();
         int status = runChild(command, err);
@@ -160,8 +106,8 @@ final class BenchCommand {
       }
       if (entry.equals("sklearn")) {
         err.println("bench: " + SklearnPeer.LABEL);
-        SklearnPeer.Settings settings = new SklearnPeer.Settings(cl.string("python", "python3"),
-            sklearnScript, cl.number("sklearn-tolerance", 1e-6),
+        SklearnPeer.Settings settings = new SklearnPeer.Settings(o.python(),
+            sklearnScript, o.sklearnTolerance(),
             Integer.parseInt(maxIterations), Integer.parseInt(threads));
         SklearnPeer.Outcome outcome = SklearnPeer.run(Paths.get(data),
             DataFiles.read(Paths.get(data), null), Double.parseDouble(lambda),
@@ -175,10 +121,10 @@ final class BenchCommand {
       String label = runner + (parts.length > 1 ? " (cluster " + master + ")" : "");
       List<String> train = new ArrayList<>(List.of("train", "--data", data, "--lambda", lambda,
           "--runner", runner, "--flink-master", master,
-          "--partitions", cl.string("partitions", "4"), "--threads", threads,
-          "--history", cl.string("history", "5"),
+          "--partitions", o.partitions(), "--threads", threads,
+          "--history", o.history(),
           "--max-iterations", maxIterations,
-          "--gradient-tolerance", cl.string("gradient-tolerance", "1e-7"),
+          "--gradient-tolerance", o.gradientTolerance(),
           "--progress-tolerance", "0", "--output", runDir.toString(), "--overwrite"));
       err.println("bench: " + label);
       int status;
@@ -464,9 +410,5 @@ final class BenchCommand {
         throw new IOException(e);
       }
     }
-  }
-
-  static boolean wantsHelp(List<String> args) {
-    return args.contains("--help");
   }
 }

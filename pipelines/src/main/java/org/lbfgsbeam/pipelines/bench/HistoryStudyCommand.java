@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,10 +12,12 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.lbfgsbeam.pipelines.Main;
+import org.lbfgsbeam.pipelines.cli.HistoryStudyOptions;
+import org.lbfgsbeam.pipelines.training.TrainCommand;
 
 /**
  * {@code history-study}: the paper's Figures 4&ndash;6 from our own runs. Trains the same set once per
@@ -23,33 +25,15 @@ import org.knowm.xchart.XYChartBuilder;
  * one PNG, with a Markdown table of iterations, evaluations, wall time and the optimiser's memory per
  * worker ((2m+2)&middot;n&middot;8/P bytes, the paper's Tables 2&ndash;4) per m.
  */
-final class HistoryStudyCommand {
-  static final String HELP = String.join("\n",
-      "usage: history-study --data FILE --lambda L --reference F --output DIR [options]",
-      "",
-      "  --data FILE               LIBSVM training file (required)",
-      "  --lambda L                L2 regularisation (required)",
-      "  --reference F             f*, for f - f* (required)",
-      "  --output DIR              runs, the figure and the table go here (required)",
-      "  --histories LIST          comma-separated m (default 3,5,10,20)",
-      "  --runner NAME             (default local)",
-      "  --partitions P            (default 4)",
-      "  --threads N               (default 2)",
-      "  --max-iterations N        (default 100)",
-      "  --gradient-tolerance T    (default 1e-8)",
-      "  --help                    this text");
-
-  private static final Set<String> VALUED = Set.of("data", "lambda", "reference", "output",
-      "histories", "runner", "partitions", "threads", "max-iterations", "gradient-tolerance");
-
+public final class HistoryStudyCommand {
   private HistoryStudyCommand() {}
 
-  static void run(List<String> args, PrintStream out, PrintStream err) throws IOException {
-    CommandLine cl = CommandLine.parse(args, VALUED, Set.of("help"));
-    String data = cl.required("data");
-    double lambda = cl.number("lambda", Double.NaN);
-    double reference = cl.number("reference", Double.NaN);
-    Path dir = Paths.get(cl.required("output"));
+  public static void run(HistoryStudyOptions o, PrintStream out, PrintStream err)
+      throws IOException {
+    String data = o.data();
+    double lambda = o.lambda();
+    double reference = o.reference();
+    Path dir = o.output();
     Files.createDirectories(dir);
     XYChart chart = new XYChartBuilder().width(900).height(560)
         .title("f - f* by iteration, " + Paths.get(data).getFileName() + ", lambda " + lambda)
@@ -60,13 +44,13 @@ final class HistoryStudyCommand {
     table.add("| m | iterations | evaluations | data passes | seconds | stop reason | final f - f* |"
         + " optimiser bytes per worker |");
     table.add("|---|---|---|---|---|---|---|---|");
-    for (String m : cl.string("histories", "3,5,10,20").split(",")) {
+    for (String m : o.histories().split(",")) {
       Path run = dir.resolve("m" + m);
       List<String> train = List.of("train", "--data", data, "--lambda", Double.toString(lambda),
-          "--history", m, "--runner", cl.string("runner", "local"),
-          "--partitions", cl.string("partitions", "4"), "--threads", cl.string("threads", "2"),
-          "--max-iterations", cl.string("max-iterations", "100"),
-          "--gradient-tolerance", cl.string("gradient-tolerance", "1e-8"),
+          "--history", m, "--runner", o.runner(),
+          "--partitions", o.partitions(), "--threads", o.threads(),
+          "--max-iterations", o.maxIterations(),
+          "--gradient-tolerance", o.gradientTolerance(),
           "--progress-tolerance", "0", "--output", run.toString(), "--overwrite");
       err.println("history-study: m = " + m);
       int status = Main.run(train, new PrintStream(new ByteArrayOutputStream(), true,
@@ -103,9 +87,5 @@ final class HistoryStudyCommand {
         markdown.getBytes(StandardCharsets.UTF_8));
     out.print(markdown);
     err.println("history-study: " + figure);
-  }
-
-  static boolean wantsHelp(List<String> args) {
-    return args.contains("--help");
   }
 }

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,6 +24,16 @@ import org.lbfgsbeam.core.nn.Blas;
 import org.lbfgsbeam.core.nn.DenseBatch;
 import org.lbfgsbeam.core.nn.MlpObjective;
 import org.lbfgsbeam.core.nn.MultilayerPerceptron;
+import org.lbfgsbeam.pipelines.cli.BlasThreads;
+import org.lbfgsbeam.pipelines.cli.CommandLine;
+import org.lbfgsbeam.pipelines.cli.EvaluateOptions;
+import org.lbfgsbeam.pipelines.cli.NetworkBenchOptions;
+import org.lbfgsbeam.pipelines.cli.Runner;
+import org.lbfgsbeam.pipelines.cli.TrainOptions;
+import org.lbfgsbeam.pipelines.data.DataFiles;
+import org.lbfgsbeam.pipelines.scoring.EvaluateCommand;
+import org.lbfgsbeam.pipelines.training.Numbers;
+import org.lbfgsbeam.pipelines.training.TrainCommand;
 import org.lbfgsbeam.transforms.NetworkSpec;
 import org.lbfgsbeam.transforms.ObjectiveCache;
 
@@ -49,65 +59,10 @@ import org.lbfgsbeam.transforms.ObjectiveCache;
  *       evaluations, their mean.</li>
  * </ul>
  */
-final class NetworkBenchCommand {
-  static final String DEFAULT_RUNNERS = "kernel,local,flink,numpy";
-  static final String DEFAULT_PEER_SCRIPT = "docs/mlp_scipy_peer.py";
-  /** SciPy's default maxfun, which the peer keeps; train gets the same evaluation limit. */
-  static final int MAX_EVALUATIONS = 15000;
+public final class NetworkBenchCommand {
   /** The line the peer's wrapper writes last: its peak resident set size in bytes. */
   static final String PEAK_RSS_LINE = "bench-network peer peakRssBytes ";
   private static final int TIMED_EVALUATIONS = 3;
-
-  static final String HELP = String.join("\n",
-      "usage: bench-network --data FILE [options]",
-      "",
-      "Trains one multilayer perceptron on each runner in turn and, beside them, the NumPy/SciPy",
-      "peer (fmin_l_bfgs_b on the same network in NumPy) from the same start point, with the same",
-      "lambda, history and threads; prints a Markdown table, a row as each run ends.",
-      "",
-      "  --data FILE           training set: IDX images (labels beside) or LIBSVM (required)",
-      "  --test FILE           test set for the test accuracy (default: none)",
-      "  --hidden SIZES        hidden layer sizes, e.g. 256 or 256,128 (default 256)",
-      "  --activation NAME     relu | tanh | sigmoid (default relu)",
-      "  --lambda L            L2 on the weights (default 1e-4)",
-      "  --history M           L-BFGS history (default 10)",
-      "  --max-iterations N    per run (default 500)",
-      "  --threads N           Java: shard threads (local), parallelism (direct, flink,",
-      "                        beam-flink) and kernel threads; NumPy: BLAS threads (default 2)",
-      "  --batch-size N        examples per batch (default 100)",
-      "  --shards S            shards of batches (default 4, at most the number of batches)",
-      "  --partitions P        parameter blocks (default 1)",
-      "  --seed N              seed of the start point (default 1)",
-      "  --runners LIST        comma-separated: local, direct, beam-flink, flink (train in a child",
-      "                        JVM), 'kernel' (one evaluation's floor in this JVM), 'numpy' (the",
-      "                        peer) (default " + DEFAULT_RUNNERS + ")",
-      "  --output DIR          where the runs are kept (default: a temporary directory)",
-      "  --python CMD          the Python interpreter (default python3)",
-      "  --peer-script PATH    the peer (default " + DEFAULT_PEER_SCRIPT + ")",
-      "  --help                this text",
-      "",
-      "Both sides start at theta0 = train's initialisation from --seed, written to",
-      "DIR/theta0.bin (raw little-endian float64) and given to the peer with --theta0. train runs",
-      "with --gradient-tolerance 1e-5 --progress-tolerance 0 --max-evaluations " + MAX_EVALUATIONS
-          + ", the peer",
-      "with pgtol=1e-5, factr=10, maxfun=" + MAX_EVALUATIONS + ", so both mostly stop at"
-          + " --max-iterations. NumPy",
-      "evaluates all examples at once, Java in batches summed in shard order: the same f up to",
-      "rounding.",
-      "",
-      "seconds: the run's wall time from its summary (JVM start-up and reading the data excluded,",
-      "a cluster's start-up and job deployment included); numpy: the fmin_l_bfgs_b call (loading",
-      "the data and the accuracies excluded). s / evaluation: seconds /",
-      "evaluations. s / evaluation after the first: (time of the last trace row - time of the",
-      "first) / (evaluations between them), i.e. without start-up; numpy: the mean time inside its",
-      "objective (secondsPerEvaluationInObjective). kernel: 3 timed evaluations after 1 warm-up.",
-      "test accuracy: evaluate on --test (numpy: its own testAccuracy). peak RSS (GB, 10^9",
-      "bytes): VmHWM of the child JVM; numpy: ru_maxrss of the Python process; kernel: of this",
-      "JVM ('<= x' once evaluate has run in it). BLAS: the Java BLAS (netlib), or NumPy's.");
-
-  private static final Set<String> VALUED = Set.of("data", "test", "hidden", "activation", "lambda",
-      "history", "max-iterations", "threads", "batch-size", "shards", "partitions", "seed",
-      "runners", "output", "python", "peer-script");
 
   static final String[] HEADER = {"runner", "evaluations", "iterations", "seconds",
       "s / evaluation", "s / evaluation after the first", "final f", "test accuracy",
@@ -124,35 +79,18 @@ final class NetworkBenchCommand {
 
   private NetworkBenchCommand() {}
 
-  static void run(List<String> args, PrintStream out, PrintStream err) throws IOException {
-    CommandLine cl = CommandLine.parse(args, VALUED, Set.of("help"));
-    Path data = Paths.get(cl.required("data"));
-    Path test = cl.has("test") ? Paths.get(cl.required("test")) : null;
-    List<String> entries = List.of(cl.string("runners", DEFAULT_RUNNERS).split(",", -1));
-    for (String entry : entries) {
-      if (!entry.equals("kernel") && !entry.equals("numpy") && Arrays.stream(Runner.values())
-          .noneMatch(r -> r.cliName().equals(entry))) {
-        throw new CommandLine.UsageException("--runners entries must be kernel, numpy, local,"
-            + " direct, beam-flink or flink, but one was: '" + entry + "'");
-      }
-    }
-    String threads = cl.string("threads", "2");
-    String lambda = cl.string("lambda", "1e-4");
-    String history = cl.string("history", "10");
-    String maxIterations = cl.string("max-iterations", "500");
-    List<String> common = List.of("--data", data.toString(), "--model", "mlp",
-        "--hidden", cl.string("hidden", "256"), "--activation", cl.string("activation", "relu"),
-        "--batch-size", cl.string("batch-size", "100"), "--shards", cl.string("shards", "4"),
-        "--seed", cl.string("seed", "1"), "--lambda", lambda, "--history", history,
-        "--max-iterations", maxIterations, "--threads", threads,
-        "--partitions", cl.string("partitions", "1"),
-        "--gradient-tolerance", "1e-5", "--progress-tolerance", "0",
-        "--max-evaluations", Integer.toString(MAX_EVALUATIONS));
-    // train's own parser validates every option of the network, with its messages.
-    List<String> probe = new ArrayList<>(common);
-    probe.addAll(List.of("--output", "unused"));
-    TrainOptions options = TrainOptions.parse(probe);
-    Path peer = Paths.get(cl.string("peer-script", DEFAULT_PEER_SCRIPT));
+  public static void run(NetworkBenchOptions o, PrintStream out, PrintStream err)
+      throws IOException {
+    Path data = o.data();
+    Path test = o.test();
+    List<String> entries = o.runners();
+    String threads = o.threads();
+    String lambda = o.lambda();
+    String history = o.history();
+    String maxIterations = o.maxIterations();
+    List<String> common = o.trainArguments();
+    TrainOptions options = o.train();
+    Path peer = o.peerScript();
     if (entries.contains("numpy") && !Files.isRegularFile(peer)) {
       throw new CommandLine.UsageException("runner numpy needs the peer script "
           + peer.toAbsolutePath().normalize() + ", which does not exist (give --peer-script PATH)");
@@ -172,7 +110,7 @@ final class NetworkBenchCommand {
           + net.parameterCount() + " parameters, but was: " + options.partitions());
     }
     double[] theta0 = net.initialParameters(network.seed());
-    Path dir = cl.has("output") ? Files.createDirectories(Paths.get(cl.required("output")))
+    Path dir = o.output() != null ? Files.createDirectories(o.output())
         : Files.createTempDirectory("lbfgs-bench-network");
 
     String pinned = System.getenv(BlasThreads.VARIABLE);
@@ -209,7 +147,7 @@ final class NetworkBenchCommand {
           writeLittleEndian(theta0File, theta0);
           Path json = dir.resolve("numpy.json");
           Files.deleteIfExists(json);
-          List<String> command = new ArrayList<>(List.of(cl.string("python", "python3"), "-c",
+          List<String> command = new ArrayList<>(List.of(o.python(), "-c",
               PEER_WRAPPER, peer.toString(), "--train", data.toString(),
               "--test", test == null ? "none" : test.toString(),
               "--hidden", network.hidden().stream().map(String::valueOf)
@@ -307,9 +245,9 @@ final class NetworkBenchCommand {
   private static String testAccuracy(Path runDir, Path test, PrintStream err) {
     try {
       ByteArrayOutputStream sink = new ByteArrayOutputStream();
-      var metrics = EvaluateCommand.run(List.of("--model", runDir.toString(), "--data",
-          test.toString(), "--output", runDir.resolve("test-metrics.json").toString(),
-          "--overwrite"), new PrintStream(sink, true, StandardCharsets.UTF_8));
+      var metrics = EvaluateCommand.run(EvaluateOptions.parse(List.of("--model",
+          runDir.toString(), "--data", test.toString(), "--output",
+          runDir.resolve("test-metrics.json").toString(), "--overwrite")), new PrintStream(sink, true, StandardCharsets.UTF_8));
       return String.format(Locale.ROOT, "%.4f", metrics.get("accuracy").asDouble());
     } catch (Exception e) {
       err.println("bench-network: evaluate " + runDir + " on " + test + " failed: " + e);
@@ -423,9 +361,5 @@ final class NetworkBenchCommand {
         last = line.strip();
       }
     }
-  }
-
-  static boolean wantsHelp(List<String> args) {
-    return args.contains("--help");
   }
 }

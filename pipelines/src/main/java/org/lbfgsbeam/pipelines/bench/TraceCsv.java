@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,11 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.cli;
 
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.lbfgsbeam.pipelines.Main;
 
 /**
  * Pins the native BLAS to one thread per calling thread. OpenBLAS, which netlib's JNI path loads as the
@@ -22,15 +23,15 @@ import java.util.concurrent.TimeUnit;
  * child exits when its parent disappears. Set {@code OPENBLAS_NUM_THREADS} yourself (any value) to
  * run without the relaunch.
  */
-final class BlasThreads {
-  static final String VARIABLE = "OPENBLAS_NUM_THREADS";
+public final class BlasThreads {
+  public static final String VARIABLE = "OPENBLAS_NUM_THREADS";
   /** Set in the relaunched child, so that it watches its parent and never relaunches again. */
   static final String CHILD_PROPERTY = "lbfgs.blasRelaunched";
 
   private BlasThreads() {}
 
   /** Whether this JVM should relaunch itself with the BLAS pinned to run {@code args}. */
-  static boolean needsRelaunch(String[] args) {
+  public static boolean needsRelaunch(String[] args) {
     return System.getenv(VARIABLE) == null && System.getProperty(CHILD_PROPERTY) == null
         && mayLoadNativeBlas(java.util.Arrays.asList(args));
   }
@@ -48,7 +49,7 @@ final class BlasThreads {
     List<String> rest = args.subList(1, args.size());
     return switch (args.get(0)) {
       case "generate" -> false;
-      case "train" -> StochasticTrainCommand.applies(rest) || modelIsNetwork(rest);
+      case "train" -> StochasticTrainOptions.applies(rest) || modelIsNetwork(rest);
       default -> true;
     };
   }
@@ -66,7 +67,7 @@ final class BlasThreads {
   }
 
   /** Runs {@code args} in a child JVM with the BLAS pinned and returns its exit status. */
-  static int relaunch(String[] args) throws Exception {
+  public static int relaunch(String[] args) throws Exception {
     String java = ProcessHandle.current().info().command()
         .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
     List<String> command = new ArrayList<>();
@@ -101,7 +102,7 @@ final class BlasThreads {
    * In a relaunched child: a daemon thread that ends this JVM when the parent that launched it is gone
    * (killed with SIGKILL, say), so no child is left running on its own.
    */
-  static void watchParent() {
+  public static void watchParent() {
     String parent = System.getProperty(CHILD_PROPERTY);
     if (parent == null) {
       return;

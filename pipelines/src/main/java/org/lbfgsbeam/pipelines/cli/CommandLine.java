@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.cli;
 
 import java.util.LinkedHashMap;
 import java.util.List;

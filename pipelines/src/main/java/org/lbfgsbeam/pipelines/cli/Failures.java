@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,17 +32,17 @@ import org.lbfgsbeam.core.data.InputFormatException;
  *       job)</td><td>{@code failed: } the innermost cause's message</td><td>1</td></tr>
  * </table>
  */
-final class Failures {
+public final class Failures {
   private Failures() {}
 
   /** What the user is told, and the exit status. */
-  record Report(int status, String line) {}
+  public record Report(int status, String line) {}
 
   /**
    * Prints the report of {@code failure} of {@code command} on {@code err} (with the stack trace if
    * {@code verbose}) and returns the exit status.
    */
-  static int report(String command, Throwable failure, boolean verbose, PrintStream err) {
+  public static int report(String command, Throwable failure, boolean verbose, PrintStream err) {
     Report r = describe(failure);
     err.println("lbfgs-beam " + command + ": " + r.line());
     if (verbose) {
@@ -52,7 +52,7 @@ final class Failures {
   }
 
   /** The report of {@code failure}. */
-  static Report describe(Throwable failure) {
+  public static Report describe(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof CommandLine.UsageException) {
         return new Report(2, t.getMessage());

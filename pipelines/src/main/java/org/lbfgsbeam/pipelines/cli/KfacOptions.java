@@ -1,11 +1,9 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.cli;
 
 import java.util.Locale;
 import org.lbfgsbeam.core.kfac.FisherType;
 import org.lbfgsbeam.core.kfac.Kfac;
 import org.lbfgsbeam.core.kfac.KfacInversion;
-import org.lbfgsbeam.core.kfac.KfacOptimizer;
-import org.lbfgsbeam.core.nn.MultilayerPerceptron;
 
 /**
  * The command line's K-FAC options ({@code --optimizer kfac}): {@code --damping γ},
@@ -30,10 +28,13 @@ final class KfacOptions {
 
   private KfacOptions() {}
 
-  static KfacOptimizer optimizer(CommandLine cl, MultilayerPerceptron net, double momentum,
-      double weightDecay, long seed) {
+  /**
+   * The K-FAC hyperparameters the options give; the optimiser of a network is {@code
+   * KfacOptimizer.of(kfac, net)} ({@link StochasticTrainOptions#optimizer}).
+   */
+  static Kfac kfac(CommandLine cl, double momentum, double weightDecay) {
     Kfac d = Kfac.defaults();
-    Kfac k = d.withDamping(cl.number("damping", d.damping()))
+    return d.withDamping(cl.number("damping", d.damping()))
         .withKlClip(cl.number("kl-clip", d.klClip()))
         .withFactorDecay(cl.number("factor-decay", d.factorDecay()))
         .withFactorUpdateInterval(cl.integer("factor-interval", d.factorUpdateInterval()))
@@ -43,7 +44,6 @@ final class KfacOptions {
         .withMomentum(momentum)
         .withWeightDecay(weightDecay)
         .withSinglePrecision(precision(cl.string("inverse-precision", "double")));
-    return KfacOptimizer.of(k, net).withSamplingSeed(seed);
   }
 
   private static KfacInversion inversion(String name) {

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.cli;
 
 import org.lbfgsbeam.core.stochastic.MomentumLbfgs;
 

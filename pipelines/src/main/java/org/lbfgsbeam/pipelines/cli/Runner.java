@@ -1,7 +1,7 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.cli;
 
 /** Where a training run executes its supersteps. */
-enum Runner {
+public enum Runner {
   /** In this JVM, blocks on a thread pool ({@code LocalExecutor}). */
   LOCAL("local"),
   /** One Beam pipeline per superstep on Beam's DirectRunner, state in files. */
@@ -17,7 +17,7 @@ enum Runner {
     this.cliName = cliName;
   }
 
-  String cliName() {
+  public String cliName() {
     return cliName;
   }
 

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.cli;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -9,6 +9,8 @@ import org.lbfgsbeam.core.nn.Activation;
 import org.lbfgsbeam.core.nn.Loss;
 import org.lbfgsbeam.core.optim.DirectionMethod;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
+import org.lbfgsbeam.pipelines.data.DataShards;
+import org.lbfgsbeam.pipelines.training.Checkpoint;
 import org.lbfgsbeam.transforms.NetworkSpec;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
 
@@ -35,7 +37,7 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * @param checkpointEvery local, flink: write a checkpoint every K iterations, 0 for none ({@link
  *     Checkpoint#DEFAULT_EVERY}); direct and beam-flink keep their state after every superstep
  */
-record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner runner,
+public record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner runner,
     int partitions, LbfgsOptions optimizer, Path output, boolean resume, boolean overwrite,
     int threads, String flinkMaster, Path labels, Path validation, boolean beamOnCluster,
     NetworkSpec network, int checkpointEvery) {
@@ -46,9 +48,9 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
    * Default shards of {@code --model mlp}: a fixed number, so that the bits of a run do not depend on
    * the machine's processors (at most the number of batches).
    */
-  static final int DEFAULT_SHARDS = 4;
+  public static final int DEFAULT_SHARDS = 4;
 
-  static final String HELP = String.join("\n",
+  public static final String HELP = String.join("\n",
       "usage: train --data FILE|DIR|'PATTERN' --output DIR [options]",
       "",
       "Trains an L2-regularised linear model or a multilayer perceptron with distributed L-BFGS",
@@ -112,7 +114,7 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
   private static final Set<String> FLAGS = Set.of("resume", "overwrite", "help");
 
   /** Parses and validates; throws {@link CommandLine.UsageException} with a one-line message. */
-  static TrainOptions parse(List<String> args) {
+  public static TrainOptions parse(List<String> args) {
     CommandLine cl = CommandLine.parse(args, VALUED, FLAGS);
     Path data = Paths.get(cl.required("data"));
     Path output = Paths.get(cl.required("output"));
@@ -208,7 +210,7 @@ record TrainOptions(Path data, ObjectiveSpec.Model model, double lambda, Runner 
     return new NetworkSpec(hidden, activation, loss, batchSize, shards, seed);
   }
 
-  static boolean wantsHelp(List<String> args) {
+  public static boolean wantsHelp(List<String> args) {
     return args.contains("--help") || args.contains("-h");
   }
 

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.data;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +11,7 @@ import org.lbfgsbeam.core.data.IdxReader;
 import org.lbfgsbeam.core.data.InputFormatException;
 import org.lbfgsbeam.core.data.LibsvmReader;
 import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.pipelines.cli.CommandLine;
 
 /**
  * Reads a data argument in whichever format it is: IDX images (MNIST, Fashion-MNIST; {@link
@@ -25,7 +26,7 @@ import org.lbfgsbeam.core.data.SparseDataset;
  * SparseDataset#concatenate}): a run over the shards has the bits of a run over that file. An
  * error names the shard and the line within it. IDX images are one file.
  */
-final class DataFiles {
+public final class DataFiles {
   private DataFiles() {}
 
   /**
@@ -37,7 +38,7 @@ final class DataFiles {
    *     format, or naming {@code data} if it is a directory or pattern without files or examples
    * @throws CommandLine.UsageException if {@code labels} is given for a LIBSVM file or for shards
    */
-  static SparseDataset read(Path data, Path labels) throws IOException {
+  public static SparseDataset read(Path data, Path labels) throws IOException {
     DataShards shards = DataShards.of(data);
     if (!shards.sharded()) {
       return readOne(data, labels);
@@ -114,7 +115,7 @@ final class DataFiles {
    * @param classifier what would be trained, for the message: "a softmax", "a network", ...
    * @throws InputFormatException naming {@code file} and the one label
    */
-  static void requireTwoClasses(SparseDataset data, Path file, String classifier)
+  public static void requireTwoClasses(SparseDataset data, Path file, String classifier)
       throws InputFormatException {
     if (data.numClasses() == 1) {
       throw new InputFormatException(file.toString(), 0, "every example has label "
@@ -132,7 +133,7 @@ final class DataFiles {
    * @throws InputFormatException naming {@code file} if an example's label is not among {@code
    *     classLabels}
    */
-  static SparseDataset alignTo(SparseDataset data, int[] classLabels, int features, Path file)
+  public static SparseDataset alignTo(SparseDataset data, int[] classLabels, int features, Path file)
       throws InputFormatException {
     SparseDataset aligned;
     try {

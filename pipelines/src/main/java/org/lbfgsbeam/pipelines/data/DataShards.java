@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.data;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -38,9 +38,9 @@ import org.lbfgsbeam.core.data.InputFormatException;
  * @param files the files, in reading order; one for a single file
  * @param sharded whether {@code given} is a directory or a pattern (even one matching one file)
  */
-record DataShards(Path given, List<Path> files, boolean sharded) {
+public record DataShards(Path given, List<Path> files, boolean sharded) {
 
-  DataShards {
+  public DataShards {
     files = List.copyOf(files);
   }
 
@@ -50,7 +50,7 @@ record DataShards(Path given, List<Path> files, boolean sharded) {
    * @throws InputFormatException naming {@code data} if it is a directory without data files or a
    *     pattern that matches none
    */
-  static DataShards of(Path data) throws IOException {
+  public static DataShards of(Path data) throws IOException {
     if (Files.isRegularFile(data)) {
       return new DataShards(data, List.of(data), false);
     }
@@ -92,7 +92,7 @@ record DataShards(Path given, List<Path> files, boolean sharded) {
   }
 
   /** The bytes of all the files as they are on disk (compressed when gzipped). */
-  long bytes() throws IOException {
+  public long bytes() throws IOException {
     long total = 0;
     for (Path f : files) {
       total += Files.size(f);

@@ -1,9 +1,10 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.scoring;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.pipelines.cli.CommandLine;
 import org.lbfgsbeam.transforms.ClassScores;
 import org.lbfgsbeam.transforms.LinearModelFiles;
 import org.lbfgsbeam.transforms.NetworkModelFiles;

@@ -1,15 +1,14 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.scoring;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.pipelines.cli.EvaluateOptions;
+import org.lbfgsbeam.pipelines.data.DataFiles;
 
 /**
  * {@code evaluate}: scores a labelled test set with a trained softmax model and reports accuracy,
@@ -21,46 +20,20 @@ import org.lbfgsbeam.core.data.SparseDataset;
  * more is scored on the model's features only, its extra features ignored (they have no weight), and
  * the JSON counts the nonzeros so ignored. The model is read one class block at a time.
  */
-final class EvaluateCommand {
-  static final String HELP = String.join("\n",
-      "usage: evaluate --model DIR --data FILE [options]",
-      "",
-      "Scores a labelled test set with a trained softmax model: accuracy, top-5 accuracy, mean",
-      "log-loss, per-class precision/recall/F1 (by original label) and the confusion matrix.",
-      "Features beyond the model's are ignored; a label the model does not know is an error.",
-      "",
-      "  --model DIR          model directory (model.json), or a train run directory (required)",
-      "  --data FILE          test set: LIBSVM, or IDX images; plain or gzipped (required);",
-      "                       or LIBSVM shards: a directory, or a quoted pattern such as",
-      "                       'DIR/part-*' (examples in the order of the sorted names)",
-      "  --labels FILE        IDX labels of --data (default: found beside the images)",
-      "  --output FILE        write the metrics as JSON (default: stdout table only)",
-      "  --confusion FILE     write the confusion matrix as CSV: rows true label, columns",
-      "                       predicted label (default: none)",
-      "  --overwrite          replace existing --output/--confusion files (default: refuse)",
-      "  --help               this text");
-
-  private static final Set<String> VALUED = Set.of("model", "data", "labels", "output",
-      "confusion");
-  private static final Set<String> FLAGS = Set.of("overwrite", "help");
+public final class EvaluateCommand {
   /** Per-class rows printed on stdout; the JSON has them all. */
   private static final int TABLE_ROWS = 50;
 
   private EvaluateCommand() {}
 
-  static boolean wantsHelp(List<String> args) {
-    return args.contains("--help") || args.contains("-h");
-  }
-
   /** Runs {@code evaluate}; returns the JSON it reports (written to --output when given). */
-  static ObjectNode run(List<String> args, PrintStream out) throws Exception {
-    CommandLine cl = CommandLine.parse(args, VALUED, FLAGS);
-    Path modelDir = Paths.get(cl.required("model"));
-    Path dataFile = Paths.get(cl.required("data"));
-    Path labels = cl.has("labels") ? Paths.get(cl.required("labels")) : null;
-    Path output = cl.has("output") ? Paths.get(cl.required("output")) : null;
-    Path confusion = cl.has("confusion") ? Paths.get(cl.required("confusion")) : null;
-    boolean overwrite = cl.has("overwrite");
+  public static ObjectNode run(EvaluateOptions o, PrintStream out) throws Exception {
+    Path modelDir = o.model();
+    Path dataFile = o.data();
+    Path labels = o.labels();
+    Path output = o.output();
+    Path confusion = o.confusion();
+    boolean overwrite = o.overwrite();
     if (output != null) {
       OutputFiles.checkWritable(output, overwrite, "--output");
     }

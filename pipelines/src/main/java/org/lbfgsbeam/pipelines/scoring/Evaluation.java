@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.scoring;
 
 import java.io.IOException;
 import java.io.Writer;

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.scoring;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import org.lbfgsbeam.pipelines.cli.CommandLine;
 
 /** Output files that are either complete or absent: written under a temporary name, then renamed. */
 final class OutputFiles {

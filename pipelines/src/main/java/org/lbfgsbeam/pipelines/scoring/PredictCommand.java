@@ -1,12 +1,12 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.scoring;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.pipelines.cli.CommandLine;
+import org.lbfgsbeam.pipelines.cli.PredictOptions;
+import org.lbfgsbeam.pipelines.data.DataFiles;
 import org.lbfgsbeam.transforms.ClassScores;
 
 /**
@@ -19,47 +19,20 @@ import org.lbfgsbeam.transforms.ClassScores;
  * label (= top1_label). Probabilities have 6 significant digits. The file is written under a temporary
  * name and renamed when complete. Features beyond the model's are ignored.
  */
-final class PredictCommand {
-  static final String HELP = String.join("\n",
-      "usage: predict --model DIR --data FILE --output FILE [options]",
-      "",
-      "Writes per example the predicted label and the top-k labels with their probabilities",
-      "(CSV: example,label,predicted,top1_label,top1_probability,...). Softmax models only.",
-      "",
-      "  --model DIR          model directory (model.json), or a train run directory (required)",
-      "  --data FILE          examples: LIBSVM, or IDX images; plain or gzipped (required);",
-      "                       or LIBSVM shards: a directory, or a quoted pattern such as",
-      "                       'DIR/part-*' (examples numbered in the order of the sorted names)",
-      "  --labels FILE        IDX labels of --data (default: found beside the images)",
-      "  --output FILE        the CSV file (required)",
-      "  --top K              labels per example, 1..classes (default 5, or the number of",
-      "                       classes when fewer)",
-      "  --overwrite          replace an existing --output (default: refuse)",
-      "  --help               this text");
-
-  private static final Set<String> VALUED = Set.of("model", "data", "labels", "output", "top");
-  private static final Set<String> FLAGS = Set.of("overwrite", "help");
+public final class PredictCommand {
 
   private PredictCommand() {}
 
-  static boolean wantsHelp(List<String> args) {
-    return args.contains("--help") || args.contains("-h");
-  }
-
   /** Runs {@code predict}; reports the file written on {@code out}. */
-  static void run(List<String> args, PrintStream out) throws Exception {
-    CommandLine cl = CommandLine.parse(args, VALUED, FLAGS);
-    Path modelDir = Paths.get(cl.required("model"));
-    Path dataFile = Paths.get(cl.required("data"));
-    Path labels = cl.has("labels") ? Paths.get(cl.required("labels")) : null;
-    Path output = Paths.get(cl.required("output"));
-    int requestedTop = cl.integer("top", 5);
-    if (requestedTop < 1) {
-      throw new CommandLine.UsageException("--top must be positive, but was: " + requestedTop);
-    }
-    OutputFiles.checkWritable(output, cl.has("overwrite"), "--output");
+  public static void run(PredictOptions o, PrintStream out) throws Exception {
+    Path modelDir = o.model();
+    Path dataFile = o.data();
+    Path labels = o.labels();
+    Path output = o.output();
+    int requestedTop = o.top();
+    OutputFiles.checkWritable(output, o.overwrite(), "--output");
     ClassifierModel model = ClassifierModel.open(modelDir, "predict");
-    if (cl.has("top") && requestedTop > model.classes()) {
+    if (o.topGiven() && requestedTop > model.classes()) {
       throw new CommandLine.UsageException("--top must be in [1, " + model.classes()
           + "] (the model's classes), but was: " + requestedTop);
     }

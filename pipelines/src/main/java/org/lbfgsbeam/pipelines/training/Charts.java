@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +31,7 @@ import org.lbfgsbeam.core.data.InputFormatException;
  * A chart with no point to draw (a trace of one row) is left out. Each file is written to a temporary
  * name and renamed, so a chart is either complete or absent.
  */
-final class Charts {
+public final class Charts {
   static final String GAP_BY_ITERATION = "objective-gap-by-iteration.png";
   static final String GAP_BY_TIME = "objective-gap-by-time.png";
   static final String OBJECTIVE_BY_ITERATION = "objective-by-iteration.png";
@@ -268,7 +268,7 @@ final class Charts {
    *     x and y differ in length
    * @throws IOException if the chart cannot be drawn or written
    */
-  static boolean writeSeries(Path file, String title, String xTitle, String yTitle,
+  public static boolean writeSeries(Path file, String title, String xTitle, String yTitle,
       List<String> names, List<double[]> x, List<double[]> y, boolean logY) throws IOException {
     if (names.size() != x.size() || names.size() != y.size()) {
       throw new IllegalArgumentException("names, x and y must have the same length, but had "

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,6 +15,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.flink.api.java.ExecutionEnvironment;
 import org.lbfgsbeam.core.optim.LbfgsState;
+import org.lbfgsbeam.pipelines.cli.TrainOptions;
 import org.lbfgsbeam.pipelines.flink.FlinkCheckpoints;
 import org.lbfgsbeam.pipelines.flink.FlinkLbfgsJob;
 import org.lbfgsbeam.pipelines.flink.FlinkSession;

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -9,6 +9,8 @@ import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.data.SuspectFeatureIndex;
 import org.lbfgsbeam.core.nn.Loss;
 import org.lbfgsbeam.core.partition.MemoryPlan;
+import org.lbfgsbeam.pipelines.cli.CommandLine;
+import org.lbfgsbeam.pipelines.cli.TrainOptions;
 import org.lbfgsbeam.transforms.NetworkSpec;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
 

@@ -1,13 +1,13 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import java.util.Locale;
 
 /** Number formats for the files a run writes. */
-final class Numbers {
+public final class Numbers {
   private Numbers() {}
 
   /** 17 significant digits: enough to read back the same double. */
-  static String exact(double v) {
+  public static String exact(double v) {
     if (!Double.isFinite(v)) {
       return Double.toString(v);
     }

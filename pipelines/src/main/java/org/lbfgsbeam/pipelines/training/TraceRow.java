@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 /**
  * One line of {@code trace.csv}: the state after an iteration (iteration 0 is the start point).
@@ -16,7 +16,7 @@ public record TraceRow(int iteration, int evaluations, double objective, double 
     double seconds, Double validationAccuracy) {
 
   static final String HEADER = "iteration,evaluations,objective,gradientNorm,step,seconds";
-  static final String HEADER_WITH_VALIDATION = HEADER + ",validationAccuracy";
+  public static final String HEADER_WITH_VALIDATION = HEADER + ",validationAccuracy";
 
   /** A row without validation accuracy. */
   public TraceRow(int iteration, int evaluations, double objective, double gradientNorm, double step,

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,6 +31,11 @@ import org.lbfgsbeam.core.optim.Superstep;
 import org.lbfgsbeam.core.optim.SuperstepResult;
 import org.lbfgsbeam.core.partition.BlockKernels;
 import org.lbfgsbeam.core.partition.Partitioning;
+import org.lbfgsbeam.pipelines.cli.CommandLine;
+import org.lbfgsbeam.pipelines.cli.Runner;
+import org.lbfgsbeam.pipelines.cli.TrainOptions;
+import org.lbfgsbeam.pipelines.data.DataFiles;
+import org.lbfgsbeam.pipelines.data.DataShards;
 import org.lbfgsbeam.pipelines.flink.FlinkRestEndpoint;
 import org.lbfgsbeam.pipelines.flink.FlinkSession;
 import org.lbfgsbeam.transforms.BeamSuperstepExecutor;
@@ -65,21 +70,21 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * {@code --resume} with other data or options is refused naming what differs ({@link
  * ResumeCheck}). One progress line per iteration goes to stderr.
  */
-final class TrainCommand {
+public final class TrainCommand {
   private static final String CONTROL = Checkpoint.CONTROL;
   private static final String RUN = "run.json";
 
   private TrainCommand() {}
 
   /** What a finished run reports (also written as summary.json). */
-  record Outcome(ObjectNode summary, LbfgsState state, double[][] weights) {}
+  public record Outcome(ObjectNode summary, LbfgsState state, double[][] weights) {}
 
   /**
    * Trains as {@code o} says. A run that replaces a non-empty {@code --output} ({@code
    * --overwrite}) writes beside it and takes its place only once it has finished ({@link
    * RunDirectory}).
    */
-  static Outcome run(TrainOptions o, PrintStream progress) throws Exception {
+  public static Outcome run(TrainOptions o, PrintStream progress) throws Exception {
     try (RunDirectory dir = RunDirectory.open(o.output(), o.resume());
         // An embedded Flink cluster starts while the data is read (closed here if never used).
         FlinkSession.Early cluster = FlinkSession.startEarly(
@@ -530,7 +535,7 @@ final class TrainCommand {
    * This process's peak resident set size so far, VmHWM of /proc/self/status (Linux), in bytes; -1
    * where there is none. bench runs train in a child JVM to read one run's peak from summary.json.
    */
-  static long peakRssBytes() {
+  public static long peakRssBytes() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith("VmHWM:")) { // "VmHWM:   123456 kB"
@@ -553,7 +558,7 @@ final class TrainCommand {
     writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  static void writeAtomically(Path file, byte[] content) throws IOException {
+  public static void writeAtomically(Path file, byte[] content) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     Files.write(tmp, content);
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -568,7 +573,7 @@ final class TrainCommand {
     }
   }
 
-  static void deleteRecursively(Path dir) throws IOException {
+  public static void deleteRecursively(Path dir) throws IOException {
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
         Files.delete(p);

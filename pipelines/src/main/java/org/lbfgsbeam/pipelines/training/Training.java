@@ -1,8 +1,11 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.util.List;
+import org.lbfgsbeam.pipelines.cli.Failures;
+import org.lbfgsbeam.pipelines.cli.StochasticTrainOptions;
+import org.lbfgsbeam.pipelines.cli.TrainOptions;
 
 /**
  * {@code train} for code that is not the command line, such as a Beam transform
@@ -51,7 +54,7 @@ public final class Training {
    * @throws Failed with {@code train}'s one-line message if the options are bad or the run fails
    */
   public static ObjectNode train(List<String> arguments, PrintStream progress) {
-    if (StochasticTrainCommand.applies(arguments)) {
+    if (StochasticTrainOptions.applies(arguments)) {
       throw new Failed("Training runs full-batch L-BFGS (--optimizer lbfgs), but the arguments were: "
           + String.join(" ", arguments), 2, null);
     }

@@ -1,9 +1,10 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import java.nio.file.Path;
 import org.lbfgsbeam.core.data.InputFormatException;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.partition.Partitioning;
+import org.lbfgsbeam.pipelines.data.DataFiles;
 import org.lbfgsbeam.transforms.ClassScores;
 import org.lbfgsbeam.transforms.NetworkModelFiles;
 import org.lbfgsbeam.transforms.NetworkScoring;

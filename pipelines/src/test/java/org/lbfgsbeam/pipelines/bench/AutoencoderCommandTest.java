@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,6 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.nn.DenseBatch;
 import org.lbfgsbeam.core.nn.Loss;
+import org.lbfgsbeam.pipelines.data.DataFiles;
+import org.lbfgsbeam.pipelines.data.IdxFixtures;
+import org.lbfgsbeam.pipelines.scoring.Models;
+import org.lbfgsbeam.pipelines.training.StochasticTrainCommand;
+import org.lbfgsbeam.pipelines.training.TrainCommandTest;
 import org.lbfgsbeam.transforms.NetworkModelFiles;
 
 /**

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,6 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.cli.CompareOptions;
+import org.lbfgsbeam.pipelines.training.StochasticTrainCommand;
+import org.lbfgsbeam.pipelines.training.TraceRow;
+import org.lbfgsbeam.pipelines.training.TrainCommandTest;
 
 /**
  * {@code compare} on heart_scale (13-6-2 relu, 4 epochs): the table, figures and report of four
@@ -176,7 +180,7 @@ class CompareCommandTest {
 
   @Test
   void kfacSettingsReachTrain() {
-    CompareCommand.Run run = CompareCommand.parseRuns(
+    CompareOptions.Run run = CompareOptions.parseRuns(
         "kfac:lr=0.1:damping=0.01:kl-clip=0.002:inversion=tikhonov:fisher=true"
             + ":factor-interval=5:inverse-interval=20").get(0);
     String args = String.join(" ", CompareCommand.optimizerArgs(run, 3, 1e-5));
@@ -188,7 +192,7 @@ class CompareCommandTest {
 
   @Test
   void mlbfgsSettingsReachTrain() {
-    CompareCommand.Run run = CompareCommand.parseRuns(
+    CompareOptions.Run run = CompareOptions.parseRuns(
         "mlbfgs:lr=0.1:history=5:pair-period=20:averaging=0.99:kl-clip=0.05").get(0);
     List<String> args = CompareCommand.optimizerArgs(run, 3, 1e-5);
     for (String expected : List.of("--history 5", "--pair-period 20", "--averaging 0.99",

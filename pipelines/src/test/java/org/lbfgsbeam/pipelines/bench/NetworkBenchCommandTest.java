@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.cli.NetworkBenchOptions;
+import org.lbfgsbeam.pipelines.training.TrainCommandTest;
 
 /**
  * {@code bench-network} on heart_scale (13-4-2 relu, 3 iterations): the kernel, local and numpy
@@ -35,12 +37,12 @@ class NetworkBenchCommandTest {
   /** docs/mlp_scipy_peer.py, found from the working directory up. */
   private static Path peerScript() {
     for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
-      Path script = p.resolve(NetworkBenchCommand.DEFAULT_PEER_SCRIPT);
+      Path script = p.resolve(NetworkBenchOptions.DEFAULT_PEER_SCRIPT);
       if (Files.isRegularFile(script)) {
         return script;
       }
     }
-    throw new IllegalStateException(NetworkBenchCommand.DEFAULT_PEER_SCRIPT + " not found");
+    throw new IllegalStateException(NetworkBenchOptions.DEFAULT_PEER_SCRIPT + " not found");
   }
 
   /** Whether python3 with numpy and scipy runs here. */
@@ -170,7 +172,7 @@ class NetworkBenchCommandTest {
   void helpIsPrinted() {
     TrainCommandTest.Run help = TrainCommandTest.main("bench-network", "--help");
     assertEquals(0, help.status());
-    assertEquals(NetworkBenchCommand.HELP + "\n", help.out().replace("\r\n", "\n"));
+    assertEquals(NetworkBenchOptions.HELP + "\n", help.out().replace("\r\n", "\n"));
   }
 
   private static double[] readLittleEndian(Path file) throws IOException {

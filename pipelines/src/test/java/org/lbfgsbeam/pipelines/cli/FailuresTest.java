@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,6 +18,7 @@ import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.util.SerializedThrowable;
 import org.junit.jupiter.api.Test;
 import org.lbfgsbeam.core.data.InputFormatException;
+import org.lbfgsbeam.pipelines.Main;
 
 /** Every kind of failure becomes one line and its exit status; the stack trace only on request. */
 class FailuresTest {
@@ -83,7 +84,7 @@ class FailuresTest {
         + " shows the stack trace)", quiet.strip());
     String verbose = print(e, true);
     assertTrue(verbose.lines().count() > 2, verbose);
-    assertTrue(verbose.contains("\tat org.lbfgsbeam.pipelines.FailuresTest"), verbose);
+    assertTrue(verbose.contains("\tat org.lbfgsbeam.pipelines.cli.FailuresTest"), verbose);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,6 +17,8 @@ import org.lbfgsbeam.core.data.InputFormatException;
 import org.lbfgsbeam.core.data.LibsvmReader;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.cli.CommandLine;
+import org.lbfgsbeam.pipelines.training.TrainCommandTest;
 
 class DataFilesTest {
   @TempDir

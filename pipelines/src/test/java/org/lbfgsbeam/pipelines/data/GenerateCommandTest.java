@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,6 +21,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.lbfgsbeam.core.data.LibsvmReader;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.data.SyntheticTextGenerator;
+import org.lbfgsbeam.pipelines.cli.CommandLine;
+import org.lbfgsbeam.pipelines.cli.GenerateOptions;
+import org.lbfgsbeam.pipelines.training.TrainCommandTest;
 
 /** {@code generate} through {@link GenerateCommand#run}. */
 class GenerateCommandTest {
@@ -31,7 +34,7 @@ class GenerateCommandTest {
   /** Runs the command; returns what it printed on stderr. */
   private static String run(String... args) throws IOException {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    GenerateCommand.run(Arrays.asList(args), new PrintStream(err, true, StandardCharsets.UTF_8));
+    GenerateCommand.run(GenerateOptions.parse(Arrays.asList(args)), new PrintStream(err, true, StandardCharsets.UTF_8));
     return err.toString(StandardCharsets.UTF_8);
   }
 
@@ -170,7 +173,9 @@ class GenerateCommandTest {
 
   @Test
   void helpPrintsTheUsage() throws IOException {
-    assertTrue(GenerateCommand.wantsHelp(List.of("--help")));
-    assertEquals(GenerateCommand.HELP + System.lineSeparator(), run("--help"));
+    assertTrue(GenerateOptions.wantsHelp(List.of("--help")));
+    TrainCommandTest.Run run = TrainCommandTest.main("generate", "--help");
+    assertEquals(0, run.status());
+    assertEquals(GenerateOptions.HELP + System.lineSeparator(), run.out());
   }
 }

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.data;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,16 +10,16 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
 /** Small IDX image sets for tests: each class a bright 2-pixel-wide stripe, plus noise. */
-final class IdxFixtures {
-  static final int ROWS = 4;
-  static final int COLS = 5;
+public final class IdxFixtures {
+  public static final int ROWS = 4;
+  public static final int COLS = 5;
 
   private IdxFixtures() {}
 
   /** The pixels of {@code n} images and their labels (classes {@code labels}). */
-  record Set(byte[][] images, byte[] labels) {}
+  public record Set(byte[][] images, byte[] labels) {}
 
-  static Set stripes(int n, int[] labels, long seed) {
+  public static Set stripes(int n, int[] labels, long seed) {
     Random r = new Random(seed);
     byte[][] images = new byte[n][ROWS * COLS];
     byte[] out = new byte[n];
@@ -37,7 +37,7 @@ final class IdxFixtures {
   }
 
   /** Writes {@code set} as NAME-images-idx3-ubyte[.gz] and NAME-labels-idx1-ubyte[.gz] in dir. */
-  static Path write(Path dir, String name, Set set, boolean gzip) throws IOException {
+  public static Path write(Path dir, String name, Set set, boolean gzip) throws IOException {
     String suffix = gzip ? ".gz" : "";
     Path images = dir.resolve(name + "-images-idx3-ubyte" + suffix);
     ByteBuffer b = ByteBuffer.allocate(16 + set.images().length * ROWS * COLS);
@@ -53,7 +53,7 @@ final class IdxFixtures {
     return images;
   }
 
-  static byte[] gzip(byte[] content) throws IOException {
+  public static byte[] gzip(byte[] content) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (OutputStream out = new GZIPOutputStream(bytes)) {
       out.write(content);

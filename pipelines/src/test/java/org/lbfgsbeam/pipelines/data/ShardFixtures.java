@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.data;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A LIBSVM file cut by lines into shards, as Spark or Beam would leave them in a directory. */
-final class ShardFixtures {
+public final class ShardFixtures {
   private ShardFixtures() {}
 
   /**
@@ -19,7 +19,7 @@ final class ShardFixtures {
    *
    * @return the shards, in name order
    */
-  static List<Path> split(Path source, Path dir, int shards, boolean gzip) throws IOException {
+  public static List<Path> split(Path source, Path dir, int shards, boolean gzip) throws IOException {
     List<String> lines = Files.readAllLines(source);
     Files.createDirectories(dir.resolve("sub"));
     Files.writeString(dir.resolve("sub").resolve("part-99999-of-99999"), "junk\n");

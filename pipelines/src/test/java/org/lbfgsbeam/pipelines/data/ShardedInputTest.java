@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,13 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.training.TrainCommandTest;
 
 /**
  * {@code train}, {@code evaluate} and {@code predict} over LIBSVM shards (eight gzipped pieces of
  * synth-small, K = 20, in a directory beside a {@code _SUCCESS} marker) give the bits they give
  * over the file the shards were cut from, and bad shards are named in one line.
  */
-class ShardedInputTest {
+public class ShardedInputTest {
   @TempDir
   static Path shared;
 
@@ -62,7 +63,7 @@ class ShardedInputTest {
   }
 
   /** The same model files, bit for bit, and the same summary numbers. */
-  static void assertSameModel(Path expected, Path actual, int partitions) throws IOException {
+  public static void assertSameModel(Path expected, Path actual, int partitions) throws IOException {
     JsonNode a = TrainCommandTest.summary(expected);
     JsonNode b = TrainCommandTest.summary(actual);
     for (String field : List.of("objective", "evaluations", "iterations", "stopReason", "examples",

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.examples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +19,8 @@ import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lbfgsbeam.pipelines.examples.TextClassificationPipeline;
+import org.lbfgsbeam.pipelines.training.TrainCommandTest;
+import org.lbfgsbeam.pipelines.training.Training;
 
 /**
  * The example ETL pipeline end to end, in one Beam pipeline: raw CSV records &rarr; hashed term

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.scoring;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.training.TrainCommandTest;
 import org.lbfgsbeam.transforms.ClassScores;
 import org.lbfgsbeam.transforms.LabeledExample;
 import org.lbfgsbeam.transforms.NetworkModelFiles;

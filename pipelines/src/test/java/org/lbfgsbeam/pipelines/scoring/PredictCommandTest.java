@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.scoring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lbfgsbeam.core.data.LibsvmReader;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.training.TrainCommandTest;
 
 /** {@code predict} through its command line. */
 class PredictCommandTest {

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.scoring;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.lbfgsbeam.core.data.LibsvmReader;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.training.TrainCommandTest;
 import org.lbfgsbeam.transforms.ClassScores;
 import org.lbfgsbeam.transforms.LabeledExample;
 import org.lbfgsbeam.transforms.Prediction;

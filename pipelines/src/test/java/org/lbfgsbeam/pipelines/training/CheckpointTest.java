@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lbfgsbeam.core.optim.LbfgsState;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.Main;
 import org.lbfgsbeam.transforms.BeamSuperstepExecutor;
 
 /**

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.Main;
 
 /**
  * Fault injection: the output on a 256 KB tmpfs, too small for synth-small's 800 KB model. The run

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lbfgsbeam.core.partition.MemoryPlan;
+import org.lbfgsbeam.pipelines.cli.TrainOptions;
 
 /** Issue 12: runs that cannot fit are refused in one line before anything is allocated. */
 class MemoryCheckTest {

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,6 +24,7 @@ import org.lbfgsbeam.core.optim.Lbfgs;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
 import org.lbfgsbeam.core.optim.LbfgsResult;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.scoring.Models;
 import org.lbfgsbeam.transforms.NetworkModelFiles;
 
 /**

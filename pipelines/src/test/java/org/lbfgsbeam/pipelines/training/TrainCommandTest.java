@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,17 +22,18 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.Main;
 
 /** {@code train} through its command line, on the in-process path and the DirectRunner. */
-class TrainCommandTest {
+public class TrainCommandTest {
 
   @TempDir
   Path tmp;
 
   /** What a command printed and returned. */
-  record Run(int status, String out, String err) {}
+  public record Run(int status, String out, String err) {}
 
-  static Run main(String... args) {
+  public static Run main(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status = Main.run(Arrays.asList(args), new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -40,7 +41,7 @@ class TrainCommandTest {
     return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
-  static JsonNode summary(Path dir) throws IOException {
+  public static JsonNode summary(Path dir) throws IOException {
     return new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
   }
 

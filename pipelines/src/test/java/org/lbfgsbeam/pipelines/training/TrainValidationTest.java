@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,6 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.lbfgsbeam.core.data.LibsvmReader;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.data.IdxFixtures;
+import org.lbfgsbeam.pipelines.scoring.Models;
 import org.lbfgsbeam.transforms.LinearModelFiles;
 
 /** {@code train --validation}, and training on IDX files. */

@@ -1,4 +1,4 @@
-package org.lbfgsbeam.pipelines;
+package org.lbfgsbeam.pipelines.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lbfgsbeam.core.data.LibsvmReader;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.testing.SharedData;
+import org.lbfgsbeam.pipelines.data.DataFiles;
+import org.lbfgsbeam.pipelines.data.ShardedInputTest;
 import org.lbfgsbeam.transforms.LabeledExample;
 import org.lbfgsbeam.transforms.WriteTrainingInput;
 
