@@ -3,6 +3,31 @@ package org.lbfgsbeam.pipelines;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
+import org.lbfgsbeam.pipelines.bench.AutoencoderCommand;
+import org.lbfgsbeam.pipelines.bench.BenchCommand;
+import org.lbfgsbeam.pipelines.bench.CompareCommand;
+import org.lbfgsbeam.pipelines.bench.HistoryStudyCommand;
+import org.lbfgsbeam.pipelines.bench.NetworkBenchCommand;
+import org.lbfgsbeam.pipelines.cli.AutoencoderOptions;
+import org.lbfgsbeam.pipelines.cli.BenchOptions;
+import org.lbfgsbeam.pipelines.cli.BlasThreads;
+import org.lbfgsbeam.pipelines.cli.ClassDataArchive;
+import org.lbfgsbeam.pipelines.cli.CompareOptions;
+import org.lbfgsbeam.pipelines.cli.EvaluateOptions;
+import org.lbfgsbeam.pipelines.cli.Failures;
+import org.lbfgsbeam.pipelines.cli.GenerateOptions;
+import org.lbfgsbeam.pipelines.cli.HistoryStudyOptions;
+import org.lbfgsbeam.pipelines.cli.NetworkBenchOptions;
+import org.lbfgsbeam.pipelines.cli.PlotOptions;
+import org.lbfgsbeam.pipelines.cli.PredictOptions;
+import org.lbfgsbeam.pipelines.cli.StochasticTrainOptions;
+import org.lbfgsbeam.pipelines.cli.TrainOptions;
+import org.lbfgsbeam.pipelines.data.GenerateCommand;
+import org.lbfgsbeam.pipelines.scoring.EvaluateCommand;
+import org.lbfgsbeam.pipelines.scoring.PredictCommand;
+import org.lbfgsbeam.pipelines.training.PlotCommand;
+import org.lbfgsbeam.pipelines.training.StochasticTrainCommand;
+import org.lbfgsbeam.pipelines.training.TrainCommand;
 
 /**
  * The command line: {@code java -jar lbfgs-beam.jar COMMAND [options] [--verbose]}. Exit status 0 on
@@ -10,7 +35,7 @@ import java.util.List;
  * ({@link Failures}), followed by its stack trace only with {@code --verbose}.
  */
 public final class Main {
-  static final String USAGE = String.join("\n",
+  public static final String USAGE = String.join("\n",
       "usage: lbfgs-beam COMMAND [options]",
       "",
       "commands:",
@@ -33,7 +58,7 @@ public final class Main {
       "Najafabadi et al., \"Large-scale distributed L-BFGS\", J Big Data 2017, on Apache Beam.");
 
   /** The option, accepted by every command, that adds the Java stack trace to a failure's line. */
-  static final String VERBOSE = "--verbose";
+  public static final String VERBOSE = "--verbose";
 
   private Main() {}
 
@@ -48,7 +73,7 @@ public final class Main {
   }
 
   /** Runs a command; returns the exit status. */
-  static int run(List<String> args, PrintStream out, PrintStream err) {
+  public static int run(List<String> args, PrintStream out, PrintStream err) {
     if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("help")) {
       (args.isEmpty() ? err : out).println(USAGE);
       return args.isEmpty() ? 2 : 0;
@@ -60,12 +85,12 @@ public final class Main {
     try {
       switch (command) {
         case "train" -> {
-          if (StochasticTrainCommand.applies(rest)) {
-            if (TrainOptions.wantsHelp(rest)) {
-              out.println(StochasticTrainCommand.HELP);
+          if (StochasticTrainOptions.applies(rest)) {
+            if (StochasticTrainOptions.wantsHelp(rest)) {
+              out.println(StochasticTrainOptions.HELP);
               return 0;
             }
-            StochasticTrainCommand.run(rest, err);
+            StochasticTrainCommand.run(StochasticTrainOptions.parse(rest), err);
             return 0;
           }
           if (TrainOptions.wantsHelp(rest)) {
@@ -76,75 +101,75 @@ public final class Main {
           return 0;
         }
         case "history-study" -> {
-          if (HistoryStudyCommand.wantsHelp(rest)) {
-            out.println(HistoryStudyCommand.HELP);
+          if (HistoryStudyOptions.wantsHelp(rest)) {
+            out.println(HistoryStudyOptions.HELP);
             return 0;
           }
-          HistoryStudyCommand.run(rest, out, err);
+          HistoryStudyCommand.run(HistoryStudyOptions.parse(rest), out, err);
           return 0;
         }
         case "bench" -> {
-          if (BenchCommand.wantsHelp(rest)) {
-            out.println(BenchCommand.HELP);
+          if (BenchOptions.wantsHelp(rest)) {
+            out.println(BenchOptions.HELP);
             return 0;
           }
-          BenchCommand.run(rest, out, err);
+          BenchCommand.run(BenchOptions.parse(rest), out, err);
           return 0;
         }
         case "bench-network" -> {
-          if (NetworkBenchCommand.wantsHelp(rest)) {
-            out.println(NetworkBenchCommand.HELP);
+          if (NetworkBenchOptions.wantsHelp(rest)) {
+            out.println(NetworkBenchOptions.HELP);
             return 0;
           }
-          NetworkBenchCommand.run(rest, out, err);
+          NetworkBenchCommand.run(NetworkBenchOptions.parse(rest), out, err);
           return 0;
         }
         case "compare" -> {
-          if (CompareCommand.wantsHelp(rest)) {
-            out.println(CompareCommand.HELP);
+          if (CompareOptions.wantsHelp(rest)) {
+            out.println(CompareOptions.HELP);
             return 0;
           }
-          CompareCommand.run(rest, out, err);
+          CompareCommand.run(CompareOptions.parse(rest), out, err);
           return 0;
         }
         case "autoencoder" -> {
-          if (AutoencoderCommand.wantsHelp(rest)) {
-            out.println(AutoencoderCommand.HELP);
+          if (AutoencoderOptions.wantsHelp(rest)) {
+            out.println(AutoencoderOptions.HELP);
             return 0;
           }
-          AutoencoderCommand.run(rest, out, err);
+          AutoencoderCommand.run(AutoencoderOptions.parse(rest), out, err);
           return 0;
         }
         case "evaluate" -> {
-          if (EvaluateCommand.wantsHelp(rest)) {
-            out.println(EvaluateCommand.HELP);
+          if (EvaluateOptions.wantsHelp(rest)) {
+            out.println(EvaluateOptions.HELP);
             return 0;
           }
-          EvaluateCommand.run(rest, out);
+          EvaluateCommand.run(EvaluateOptions.parse(rest), out);
           return 0;
         }
         case "predict" -> {
-          if (PredictCommand.wantsHelp(rest)) {
-            out.println(PredictCommand.HELP);
+          if (PredictOptions.wantsHelp(rest)) {
+            out.println(PredictOptions.HELP);
             return 0;
           }
-          PredictCommand.run(rest, out);
+          PredictCommand.run(PredictOptions.parse(rest), out);
           return 0;
         }
         case "plot" -> {
-          if (PlotCommand.wantsHelp(rest)) {
-            out.println(PlotCommand.HELP);
+          if (PlotOptions.wantsHelp(rest)) {
+            out.println(PlotOptions.HELP);
             return 0;
           }
-          PlotCommand.run(rest, out);
+          PlotCommand.run(PlotOptions.parse(rest), out);
           return 0;
         }
         case "generate" -> {
-          if (GenerateCommand.wantsHelp(rest)) {
-            out.println(GenerateCommand.HELP);
+          if (GenerateOptions.wantsHelp(rest)) {
+            out.println(GenerateOptions.HELP);
             return 0;
           }
-          GenerateCommand.run(rest, err);
+          GenerateCommand.run(GenerateOptions.parse(rest), err);
           return 0;
         }
         default -> {

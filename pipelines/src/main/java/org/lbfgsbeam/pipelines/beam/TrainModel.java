@@ -18,7 +18,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 import org.lbfgsbeam.core.Checks;
-import org.lbfgsbeam.pipelines.Training;
+import org.lbfgsbeam.pipelines.training.Training;
 import org.lbfgsbeam.transforms.LabeledExample;
 import org.lbfgsbeam.transforms.WriteTrainingInput;
 

@@ -11,7 +11,7 @@ import org.lbfgsbeam.core.optim.LbfgsCoordinator;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
 import org.lbfgsbeam.core.optim.LbfgsResult;
 import org.lbfgsbeam.core.optim.LbfgsState;
-import org.lbfgsbeam.pipelines.StateJson;
+import org.lbfgsbeam.pipelines.training.StateJson;
 import org.lbfgsbeam.transforms.BatchSumSpec;
 import org.lbfgsbeam.transforms.BlockFiles;
 import org.lbfgsbeam.transforms.ObjectiveSpec;

@@ -22,7 +22,7 @@ import org.lbfgsbeam.core.data.DatasetFile;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
 import org.lbfgsbeam.core.optim.LbfgsState;
-import org.lbfgsbeam.pipelines.StateJson;
+import org.lbfgsbeam.pipelines.training.StateJson;
 import org.lbfgsbeam.transforms.ObjectiveCache;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
 

@@ -12,7 +12,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Locale;
-import org.lbfgsbeam.pipelines.CommandLine.UsageException;
+import org.lbfgsbeam.pipelines.cli.CommandLine.UsageException;
 
 /**
  * The REST endpoint of a Flink session cluster, asked before a job is submitted: is anything there,

@@ -12,7 +12,7 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.java.ExecutionEnvironment;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.lbfgsbeam.pipelines.CommandLine;
+import org.lbfgsbeam.pipelines.cli.CommandLine;
 
 /**
  * Where this client runs its Flink jobs, and how it watches one to its end: an embedded mini-cluster

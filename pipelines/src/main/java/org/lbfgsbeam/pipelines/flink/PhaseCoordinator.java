@@ -20,11 +20,11 @@ import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.optim.LbfgsCoordinator;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
 import org.lbfgsbeam.core.optim.LbfgsState;
-import org.lbfgsbeam.core.optim.Superstep;
 import org.lbfgsbeam.core.optim.Superstep.Direction;
+import org.lbfgsbeam.core.optim.Superstep;
 import org.lbfgsbeam.core.optim.SuperstepResult;
 import org.lbfgsbeam.core.partition.BlockKernels;
-import org.lbfgsbeam.pipelines.TraceRow;
+import org.lbfgsbeam.pipelines.training.TraceRow;
 import org.lbfgsbeam.transforms.NodeOps;
 import org.lbfgsbeam.transforms.ObjectiveSpec;
 

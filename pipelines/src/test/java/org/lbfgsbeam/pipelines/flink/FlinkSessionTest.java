@@ -23,7 +23,7 @@ import org.apache.flink.runtime.throwable.ThrowableClassifier;
 import org.apache.flink.runtime.throwable.ThrowableType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lbfgsbeam.pipelines.CommandLine;
+import org.lbfgsbeam.pipelines.cli.CommandLine;
 
 /**
  * The client side of a Flink run without a cluster: an unreachable master, the slot arithmetic
