@@ -339,14 +339,16 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
             .withLabel("Features beyond the model"));
   }
 
-  private static final class KeyOf implements SerializableFunction<KV<Long, LabeledExample>, Long> {
+  /** The key of a keyed example: its id (also for {@link ScoreWithModelDirectory}). */
+  static final class KeyOf implements SerializableFunction<KV<Long, LabeledExample>, Long> {
     @Override
     public Long apply(KV<Long, LabeledExample> kv) {
       return kv.getKey();
     }
   }
 
-  private static final class FeaturesOf
+  /** The features of a keyed example (also for {@link ScoreWithModelDirectory}). */
+  static final class FeaturesOf
       implements SerializableFunction<KV<Long, LabeledExample>, SparseFeatures> {
     @Override
     public SparseFeatures apply(KV<Long, LabeledExample> kv) {

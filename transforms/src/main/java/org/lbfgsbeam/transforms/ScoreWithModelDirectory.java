@@ -70,7 +70,7 @@ public final class ScoreWithModelDirectory<T>
   static ScoreWithModelDirectory<KV<Long, LabeledExample>> of(
       PCollectionView<String> modelDirectory) {
     Checks.checkArgument(modelDirectory != null, "model directory view must not be null");
-    return new ScoreWithModelDirectory<>(modelDirectory, new KeyOf(), new FeaturesOf(), 1,
+    return new ScoreWithModelDirectory<>(modelDirectory, new ScoreExamples.KeyOf(), new ScoreExamples.FeaturesOf(), 1,
         ScoreExamples.UnknownFeatures.FAIL);
   }
 
@@ -131,22 +131,6 @@ public final class ScoreWithModelDirectory<T>
             .withLabel("Top k labels"))
         .add(DisplayData.item("unknownFeatures", unknownFeatures.toString())
             .withLabel("Features beyond the model"));
-  }
-
-  private static final class KeyOf implements SerializableFunction<KV<Long, LabeledExample>, Long> {
-    @Override
-    public Long apply(KV<Long, LabeledExample> kv) {
-      return kv.getKey();
-    }
-  }
-
-  private static final class FeaturesOf
-      implements SerializableFunction<KV<Long, LabeledExample>, SparseFeatures> {
-    @Override
-    public SparseFeatures apply(KV<Long, LabeledExample> kv) {
-      Checks.checkArgument(kv.getValue() != null, "example %s is null", kv.getKey());
-      return kv.getValue().features();
-    }
   }
 
   /** T &rarr; (id, features); D is not known yet, so the check against it is the scorer's. */
