@@ -23,7 +23,8 @@ import org.lbfgsbeam.pipelines.Main;
  * child exits when its parent disappears. Set {@code OPENBLAS_NUM_THREADS} yourself (any value) to
  * run without the relaunch. The same child carries the options of the jar's class-data archive
  * ({@link ClassDataArchive}), so every command run from the jar relaunches while that is on (and keeps
- * a value of {@code OPENBLAS_NUM_THREADS} you set).
+ * a value of {@code OPENBLAS_NUM_THREADS} you set), and the heap's paging options ({@link
+ * HeapPaging}).
  */
 public final class BlasThreads {
   public static final String VARIABLE = "OPENBLAS_NUM_THREADS";
@@ -81,6 +82,7 @@ public final class BlasThreads {
         .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
     List<String> command = new ArrayList<>();
     command.add(java);
+    command.addAll(HeapPaging.jvmOptions()); // before the user's options, which win
     command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
     if (archive != null) {
       command.addAll(archive.jvmOptions());
