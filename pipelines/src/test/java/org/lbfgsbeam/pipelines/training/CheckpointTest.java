@@ -122,31 +122,8 @@ class CheckpointTest {
         "no checkpoint with --checkpoint-every 0");
 
     Path killed = tmp.resolve("killed");
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    command.addAll(train(common, "local", killed, "--checkpoint-every", "2"));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("killed.log").toFile()).start();
-    Path control = killed.resolve("state/control.json");
-    TreeSet<Integer> seen = new TreeSet<>();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < deadline && process.isAlive()
-        && (seen.isEmpty() || seen.last() < 4)) {
-      if (Files.exists(control)) {
-        try {
-          seen.add(controlState(killed).iteration());
-        } catch (IOException renamedWhileRead) {
-          // the next poll reads the next one
-        }
-      }
-      Thread.sleep(20);
-    }
-    assertTrue(process.isAlive(), "the run ended before it could be killed: "
-        + Files.readString(tmp.resolve("killed.log")));
-    process.destroyForcibly();
-    assertTrue(process.waitFor(30, TimeUnit.SECONDS));
-    assertFalse(Files.exists(killed.resolve("summary.json")), "a killed run has no summary");
+    TreeSet<Integer> seen = killAfterCheckpoint(train(common, "local", killed,
+        "--checkpoint-every", "2"), killed, "-Xmx256m");
 
     LbfgsState at = controlState(killed);
     seen.add(at.iteration());
@@ -176,6 +153,48 @@ class CheckpointTest {
   }
 
   /**
+   * Runs {@code train arguments} in a child JVM (with this JVM's {@code --add-opens}, which Flink
+   * needs), kills it (SIGKILL) once a checkpoint at iteration 4 or later is complete in {@code run},
+   * and returns the checkpoint iterations it saw; a killed run has no summary.
+   */
+  private TreeSet<Integer> killAfterCheckpoint(List<String> arguments, Path run, String heap)
+      throws Exception {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap));
+    for (String option : java.lang.management.ManagementFactory.getRuntimeMXBean()
+        .getInputArguments()) {
+      if (option.startsWith("--add-opens")) {
+        command.add(option);
+      }
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(arguments);
+    Path log = tmp.resolve(run.getFileName() + ".log");
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    Path control = run.resolve("state/control.json");
+    TreeSet<Integer> seen = new TreeSet<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline && process.isAlive()
+        && (seen.isEmpty() || seen.last() < 4)) {
+      if (Files.exists(control)) {
+        try {
+          seen.add(controlState(run).iteration());
+        } catch (IOException renamedWhileRead) {
+          // the next poll reads the next one
+        }
+      }
+      Thread.sleep(20);
+    }
+    assertTrue(process.isAlive(), "the run ended before it could be killed: "
+        + Files.readString(log));
+    process.destroyForcibly();
+    assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+    assertFalse(Files.exists(run.resolve("summary.json")), "a killed run has no summary");
+    return seen;
+  }
+
+  /**
    * flink (embedded): the client JVM, which runs the job's mini-cluster, killed (SIGKILL) once a
    * checkpoint at iteration 4 or later exists; --resume on flink ends with the bits of an
    * uninterrupted local run without checkpoints (flink and local give the same bits).
@@ -191,36 +210,8 @@ class CheckpointTest {
     assertEquals(0, run.status(), run.err());
 
     Path killed = tmp.resolve("killed-flink");
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
-    for (String option : java.lang.management.ManagementFactory.getRuntimeMXBean()
-        .getInputArguments()) {
-      if (option.startsWith("--add-opens")) {
-        command.add(option); // what Flink reflects into on Java 17
-      }
-    }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    command.addAll(train(common, "flink", killed, "--checkpoint-every", "2"));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("killed-flink.log").toFile()).start();
-    Path control = killed.resolve("state/control.json");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    int last = -1;
-    while (System.nanoTime() < deadline && process.isAlive() && last < 4) {
-      if (Files.exists(control)) {
-        try {
-          last = controlState(killed).iteration();
-        } catch (IOException renamedWhileRead) {
-          // the next poll reads the next one
-        }
-      }
-      Thread.sleep(20);
-    }
-    assertTrue(process.isAlive(), "the run ended before it could be killed: "
-        + Files.readString(tmp.resolve("killed-flink.log")));
-    process.destroyForcibly();
-    assertTrue(process.waitFor(30, TimeUnit.SECONDS));
-    assertFalse(Files.exists(killed.resolve("summary.json")), "a killed run has no summary");
+    killAfterCheckpoint(train(common, "flink", killed, "--checkpoint-every", "2"), killed,
+        "-Xmx1g");
     LbfgsState at = controlState(killed);
     assertTrue(at.iteration() >= 4 && at.iteration() < 30 && at.iteration() % 2 == 0,
         "checkpoint at " + at.iteration());
