@@ -358,8 +358,11 @@ public final class ScoreExamples<T> extends PTransform<PCollection<T>, PCollecti
     }
   }
 
-  /** T &rarr; (id, features), the features checked against D (or cut to D). */
-  private static final class ExtractFeaturesFn<T> extends DoFn<T, KV<Long, SparseFeatures>> {
+  /**
+   * T &rarr; (id, features), the features checked against D (or cut to D); with D = {@code
+   * Integer.MAX_VALUE} unchecked ({@link ScoreWithModelDirectory}).
+   */
+  static final class ExtractFeaturesFn<T> extends DoFn<T, KV<Long, SparseFeatures>> {
     private final SerializableFunction<T, Long> idFn;
     private final SerializableFunction<T, SparseFeatures> featuresFn;
     private final int features;

@@ -115,7 +115,10 @@ public final class ScoreWithModelDirectory<T>
   @Override
   public PCollection<Prediction> expand(PCollection<T> input) {
     return input
-        .apply("ExtractFeatures", ParDo.of(new ExtractFn<>(idFn, featuresFn)))
+        .apply("ExtractFeatures", ParDo.of(
+            // D is not known yet: the scorer checks the features against the model it reads.
+            new ScoreExamples.ExtractFeaturesFn<>(idFn, featuresFn, Integer.MAX_VALUE,
+                ScoreExamples.UnknownFeatures.FAIL)))
         .setCoder(KvCoder.of(VarLongCoder.of(), SparseFeatures.SparseFeaturesCoder.of()))
         .apply("ScoreWithModelFromSideInput", ParDo.of(
             new ScoreFn(modelDirectory, topK, unknownFeatures)).withSideInputs(modelDirectory))
@@ -131,26 +134,6 @@ public final class ScoreWithModelDirectory<T>
             .withLabel("Top k labels"))
         .add(DisplayData.item("unknownFeatures", unknownFeatures.toString())
             .withLabel("Features beyond the model"));
-  }
-
-  /** T &rarr; (id, features); D is not known yet, so the check against it is the scorer's. */
-  private static final class ExtractFn<T> extends DoFn<T, KV<Long, SparseFeatures>> {
-    private final SerializableFunction<T, Long> idFn;
-    private final SerializableFunction<T, SparseFeatures> featuresFn;
-
-    ExtractFn(SerializableFunction<T, Long> idFn, SerializableFunction<T, SparseFeatures> featuresFn) {
-      this.idFn = idFn;
-      this.featuresFn = featuresFn;
-    }
-
-    @ProcessElement
-    public void process(@Element T element, OutputReceiver<KV<Long, SparseFeatures>> out) {
-      Long id = idFn.apply(element);
-      Checks.checkArgument(id != null, "example id must not be null, for: %s", element);
-      SparseFeatures x = featuresFn.apply(element);
-      Checks.checkArgument(x != null, "features of example %s must not be null", id);
-      out.output(KV.of(id, x));
-    }
   }
 
   /**
