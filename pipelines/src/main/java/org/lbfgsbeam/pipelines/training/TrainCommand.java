@@ -21,6 +21,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.lbfgsbeam.core.data.DatasetFile;
 import org.lbfgsbeam.core.data.SparseDataset;
+import org.lbfgsbeam.core.exec.JitWarmUp;
 import org.lbfgsbeam.core.exec.LocalExecutor;
 import org.lbfgsbeam.core.exec.SuperstepExecutor;
 import org.lbfgsbeam.core.nn.MultilayerPerceptron;
@@ -88,16 +89,18 @@ public final class TrainCommand {
     try (RunDirectory dir = RunDirectory.open(o.output(), o.resume());
         // An embedded Flink cluster starts while the data is read (closed here if never used).
         FlinkSession.Early cluster = FlinkSession.startEarly(
-            o.runner() == Runner.FLINK ? o.flinkMaster() : null, o.threads())) {
-      Outcome outcome = run(o, dir, progress);
+            o.runner() == Runner.FLINK ? o.flinkMaster() : null, o.threads());
+        // The kernels compile on a synthetic problem while the data is read (JitWarmUp).
+        AutoCloseable warmUp = warmUp(o)) {
+      Outcome outcome = run(o, dir, progress, warmUp);
       dir.commit(progress);
       return outcome;
     }
   }
 
   /** The run, written into {@code dir.path()}; messages name {@code --output}. */
-  private static Outcome run(TrainOptions o, RunDirectory dir, PrintStream progress)
-      throws Exception {
+  private static Outcome run(TrainOptions o, RunDirectory dir, PrintStream progress,
+      AutoCloseable warmUp) throws Exception {
     Path out = o.output();
     Path work = dir.path(); // out itself unless the run replaces one
     Path stateDir = work.resolve("state");
@@ -196,6 +199,10 @@ public final class TrainCommand {
       }
       Files.move(partial, preparedData, StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);
+    }
+    warmUp.close(); // the run gets every core
+    if ("trace".equals(System.getenv("LBFGS_BEAM_WARMUP"))) {
+      System.err.println(warmUp);
     }
     long started = System.nanoTime();
     long lastCheckpoint = System.currentTimeMillis(); // the time-based interval runs from the start
@@ -381,6 +388,27 @@ public final class TrainCommand {
   }
 
   /** The trace row for the step from {@code before} to {@code after}, or null when none is due. */
+  /**
+   * A {@link JitWarmUp} of the run's kernels when they run in this JVM (runners local and embedded
+   * flink, linear models); {@code LBFGS_BEAM_WARMUP=off} turns it off, {@code =trace} prints what
+   * it did on standard error.
+   */
+  static AutoCloseable warmUp(TrainOptions o) {
+    boolean here = o.runner() == Runner.LOCAL
+        || (o.runner() == Runner.FLINK && FlinkSession.EMBEDDED.equals(o.flinkMaster()));
+    boolean linear = o.model() == ObjectiveSpec.Model.SOFTMAX
+        || o.model() == ObjectiveSpec.Model.LOGISTIC
+        || o.model() == ObjectiveSpec.Model.LEAST_SQUARES;
+    if (!here || !linear || "off".equals(System.getenv("LBFGS_BEAM_WARMUP"))) {
+      return JitWarmUp.none();
+    }
+    int classes = o.model() == ObjectiveSpec.Model.SOFTMAX ? JitWarmUp.MAX_CLASSES : 2;
+    int blocks = Math.min(o.partitions(), classes);
+    return JitWarmUp.start(data -> ObjectiveCache.build(
+        new ObjectiveSpec(o.model(), o.lambda(), blocks, "warm-up", null), data),
+        o.optimizer(), classes);
+  }
+
   static TraceRow traceRow(LbfgsState before, LbfgsState after, double seconds) {
     if (before.evaluations() == 0 && after.evaluations() == 1) {
       return new TraceRow(0, 1, after.value(), after.gradientMaxAbs(), 0, seconds);
