@@ -1,5 +1,7 @@
 package org.lbfgsbeam.core.partition;
 
+import org.lbfgsbeam.core.Checks;
+
 /**
  * The per-block vector operations of distributed L-BFGS: the paper's LOCAL PROJECTs (element-wise
  * updates of one block) and the local halves of its global dot products (a partial sum per block,
@@ -186,6 +188,86 @@ public final class BlockKernels {
         double sum = out[k];
         for (int j = from; j < to; j++) {
           sum += a[j] * b[j];
+        }
+        out[k] = sum;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * {@link #gramPartials} of the basis that a commit pushing the pair s = t&middot;d,
+   * y = g<sub>e</sub> &minus; g would make, computed before that commit: {@code basis[sIndex]} and
+   * {@code basis[yIndex]} are null and stand for s and y, whose entries this forms tile by tile as
+   * {@link #commitInPlace} forms them (t&middot;d<sub>j</sub> and g<sub>e,j</sub> &minus; g<sub>j</sub>,
+   * each rounded once). Every dot adds the same products in the same order as {@link #gramPartials}
+   * after the commit: the same bits, with no vector of size n formed (two tiles of scratch).
+   *
+   * <p>For a node that speculates on the commit before the line search has decided it (the Flink
+   * job's speculative Gram entries: {@code org.lbfgsbeam.pipelines.flink.SpeculativeGram}).
+   */
+  public static double[] gramPartialsOfPush(double[][] basis, int[] plan, int sIndex, int yIndex,
+      double t, double[] d, double[] ge, double[] g) {
+    Checks.checkArgument(basis[sIndex] == null && basis[yIndex] == null,
+        "basis entries %s and %s stand for the pushed pair and must be null", sIndex, yIndex);
+    double[] out = new double[plan.length / 2];
+    int n = d.length;
+    int dots = out.length;
+    double[] sTile = new double[Math.min(TILE, n)];
+    double[] yTile = new double[sTile.length];
+    double[][] tiled = basis.clone();
+    tiled[sIndex] = sTile;
+    tiled[yIndex] = yTile;
+    int[] offset = new int[basis.length]; // index shift of each basis vector within the tile
+    for (int from = 0; from < n; from += TILE) {
+      int to = Math.min(n, from + TILE);
+      for (int j = from; j < to; j++) {
+        sTile[j - from] = t * d[j];
+        yTile[j - from] = ge[j] - g[j];
+      }
+      offset[sIndex] = -from;
+      offset[yIndex] = -from;
+      int k = 0;
+      for (; k + 4 <= dots; k += 4) {
+        double[] a0 = tiled[plan[2 * k]];
+        double[] b0 = tiled[plan[2 * k + 1]];
+        double[] a1 = tiled[plan[2 * k + 2]];
+        double[] b1 = tiled[plan[2 * k + 3]];
+        double[] a2 = tiled[plan[2 * k + 4]];
+        double[] b2 = tiled[plan[2 * k + 5]];
+        double[] a3 = tiled[plan[2 * k + 6]];
+        double[] b3 = tiled[plan[2 * k + 7]];
+        int oa0 = offset[plan[2 * k]];
+        int ob0 = offset[plan[2 * k + 1]];
+        int oa1 = offset[plan[2 * k + 2]];
+        int ob1 = offset[plan[2 * k + 3]];
+        int oa2 = offset[plan[2 * k + 4]];
+        int ob2 = offset[plan[2 * k + 5]];
+        int oa3 = offset[plan[2 * k + 6]];
+        int ob3 = offset[plan[2 * k + 7]];
+        double s0 = out[k];
+        double s1 = out[k + 1];
+        double s2 = out[k + 2];
+        double s3 = out[k + 3];
+        for (int j = from; j < to; j++) {
+          s0 += a0[j + oa0] * b0[j + ob0];
+          s1 += a1[j + oa1] * b1[j + ob1];
+          s2 += a2[j + oa2] * b2[j + ob2];
+          s3 += a3[j + oa3] * b3[j + ob3];
+        }
+        out[k] = s0;
+        out[k + 1] = s1;
+        out[k + 2] = s2;
+        out[k + 3] = s3;
+      }
+      for (; k < dots; k++) {
+        double[] a = tiled[plan[2 * k]];
+        double[] b = tiled[plan[2 * k + 1]];
+        int oa = offset[plan[2 * k]];
+        int ob = offset[plan[2 * k + 1]];
+        double sum = out[k];
+        for (int j = from; j < to; j++) {
+          sum += a[j + oa] * b[j + ob];
         }
         out[k] = sum;
       }

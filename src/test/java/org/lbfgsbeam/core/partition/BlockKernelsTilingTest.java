@@ -57,4 +57,46 @@ class BlockKernelsTilingTest {
       }
     }
   }
+
+  /**
+   * The Gram partials of a pushed pair formed tile by tile before the commit equal those after
+   * {@link BlockKernels#commitInPlace}, bit for bit, for every history length (the pair alone, a
+   * full history) and for lengths across tile boundaries.
+   */
+  @Test
+  void gramPartialsOfPushEqualTheGramPartialsAfterTheCommit() {
+    for (int n : new int[] {1, 7, BlockKernels.TILE - 1, BlockKernels.TILE,
+        2 * BlockKernels.TILE + 5}) {
+      for (int h = 1; h <= 5; h++) {
+        int size = 2 * h + 1;
+        double[][] vectors = basis(size + 3, n, 31L * n + h);
+        double[] d = vectors[size];
+        double[] ge = vectors[size + 1];
+        double[] g = vectors[size + 2];
+        double t = 0.3712;
+        int sIndex = org.lbfgsbeam.core.optim.GramMatrix.s(h - 1);
+        int yIndex = org.lbfgsbeam.core.optim.GramMatrix.y(h, h - 1);
+        int gIndex = org.lbfgsbeam.core.optim.GramMatrix.g(h);
+        int[] plan = org.lbfgsbeam.core.optim.GramMatrix.newPairs(h, true);
+
+        double[][] before = vectors.clone();
+        before = java.util.Arrays.copyOf(before, size);
+        before[sIndex] = null;
+        before[yIndex] = null;
+        before[gIndex] = ge;
+        double[] speculative = BlockKernels.gramPartialsOfPush(before, plan, sIndex, yIndex, t, d,
+            ge, g);
+
+        double[] dAfter = d.clone();
+        double[] gAfter = g.clone();
+        BlockKernels.commitInPlace(t, dAfter, new double[n], ge, gAfter);
+        double[][] after = java.util.Arrays.copyOf(vectors, size);
+        after[sIndex] = dAfter;
+        after[yIndex] = gAfter;
+        after[gIndex] = ge;
+        assertArrayEquals(BlockKernels.gramPartials(after, plan), speculative,
+            "n = " + n + ", h = " + h);
+      }
+    }
+  }
 }

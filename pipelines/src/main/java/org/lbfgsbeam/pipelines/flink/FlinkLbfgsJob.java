@@ -38,8 +38,11 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * One bulk superstep is one {@link IterationPhase}: the workers run the phase on their nodes and send
  * one partial per node of the next global reduction (Gram entries, a two-loop dot, the objective's
  * statistics, the line-search scalars); the coordinator reduces them in node order and broadcasts the
- * result with the next phase. A vector-free L-BFGS superstep takes four bulk supersteps (Gram entries,
- * statistics, slope, scalars), three when the line search cannot keep its trial. The training data is read once per TaskManager JVM from the prepared data file
+ * result with the next phase. A vector-free L-BFGS superstep that forms a direction takes two bulk
+ * supersteps (commit, direction and trial statistics; slope with the speculative gradient and the
+ * next commit's speculative Gram entries: {@link SlopeAndGradient}, {@link SpeculativeGram}), three
+ * when the Gram entries were not speculated right; one that continues a line search two. The
+ * training data is read once per TaskManager JVM from the prepared data file
  * (a path every TaskManager can read), not shipped through the job. The loop closes when the
  * coordinator's control token reaches {@link IterationPhase#DONE}, after the workers have written the
  * final x blocks and the coordinator the final state into the work directory.

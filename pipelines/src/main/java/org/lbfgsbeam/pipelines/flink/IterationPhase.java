@@ -20,6 +20,10 @@ package org.lbfgsbeam.pipelines.flink;
  *       its margins zd (a data pass); x<sub>t</sub> = x + t&middot;d and its margins, from the cached
  *       zx + t&middot;zd when they are linear (no data pass)</td>
  *       <td>the objective's partial statistics (none without a trial)</td></tr>
+ *   <tr><td>COMMIT_TRIAL</td><td>(vector-free, when the nodes' speculative Gram entries of the
+ *       last SLOPE phase apply: {@link SpeculativeGram}) PREPARE's commit, then TRIAL's direction,
+ *       from the Gram entries reduced with that SLOPE phase, and trial: one barrier fewer per
+ *       iteration</td><td>as TRIAL</td></tr>
  *   <tr><td>EVALUATE</td><td>(data-parallel objectives, a batch sum) the shard tokens: the partial
  *       [f<sub>s</sub>, g<sub>s</sub>] of the batches of shard s at the broadcast &theta;; the node
  *       tokens do nothing</td><td>the shards' partials, summed in shard order into f and &nabla;f,
@@ -28,7 +32,8 @@ package org.lbfgsbeam.pipelines.flink;
  *       from the combined statistics, no data pass; then, speculatively, g<sub>t</sub> (a data
  *       pass)</td><td>f and the slope, and the gradient's share of f and line-search scalars
  *       ({@link SlopeAndGradient}); the coordinator advances, dropping the gradient when the line
- *       search cannot keep the trial. One barrier per cached trial, not two: the gradient pass the
+ *       search cannot keep the trial. When the token asks for them, also the Gram entries of the
+ *       commit most likely next ({@link SpeculativeGram}). One barrier per cached trial, not two: the gradient pass the
  *       line search drops (a trial that fails the sufficient decrease, mostly in the first
  *       iteration's search) is the price, and {@code summary.json} counts it
  *       ({@code speculativeGradientPasses}, included in {@code dataPasses})</td></tr>
@@ -44,6 +49,7 @@ public enum IterationPhase {
   FIRST_LOOP,
   SECOND_LOOP,
   TRIAL,
+  COMMIT_TRIAL,
   EVALUATE,
   SLOPE,
   GRADIENT,

@@ -33,6 +33,11 @@ public class LoopToken {
   /** The two-loop recursion's last reduced dot product. */
   public double dot;
   /**
+   * Whether the nodes also compute, in this SLOPE phase, the Gram entries of the commit most likely
+   * next ({@link SpeculativeGram}; vector-free runs, control only).
+   */
+  public boolean speculateGram;
+  /**
    * Whether the nodes write their blocks of the state's vectors in this PREPARE phase and the
    * coordinator then the checkpoint's control file ({@link FlinkCheckpoints}; control only).
    */

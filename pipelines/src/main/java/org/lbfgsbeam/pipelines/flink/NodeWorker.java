@@ -171,6 +171,9 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
       case TRIAL -> {
         return trial(c, step, node, b, partial);
       }
+      case COMMIT_TRIAL -> { // PREPARE without its barrier: the Gram entries came with SLOPE
+        return trial(c, step, node, prepare(state, step, b), partial);
+      }
       case EVALUATE -> {
         return b; // the shard tokens evaluate
       }
@@ -182,7 +185,8 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
         double[][] gt = new double[1][];
         double[] scalars = NodeOps.gradient(b, objective, node, c.combined, step.trialStep(),
             step.direction() != Direction.NONE, gt);
-        partial[0] = SlopeAndGradient.pack(slope, scalars);
+        double[] gram = c.speculateGram ? SpeculativeGram.partials(b, step, gt[0]) : new double[0];
+        partial[0] = SlopeAndGradient.pack(slope, scalars, gram);
         return b.without("xt").without("z").without("t").with("g:" + step.trialId(), gt[0]);
       }
       case GRADIENT -> { // a trial whose margins are not cached (SLOPE covers the cached ones)

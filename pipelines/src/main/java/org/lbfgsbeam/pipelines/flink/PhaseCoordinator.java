@@ -17,6 +17,7 @@ import org.lbfgsbeam.core.batch.BatchSumObjective;
 import org.lbfgsbeam.core.exec.TrialKernels;
 import org.lbfgsbeam.core.objective.CombinedStatistics;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
+import org.lbfgsbeam.core.optim.DirectionMethod;
 import org.lbfgsbeam.core.optim.LbfgsCoordinator;
 import org.lbfgsbeam.core.optim.LbfgsOptions;
 import org.lbfgsbeam.core.optim.LbfgsState;
@@ -50,6 +51,8 @@ final class PhaseCoordinator
   private transient long last;
   /** Gradient passes of the merged SLOPE phase that the line search did not keep (this attempt). */
   private transient int speculativePasses;
+  /** Speculative Gram passes of the SLOPE phase that did not apply to the next superstep. */
+  private transient int droppedGramPasses;
   /** Bulk supersteps (barriers) this attempt has reduced: the trace's measure of the job's rounds. */
   private transient int barriers;
   /** When this attempt last decided on a checkpoint (its time-based interval runs from there). */
@@ -138,7 +141,7 @@ final class PhaseCoordinator
           afterTrial(c, state, partials, out);
         }
       }
-      case TRIAL -> afterTrial(c, state, partials, out);
+      case TRIAL, COMMIT_TRIAL -> afterTrial(c, state, partials, out);
       case EVALUATE -> {
         // The shards' partials in shard order (never in arrival order), as every runner sums them.
         BatchSumObjective<?> objective = (BatchSumObjective<?>) FlinkLbfgsJob.objective(spec);
@@ -160,7 +163,8 @@ final class PhaseCoordinator
           speculativePasses++;
         }
         advance(state, NodeOps.decodeResult(step.number(), NodeOps.cachedResult(step, slope,
-            kept ? SlopeAndGradient.scalars(partials) : new double[0][], c.gramDots)), out);
+            kept ? SlopeAndGradient.scalars(partials) : new double[0][], c.gramDots)), out,
+            c.speculateGram ? SlopeAndGradient.gram(partials) : null);
       }
       case GRADIENT -> {
         boolean linear = FlinkLbfgsJob.objective(spec).linearMargins();
@@ -168,7 +172,7 @@ final class PhaseCoordinator
           throw new IllegalStateException("a cached trial's gradient comes with its SLOPE phase");
         }
         advance(state, NodeOps.decodeResult(step.number(),
-            NodeOps.fullResult(step, c.combined[0], partials, c.gramDots, linear)), out);
+            NodeOps.fullResult(step, c.combined[0], partials, c.gramDots, linear)), out, null);
       }
       case WRITE -> {
         Path file = FlinkLbfgsJob.finalState(workDirectory);
@@ -176,7 +180,7 @@ final class PhaseCoordinator
         Files.writeString(tmp, c.state, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         Files.writeString(FlinkLbfgsJob.jobCountsFile(workDirectory),
-            speculativePasses + " " + barriers, StandardCharsets.UTF_8);
+            speculativePasses + " " + barriers + " " + droppedGramPasses, StandardCharsets.UTF_8);
         Files.writeString(FlinkLbfgsJob.finalAttempt(workDirectory),
             Integer.toString(getRuntimeContext().getTaskInfo().getAttemptNumber()));
         out.collect(c.next(IterationPhase.DONE, 0));
@@ -191,7 +195,7 @@ final class PhaseCoordinator
     Superstep step = state.pending();
     if (!step.hasTrial()) {
       advance(state, new SuperstepResult(step.number(), null, Double.NaN, Double.NaN, c.gramDots),
-          out);
+          out, null);
       return;
     }
     PartitionedObjective objective = FlinkLbfgsJob.objective(spec);
@@ -205,11 +209,17 @@ final class PhaseCoordinator
     boolean cached = TrialKernels.cached(step, objective.linearMargins());
     LoopToken next = c.next(cached ? IterationPhase.SLOPE : IterationPhase.GRADIENT, 0);
     next.combined = NodeOps.combine(objective, partials);
+    next.speculateGram = cached && options.directionMethod() == DirectionMethod.VECTOR_FREE;
     out.collect(next);
   }
 
-  private void advance(LbfgsState state, SuperstepResult result, Collector<LoopToken> out)
-      throws IOException {
+  /**
+   * Advances the core's state and emits the next superstep's first phase: PREPARE, or COMMIT_TRIAL
+   * with {@code speculativeGram} reduced when the nodes' speculative Gram entries apply to it
+   * ({@link SpeculativeGram}; null when none were computed).
+   */
+  private void advance(LbfgsState state, SuperstepResult result, Collector<LoopToken> out,
+      double[][] speculativeGram) throws IOException {
     LbfgsState next = new LbfgsCoordinator(options).advance(state, result);
     objectiveGauge = next.value();
     gradientGauge = next.gradientMaxAbs();
@@ -242,6 +252,14 @@ final class PhaseCoordinator
     token.checkpoint = checkpoints.due(state, next, lastCheckpoint);
     if (token.checkpoint) {
       lastCheckpoint = System.currentTimeMillis();
+    } else if (speculativeGram != null && !next.finished()
+        && SpeculativeGram.appliesTo(state.pending(), next.pending())) {
+      // The nodes computed this commit's Gram entries with the trial: reduced in node order, as
+      // PREPARE's would be, and the superstep starts at its trial (one barrier fewer).
+      token.phase = IterationPhase.COMMIT_TRIAL.ordinal();
+      token.gramDots = BlockKernels.sumInBlockOrder(speculativeGram);
+    } else if (speculativeGram != null) {
+      droppedGramPasses++;
     }
     out.collect(token);
   }

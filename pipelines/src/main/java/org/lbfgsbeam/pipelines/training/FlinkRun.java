@@ -41,9 +41,11 @@ public final class FlinkRun {
    * @param speculativePasses the speculative gradient passes the line search dropped
    *     ({@code SlopeAndGradient})
    * @param barriers the bulk supersteps of the attempt that finished (one barrier each)
+   * @param droppedGramPasses the nodes' speculative Gram passes that did not apply to the next
+   *     superstep ({@code SpeculativeGram})
    */
   record Outcome(LbfgsState state, double[][] weights, int restarts, int speculativePasses,
-      int barriers) {}
+      int barriers, int droppedGramPasses) {}
 
   /**
    * @param start the state to start from: the coordinator's start, or a checkpoint's state whose
@@ -81,7 +83,7 @@ public final class FlinkRun {
     int restarts = Integer.parseInt(Files.readString(FlinkLbfgsJob.finalAttempt(work)).strip());
     String[] counts = Files.readString(FlinkLbfgsJob.jobCountsFile(work)).strip().split(" ");
     return new Outcome(state, weights, restarts, Integer.parseInt(counts[0]),
-        Integer.parseInt(counts[1]));
+        Integer.parseInt(counts[1]), Integer.parseInt(counts[2]));
   }
 
   /** Reads progress rows not seen yet (a restarted attempt rewrites them: the latest wins). */

@@ -209,6 +209,7 @@ public final class TrainCommand {
     int supersteps = 0;
     int speculativePasses = 0;
     int barriers = 0;
+    int droppedGramPasses = 0;
     double[][] weights;
     if (o.runner() == Runner.FLINK) {
       FlinkRun.Outcome flink;
@@ -222,6 +223,7 @@ public final class TrainCommand {
       supersteps = (int) state.nextSuperstep();
       speculativePasses = flink.speculativePasses();
       barriers = flink.barriers();
+      droppedGramPasses = flink.droppedGramPasses();
     } else {
       SuperstepExecutor executor;
       BeamSuperstepExecutor beam = null;
@@ -337,6 +339,9 @@ public final class TrainCommand {
         summary.put("speculativeGradientPasses", speculativePasses);
         // Each a barrier across the nodes and the coordinator (of the job that finished the run).
         summary.put("barrierSupersteps", barriers);
+        // The nodes form the next commit's Gram entries with the trial's gradient (no barrier of
+        // their own); those that did not apply (a rejected trial, no push) are vector work lost.
+        summary.put("droppedSpeculativeGramPasses", droppedGramPasses);
       }
       if (network != null) {
         // One pass over the batches per evaluation (value and gradient together).
