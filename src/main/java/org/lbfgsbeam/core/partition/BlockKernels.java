@@ -200,8 +200,9 @@ public final class BlockKernels {
    * y = g<sub>e</sub> &minus; g would make, computed before that commit: {@code basis[sIndex]} and
    * {@code basis[yIndex]} are null and stand for s and y, whose entries this forms tile by tile as
    * {@link #commitInPlace} forms them (t&middot;d<sub>j</sub> and g<sub>e,j</sub> &minus; g<sub>j</sub>,
-   * each rounded once). Every dot adds the same products in the same order as {@link #gramPartials}
-   * after the commit: the same bits, with no vector of size n formed (two tiles of scratch).
+   * each rounded once), into tile buffers that also take a copy of each other vector's tile. Every
+   * dot adds the same products in the same order as {@link #gramPartials} after the commit: the same
+   * bits, with no vector of size n formed ((2m+1) tiles of scratch).
    *
    * <p>For a node that speculates on the commit before the line search has decided it (the Flink
    * job's speculative Gram entries: {@code org.lbfgsbeam.pipelines.flink.SpeculativeGram}).
@@ -213,47 +214,42 @@ public final class BlockKernels {
     double[] out = new double[plan.length / 2];
     int n = d.length;
     int dots = out.length;
-    double[] sTile = new double[Math.min(TILE, n)];
-    double[] yTile = new double[sTile.length];
-    double[][] tiled = basis.clone();
-    tiled[sIndex] = sTile;
-    tiled[yIndex] = yTile;
-    int[] offset = new int[basis.length]; // index shift of each basis vector within the tile
+    // Each tile of every basis vector is copied into a tile buffer (s and y formed there), and the
+    // dots run over the buffers with the loop of gramPartials: the same products in the same order.
+    double[][] tiles = new double[basis.length][Math.min(TILE, n)];
     for (int from = 0; from < n; from += TILE) {
       int to = Math.min(n, from + TILE);
-      for (int j = from; j < to; j++) {
-        sTile[j - from] = t * d[j];
-        yTile[j - from] = ge[j] - g[j];
+      int len = to - from;
+      double[] sTile = tiles[sIndex];
+      double[] yTile = tiles[yIndex];
+      for (int j = 0; j < len; j++) {
+        sTile[j] = t * d[from + j];
+        yTile[j] = ge[from + j] - g[from + j];
       }
-      offset[sIndex] = -from;
-      offset[yIndex] = -from;
+      for (int l = 0; l < basis.length; l++) {
+        if (l != sIndex && l != yIndex) {
+          System.arraycopy(basis[l], from, tiles[l], 0, len);
+        }
+      }
       int k = 0;
       for (; k + 4 <= dots; k += 4) {
-        double[] a0 = tiled[plan[2 * k]];
-        double[] b0 = tiled[plan[2 * k + 1]];
-        double[] a1 = tiled[plan[2 * k + 2]];
-        double[] b1 = tiled[plan[2 * k + 3]];
-        double[] a2 = tiled[plan[2 * k + 4]];
-        double[] b2 = tiled[plan[2 * k + 5]];
-        double[] a3 = tiled[plan[2 * k + 6]];
-        double[] b3 = tiled[plan[2 * k + 7]];
-        int oa0 = offset[plan[2 * k]];
-        int ob0 = offset[plan[2 * k + 1]];
-        int oa1 = offset[plan[2 * k + 2]];
-        int ob1 = offset[plan[2 * k + 3]];
-        int oa2 = offset[plan[2 * k + 4]];
-        int ob2 = offset[plan[2 * k + 5]];
-        int oa3 = offset[plan[2 * k + 6]];
-        int ob3 = offset[plan[2 * k + 7]];
+        double[] a0 = tiles[plan[2 * k]];
+        double[] b0 = tiles[plan[2 * k + 1]];
+        double[] a1 = tiles[plan[2 * k + 2]];
+        double[] b1 = tiles[plan[2 * k + 3]];
+        double[] a2 = tiles[plan[2 * k + 4]];
+        double[] b2 = tiles[plan[2 * k + 5]];
+        double[] a3 = tiles[plan[2 * k + 6]];
+        double[] b3 = tiles[plan[2 * k + 7]];
         double s0 = out[k];
         double s1 = out[k + 1];
         double s2 = out[k + 2];
         double s3 = out[k + 3];
-        for (int j = from; j < to; j++) {
-          s0 += a0[j + oa0] * b0[j + ob0];
-          s1 += a1[j + oa1] * b1[j + ob1];
-          s2 += a2[j + oa2] * b2[j + ob2];
-          s3 += a3[j + oa3] * b3[j + ob3];
+        for (int j = 0; j < len; j++) {
+          s0 += a0[j] * b0[j];
+          s1 += a1[j] * b1[j];
+          s2 += a2[j] * b2[j];
+          s3 += a3[j] * b3[j];
         }
         out[k] = s0;
         out[k + 1] = s1;
@@ -261,13 +257,11 @@ public final class BlockKernels {
         out[k + 3] = s3;
       }
       for (; k < dots; k++) {
-        double[] a = tiled[plan[2 * k]];
-        double[] b = tiled[plan[2 * k + 1]];
-        int oa = offset[plan[2 * k]];
-        int ob = offset[plan[2 * k + 1]];
+        double[] a = tiles[plan[2 * k]];
+        double[] b = tiles[plan[2 * k + 1]];
         double sum = out[k];
-        for (int j = from; j < to; j++) {
-          sum += a[j + oa] * b[j + ob];
+        for (int j = 0; j < len; j++) {
+          sum += a[j] * b[j];
         }
         out[k] = sum;
       }
