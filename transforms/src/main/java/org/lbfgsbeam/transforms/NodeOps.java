@@ -1,5 +1,6 @@
 package org.lbfgsbeam.transforms;
 
+import java.util.function.IntFunction;
 import org.lbfgsbeam.core.exec.TrialKernels;
 import org.lbfgsbeam.core.objective.CombinedStatistics;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
@@ -88,6 +89,18 @@ public final class NodeOps {
     return b.with("zd", objective.margins(node, b.get("d")));
   }
 
+  /**
+   * {@link #directionMargins(NamedBlocks, PartitionedObjective, int)} into an array from
+   * {@code arrays} of the length of the node's zx (which the margins of d have; a new array when
+   * zx is not held). For a node that owns its blocks and reuses released arrays (the Flink worker).
+   */
+  public static NamedBlocks directionMargins(NamedBlocks b, PartitionedObjective objective,
+      int node, IntFunction<double[]> arrays) {
+    double[] zx = b.getOrNull("zx");
+    return zx == null ? directionMargins(b, objective, node)
+        : b.with("zd", objective.margins(node, b.get("d"), arrays.apply(zx.length)));
+  }
+
   /** d = &minus;&gamma;g. */
   public static NamedBlocks steepest(NamedBlocks b, double gamma) {
     return b.with("d", BlockKernels.steepest(b.get("g"), gamma));
@@ -114,10 +127,17 @@ public final class NodeOps {
 
   /** d = &Sigma; &delta;<sub>l</sub> b<sub>l</sub> with &delta; from the updated Gram matrix. */
   public static NamedBlocks vectorFreeDirection(NamedBlocks b, Superstep step, double[] gramDots) {
+    return vectorFreeDirection(b, step, gramDots, double[]::new);
+  }
+
+  /** {@link #vectorFreeDirection(NamedBlocks, Superstep, double[])} into an array from {@code arrays}. */
+  public static NamedBlocks vectorFreeDirection(NamedBlocks b, Superstep step, double[] gramDots,
+      IntFunction<double[]> arrays) {
     boolean push = step.commit() != null && step.commit().push();
     GramMatrix updated = step.gram().updated(step.history(), push, false, gramDots);
     double[] delta = VectorFreeDirection.coefficients(updated, step.gamma());
-    return b.with("d", BlockKernels.combination(delta, basis(b, step.pairIdsAfter())));
+    double[][] basis = basis(b, step.pairIdsAfter());
+    return b.with("d", BlockKernels.combination(delta, basis, arrays.apply(basis[0].length)));
   }
 
   /** One two-loop update of q (a copy): first loop q &minus;= &alpha;y, second q += (&alpha; &minus; &beta;)s. */
@@ -137,10 +157,20 @@ public final class NodeOps {
    */
   public static NamedBlocks trial(NamedBlocks b, PartitionedObjective objective, int node,
       Superstep step) {
+    return trial(b, objective, node, step, double[]::new);
+  }
+
+  /**
+   * {@link #trial(NamedBlocks, PartitionedObjective, int, Superstep)} with a cached trial's margins
+   * in an array from {@code arrays}.
+   */
+  public static NamedBlocks trial(NamedBlocks b, PartitionedObjective objective, int node,
+      Superstep step, IntFunction<double[]> arrays) {
     double t = step.trialStep();
     if (TrialKernels.cached(step, objective.linearMargins())) {
       // No trial point: the slope and the gradient form x + t*d entry by entry (the same bits).
-      return b.with("z", BlockKernels.trialPoint(b.get("zx"), t, b.get("zd")))
+      double[] zx = b.get("zx");
+      return b.with("z", BlockKernels.trialPoint(zx, t, b.get("zd"), arrays.apply(zx.length)))
           .with("t", new double[] {t});
     }
     NamedBlocks out = trialMargins(b, objective, node, t,
@@ -174,9 +204,28 @@ public final class NodeOps {
    */
   public static double[] gradient(NamedBlocks b, PartitionedObjective objective, int node,
       double[] packedCombined, double t, boolean withDirection, double[][] gradientOut) {
-    double[] broadcast = java.util.Arrays.copyOfRange(packedCombined, 1, packedCombined.length);
+    return gradient(b, objective, node, unpack(packedCombined), t, withDirection, gradientOut);
+  }
+
+  /**
+   * {@link #gradient(NamedBlocks, PartitionedObjective, int, double[], double, boolean, double[][])}
+   * from statistics {@link #unpack}ed once: a node that runs the slope and the gradient of the same
+   * trial in one phase passes both the same broadcast array, so that the objective reuses what the
+   * slope formed for it (the softmax's probabilities, cached by the identity of the margins and the
+   * normalisers; the same bits either way).
+   */
+  public static double[] gradient(NamedBlocks b, PartitionedObjective objective, int node,
+      CombinedStatistics combined, double t, boolean withDirection, double[][] gradientOut) {
+    return gradient(b, objective, node, combined, t, withDirection, gradientOut, double[]::new);
+  }
+
+  /** The same with the gradient in an array from {@code arrays} (any contents; overwritten). */
+  public static double[] gradient(NamedBlocks b, PartitionedObjective objective, int node,
+      CombinedStatistics combined, double t, boolean withDirection, double[][] gradientOut,
+      IntFunction<double[]> arrays) {
+    double[] broadcast = combined.broadcast();
     double[] xt = b.getOrNull("xt");
-    double[] gt = new double[b.get("x").length];
+    double[] gt = arrays.apply(b.get("x").length);
     double share = xt != null ? objective.gradient(node, xt, b.get("z"), broadcast, gt)
         : objective.gradientAtTrial(node, b.get("x"), t, b.get("d"), b.get("z"), broadcast, gt);
     double[] ls = BlockKernels.lineSearchPartials(withDirection ? b.get("g") : null,
@@ -195,9 +244,20 @@ public final class NodeOps {
    */
   public static double[] slopePartials(NamedBlocks b, PartitionedObjective objective, int node,
       double[] packedCombined) {
-    double[] broadcast = java.util.Arrays.copyOfRange(packedCombined, 1, packedCombined.length);
+    return slopePartials(b, objective, node, unpack(packedCombined));
+  }
+
+  /** {@link #slopePartials(NamedBlocks, PartitionedObjective, int, double[])} from unpacked statistics. */
+  public static double[] slopePartials(NamedBlocks b, PartitionedObjective objective, int node,
+      CombinedStatistics combined) {
     return TrialKernels.slopePartialsAtTrial(objective, node, b.get("x"), b.get("t")[0],
-        b.get("z"), b.get("zd"), broadcast, b.get("g"), b.get("d"));
+        b.get("z"), b.get("zd"), combined.broadcast(), b.get("g"), b.get("d"));
+  }
+
+  /** The statistics {@link #pack} packed: [data loss, broadcast&hellip;] (the broadcast copied out). */
+  public static CombinedStatistics unpack(double[] packedCombined) {
+    return new CombinedStatistics(
+        java.util.Arrays.copyOfRange(packedCombined, 1, packedCombined.length), packedCombined[0]);
   }
 
   /** [f, &phi;'(t), g&middot;d, max|d|] from {@link #combine}'s output and all nodes' slope partials. */

@@ -2,7 +2,9 @@ package org.lbfgsbeam.pipelines.flink;
 
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.ArrayDeque;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,6 +12,7 @@ import org.apache.flink.api.common.functions.RichMapPartitionFunction;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.util.Collector;
 import org.lbfgsbeam.core.batch.BatchSumObjective;
+import org.lbfgsbeam.core.objective.CombinedStatistics;
 import org.lbfgsbeam.core.objective.PartitionedObjective;
 import org.lbfgsbeam.core.optim.LbfgsState;
 import org.lbfgsbeam.core.optim.Superstep;
@@ -53,6 +56,13 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
   /** The job's first superstep: 0, or the pending superstep of the checkpoint it resumes. */
   private final long firstSuperstep;
   private transient Map<Integer, NamedBlocks> held;
+  /**
+   * Arrays the nodes of this subtask no longer hold, by length, for the next direction, margins and
+   * trial gradient: once the history is full a node allocates no vectors (as the in-process
+   * executor), instead of some 4&middot;n/P + 2&middot;N&middot;K<sub>b</sub> doubles of new,
+   * mostly humongous, arrays per iteration.
+   */
+  private transient Map<Integer, ArrayDeque<double[]>> free;
   private transient PartitionedObjective objective;
 
   NodeWorker(ObjectiveSpec spec, String workDirectory, FlinkCheckpoints checkpoints,
@@ -77,6 +87,7 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
     if (held == null) {
       StartupTrace.mark("first superstep of subtask " + getRuntimeContext().getIndexOfThisSubtask());
       held = new HashMap<>();
+      free = new HashMap<>();
       objective = FlinkLbfgsJob.objective(spec);
     }
     List<LoopToken> control = getRuntimeContext().getBroadcastVariable(CONTROL);
@@ -109,7 +120,9 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
         checkpoints.writeNode(state, node, b); // before prepare commits in place
       }
       double[][] partial = new double[1][];
+      NamedBlocks before = b;
       b = run(c, state, step, node, b, partial);
+      release(before, b);
       held.put(node, b);
       if (partial[0] != null) {
         out.collect(Tuple2.of(node, partial[0]));
@@ -122,6 +135,25 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
   }
 
   private static final boolean TRACE = System.getenv("LBFGS_FLINK_TRACE") != null;
+  /** Arrays shorter than this are not kept for reuse (scalars, two-loop dots). */
+  private static final int POOLED_LENGTH = 1024;
+
+  /** A released array of {@code length} doubles (any contents), or a new one. */
+  private double[] take(int length) {
+    ArrayDeque<double[]> arrays = free.get(length);
+    return arrays == null || arrays.isEmpty() ? new double[length] : arrays.pop();
+  }
+
+  /** Keeps for reuse the arrays {@code before} held and {@code after} no longer holds. */
+  private void release(NamedBlocks before, NamedBlocks after) {
+    Set<double[]> kept = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    kept.addAll(after.asMap().values());
+    for (double[] a : before.asMap().values()) {
+      if (a.length >= POOLED_LENGTH && kept.add(a)) { // add: an array held under two names once
+        free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+      }
+    }
+  }
 
   private NamedBlocks run(LoopToken c, LbfgsState state, Superstep step, int node, NamedBlocks b,
       double[][] partial) throws IOException {
@@ -181,18 +213,20 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
         // The slope's partials and, speculatively, the gradient's in the same superstep: the
         // coordinator uses the gradient when the line search can keep the trial and drops it
         // otherwise (one barrier per trial instead of two; IterationPhase).
-        double[] slope = NodeOps.slopePartials(b, objective, node, c.combined);
+        // One unpacked broadcast for both: the gradient reuses the probabilities the slope formed.
+        CombinedStatistics combined = NodeOps.unpack(c.combined);
+        double[] slope = NodeOps.slopePartials(b, objective, node, combined);
         double[][] gt = new double[1][];
-        double[] scalars = NodeOps.gradient(b, objective, node, c.combined, step.trialStep(),
-            step.direction() != Direction.NONE, gt);
+        double[] scalars = NodeOps.gradient(b, objective, node, combined, step.trialStep(),
+            step.direction() != Direction.NONE, gt, this::take);
         double[] gram = c.speculateGram ? SpeculativeGram.partials(b, step, gt[0]) : new double[0];
         partial[0] = SlopeAndGradient.pack(slope, scalars, gram);
         return b.without("xt").without("z").without("t").with("g:" + step.trialId(), gt[0]);
       }
       case GRADIENT -> { // a trial whose margins are not cached (SLOPE covers the cached ones)
         double[][] gt = new double[1][];
-        partial[0] = NodeOps.gradient(b, objective, node, c.combined, step.trialStep(),
-            step.direction() != Direction.NONE, gt);
+        partial[0] = NodeOps.gradient(b, objective, node, NodeOps.unpack(c.combined),
+            step.trialStep(), step.direction() != Direction.NONE, gt, this::take);
         return b.without("xt").without("z").without("t").with("g:" + step.trialId(), gt[0]);
       }
       case WRITE -> {
@@ -239,7 +273,7 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
       double[][] partial) {
     switch (step.direction()) {
       case STEEPEST -> b = NodeOps.steepest(b, step.gamma());
-      case VECTOR_FREE -> b = NodeOps.vectorFreeDirection(b, step, c.gramDots);
+      case VECTOR_FREE -> b = NodeOps.vectorFreeDirection(b, step, c.gramDots, this::take);
       case TWO_LOOP -> {
         b = b.with("d", b.get("q")).without("q");
         for (int i = 0; i < step.history(); i++) {
@@ -249,10 +283,10 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
       default -> { }
     }
     if (step.formsDirection() && objective.linearMargins()) {
-      b = NodeOps.directionMargins(b, objective, node);
+      b = NodeOps.directionMargins(b, objective, node, this::take);
     }
     if (step.hasTrial()) {
-      b = NodeOps.trial(b, objective, node, step);
+      b = NodeOps.trial(b, objective, node, step, this::take);
       partial[0] = objective.partialStatistics(node, b.get("z"));
     }
     return b;
