@@ -127,17 +127,50 @@ public final class BlockKernels {
    */
   public static double[] combination(double[] coefficients, double[][] basis, double[] out) {
     int n = basis[0].length;
-    java.util.Arrays.fill(out, 0);
+    // The terms with a nonzero coefficient, in order: a zero one adds nothing, not even a signed
+    // zero or the NaN of 0 times infinity.
+    int[] terms = new int[basis.length];
+    int count = 0;
+    for (int l = 0; l < basis.length; l++) {
+      if (coefficients[l] != 0) {
+        terms[count++] = l;
+      }
+    }
+    // Tile by tile, four terms per pass over the tile: out[j] = (((0 + c0 b0j) + c1 b1j) + ...),
+    // each entry's additions in the order of the terms (the bits of one term at a time), with out
+    // read and written once per four terms and no separate pass to clear it.
     for (int from = 0; from < n; from += TILE) {
       int to = Math.min(n, from + TILE);
-      for (int l = 0; l < basis.length; l++) {
-        double c = coefficients[l];
-        if (c == 0) {
-          continue;
-        }
-        double[] b = basis[l];
-        for (int j = from; j < to; j++) {
-          out[j] += c * b[j];
+      if (count == 0) {
+        java.util.Arrays.fill(out, from, to, 0);
+        continue;
+      }
+      int t = 0;
+      for (; t < count; t += 4) {
+        boolean first = t == 0;
+        int left = Math.min(4, count - t);
+        if (left == 4) {
+          double c0 = coefficients[terms[t]];
+          double c1 = coefficients[terms[t + 1]];
+          double c2 = coefficients[terms[t + 2]];
+          double c3 = coefficients[terms[t + 3]];
+          double[] b0 = basis[terms[t]];
+          double[] b1 = basis[terms[t + 1]];
+          double[] b2 = basis[terms[t + 2]];
+          double[] b3 = basis[terms[t + 3]];
+          for (int j = from; j < to; j++) {
+            double v = first ? 0.0 : out[j];
+            out[j] = (((v + c0 * b0[j]) + c1 * b1[j]) + c2 * b2[j]) + c3 * b3[j];
+          }
+        } else {
+          for (int u = t; u < t + left; u++) {
+            double c = coefficients[terms[u]];
+            double[] b = basis[terms[u]];
+            boolean clear = first && u == t;
+            for (int j = from; j < to; j++) {
+              out[j] = (clear ? 0.0 : out[j]) + c * b[j];
+            }
+          }
         }
       }
     }
@@ -154,45 +187,129 @@ public final class BlockKernels {
   public static double[] gramPartials(double[][] basis, int[] plan) {
     double[] out = new double[plan.length / 2];
     int n = basis.length == 0 ? 0 : basis[0].length;
-    int dots = out.length;
     for (int from = 0; from < n; from += TILE) {
-      int to = Math.min(n, from + TILE);
-      int k = 0;
-      for (; k + 4 <= dots; k += 4) {
-        double[] a0 = basis[plan[2 * k]];
+      accumulateDots(basis, plan, from, Math.min(n, from + TILE), out);
+    }
+    return out;
+  }
+
+  /**
+   * Adds to each out[k] the terms j in [from, to) of basis[plan[2k]]&middot;basis[plan[2k+1]], in
+   * ascending j, one accumulator per dot. A dot's sum is a chain of dependent additions, so the
+   * dots run eight at a time where eight share their first vector (a vector-free plan's new
+   * s, y or g against the basis: its entry is loaded once for the eight), then the rest four, two
+   * or one at a time. The grouping decides only which chains run side by side: every accumulator
+   * adds its own terms in its own order, so the bits are those of one dot at a time.
+   */
+  private static void accumulateDots(double[][] basis, int[] plan, int from, int to,
+      double[] out) {
+    int dots = out.length;
+    int[] rest = new int[dots];
+    int restCount = 0;
+    int k = 0;
+    while (k < dots) {
+      int a = plan[2 * k];
+      int end = k + 1;
+      while (end < dots && plan[2 * end] == a) {
+        end++;
+      }
+      double[] av = basis[a];
+      for (; k + 8 <= end; k += 8) {
         double[] b0 = basis[plan[2 * k + 1]];
-        double[] a1 = basis[plan[2 * k + 2]];
         double[] b1 = basis[plan[2 * k + 3]];
-        double[] a2 = basis[plan[2 * k + 4]];
         double[] b2 = basis[plan[2 * k + 5]];
-        double[] a3 = basis[plan[2 * k + 6]];
         double[] b3 = basis[plan[2 * k + 7]];
+        double[] b4 = basis[plan[2 * k + 9]];
+        double[] b5 = basis[plan[2 * k + 11]];
+        double[] b6 = basis[plan[2 * k + 13]];
+        double[] b7 = basis[plan[2 * k + 15]];
         double s0 = out[k];
         double s1 = out[k + 1];
         double s2 = out[k + 2];
         double s3 = out[k + 3];
+        double s4 = out[k + 4];
+        double s5 = out[k + 5];
+        double s6 = out[k + 6];
+        double s7 = out[k + 7];
         for (int j = from; j < to; j++) {
-          s0 += a0[j] * b0[j];
-          s1 += a1[j] * b1[j];
-          s2 += a2[j] * b2[j];
-          s3 += a3[j] * b3[j];
+          double v = av[j];
+          s0 += v * b0[j];
+          s1 += v * b1[j];
+          s2 += v * b2[j];
+          s3 += v * b3[j];
+          s4 += v * b4[j];
+          s5 += v * b5[j];
+          s6 += v * b6[j];
+          s7 += v * b7[j];
         }
         out[k] = s0;
         out[k + 1] = s1;
         out[k + 2] = s2;
         out[k + 3] = s3;
+        out[k + 4] = s4;
+        out[k + 5] = s5;
+        out[k + 6] = s6;
+        out[k + 7] = s7;
       }
-      for (; k < dots; k++) {
-        double[] a = basis[plan[2 * k]];
-        double[] b = basis[plan[2 * k + 1]];
-        double sum = out[k];
-        for (int j = from; j < to; j++) {
-          sum += a[j] * b[j];
-        }
-        out[k] = sum;
+      for (; k < end; k++) {
+        rest[restCount++] = k;
       }
     }
-    return out;
+    int r = 0;
+    for (; r + 4 <= restCount; r += 4) {
+      int k0 = rest[r];
+      int k1 = rest[r + 1];
+      int k2 = rest[r + 2];
+      int k3 = rest[r + 3];
+      double[] a0 = basis[plan[2 * k0]];
+      double[] b0 = basis[plan[2 * k0 + 1]];
+      double[] a1 = basis[plan[2 * k1]];
+      double[] b1 = basis[plan[2 * k1 + 1]];
+      double[] a2 = basis[plan[2 * k2]];
+      double[] b2 = basis[plan[2 * k2 + 1]];
+      double[] a3 = basis[plan[2 * k3]];
+      double[] b3 = basis[plan[2 * k3 + 1]];
+      double s0 = out[k0];
+      double s1 = out[k1];
+      double s2 = out[k2];
+      double s3 = out[k3];
+      for (int j = from; j < to; j++) {
+        s0 += a0[j] * b0[j];
+        s1 += a1[j] * b1[j];
+        s2 += a2[j] * b2[j];
+        s3 += a3[j] * b3[j];
+      }
+      out[k0] = s0;
+      out[k1] = s1;
+      out[k2] = s2;
+      out[k3] = s3;
+    }
+    for (; r + 2 <= restCount; r += 2) {
+      int k0 = rest[r];
+      int k1 = rest[r + 1];
+      double[] a0 = basis[plan[2 * k0]];
+      double[] b0 = basis[plan[2 * k0 + 1]];
+      double[] a1 = basis[plan[2 * k1]];
+      double[] b1 = basis[plan[2 * k1 + 1]];
+      double s0 = out[k0];
+      double s1 = out[k1];
+      for (int j = from; j < to; j++) {
+        s0 += a0[j] * b0[j];
+        s1 += a1[j] * b1[j];
+      }
+      out[k0] = s0;
+      out[k1] = s1;
+    }
+    for (; r < restCount; r++) {
+      int k0 = rest[r];
+      double[] a0 = basis[plan[2 * k0]];
+      double[] b0 = basis[plan[2 * k0 + 1]];
+      double s0 = out[k0];
+      for (int j = from; j < to; j++) {
+        s0 += a0[j] * b0[j];
+      }
+      out[k0] = s0;
+    }
   }
 
   /**
@@ -213,7 +330,6 @@ public final class BlockKernels {
         "basis entries %s and %s stand for the pushed pair and must be null", sIndex, yIndex);
     double[] out = new double[plan.length / 2];
     int n = d.length;
-    int dots = out.length;
     // Each tile of every basis vector is copied into a tile buffer (s and y formed there), and the
     // dots run over the buffers with the loop of gramPartials: the same products in the same order.
     double[][] tiles = new double[basis.length][Math.min(TILE, n)];
@@ -231,40 +347,7 @@ public final class BlockKernels {
           System.arraycopy(basis[l], from, tiles[l], 0, len);
         }
       }
-      int k = 0;
-      for (; k + 4 <= dots; k += 4) {
-        double[] a0 = tiles[plan[2 * k]];
-        double[] b0 = tiles[plan[2 * k + 1]];
-        double[] a1 = tiles[plan[2 * k + 2]];
-        double[] b1 = tiles[plan[2 * k + 3]];
-        double[] a2 = tiles[plan[2 * k + 4]];
-        double[] b2 = tiles[plan[2 * k + 5]];
-        double[] a3 = tiles[plan[2 * k + 6]];
-        double[] b3 = tiles[plan[2 * k + 7]];
-        double s0 = out[k];
-        double s1 = out[k + 1];
-        double s2 = out[k + 2];
-        double s3 = out[k + 3];
-        for (int j = 0; j < len; j++) {
-          s0 += a0[j] * b0[j];
-          s1 += a1[j] * b1[j];
-          s2 += a2[j] * b2[j];
-          s3 += a3[j] * b3[j];
-        }
-        out[k] = s0;
-        out[k + 1] = s1;
-        out[k + 2] = s2;
-        out[k + 3] = s3;
-      }
-      for (; k < dots; k++) {
-        double[] a = tiles[plan[2 * k]];
-        double[] b = tiles[plan[2 * k + 1]];
-        double sum = out[k];
-        for (int j = 0; j < len; j++) {
-          sum += a[j] * b[j];
-        }
-        out[k] = sum;
-      }
+      accumulateDots(tiles, plan, 0, len, out);
     }
     return out;
   }

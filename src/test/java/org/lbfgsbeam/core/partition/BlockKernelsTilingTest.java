@@ -99,4 +99,64 @@ class BlockKernelsTilingTest {
       }
     }
   }
+
+  /**
+   * Every term count (none, fewer than a group of four, whole groups and a remainder), zero
+   * coefficients skipped even against infinite or negative-zero entries: the bits of adding one term
+   * at a time from zero.
+   */
+  @Test
+  void combinationGroupsGiveTheBitsOfOneTermAtATime() {
+    for (int n : new int[] {3, BlockKernels.TILE + 9}) {
+      for (int terms = 0; terms <= 11; terms++) {
+        double[][] b = basis(11, n, 100L * n + terms);
+        b[2][1] = Double.POSITIVE_INFINITY; // in a term whose coefficient is zero below
+        b[5][0] = -0.0;
+        double[] c = new double[11];
+        Random r = new Random(terms);
+        for (int l = 0, set = 0; l < c.length; l++) {
+          if (l != 2 && set < terms) {
+            c[l] = r.nextGaussian();
+            set++;
+          }
+        }
+        double[] expected = new double[n];
+        for (int l = 0; l < b.length; l++) {
+          if (c[l] != 0) {
+            for (int j = 0; j < n; j++) {
+              expected[j] += c[l] * b[l][j];
+            }
+          }
+        }
+        double[] out = new double[n];
+        java.util.Arrays.fill(out, Double.NaN); // any contents
+        BlockKernels.combination(c, b, out);
+        for (int j = 0; j < n; j++) {
+          assertEquals(Double.doubleToLongBits(expected[j]), Double.doubleToLongBits(out[j]),
+              "n=" + n + " terms=" + terms + " j=" + j);
+        }
+      }
+    }
+  }
+
+  /** The vector-free plans (eight dots sharing a vector, then the rest): the bits of each dot. */
+  @Test
+  void gramPartialsOfEveryVectorFreePlanEqualTheDots() {
+    for (int n : new int[] {5, 2 * BlockKernels.TILE + 3}) {
+      for (int h = 0; h <= 6; h++) {
+        for (boolean push : new boolean[] {false, true}) {
+          if (push && h == 0) {
+            continue;
+          }
+          double[][] b = basis(2 * h + 1, n, 17L * n + h);
+          int[] plan = org.lbfgsbeam.core.optim.GramMatrix.newPairs(h, push);
+          double[] out = BlockKernels.gramPartials(b, plan);
+          for (int k = 0; k < plan.length / 2; k++) {
+            assertEquals(Double.doubleToLongBits(BlockKernels.dot(b[plan[2 * k]], b[plan[2 * k + 1]])),
+                Double.doubleToLongBits(out[k]), "n=" + n + " h=" + h + " push=" + push + " k=" + k);
+          }
+        }
+      }
+    }
+  }
 }
