@@ -188,24 +188,27 @@ public final class BlockKernels {
     double[] out = new double[plan.length / 2];
     int n = basis.length == 0 ? 0 : basis[0].length;
     for (int from = 0; from < n; from += TILE) {
-      accumulateDots(basis, plan, from, Math.min(n, from + TILE), out);
+      accumulateDots(basis, null, plan, from, Math.min(n, from + TILE), out);
     }
     return out;
   }
 
   /**
-   * Adds to each out[k] the terms j in [from, to) of basis[plan[2k]]&middot;basis[plan[2k+1]], in
-   * ascending j, one accumulator per dot. A dot's sum is a chain of dependent additions, so the
-   * dots run eight at a time where eight share their first vector (a vector-free plan's new
-   * s, y or g against the basis: its entry is loaded once for the eight), then the rest four, two
-   * or one at a time. The grouping decides only which chains run side by side: every accumulator
-   * adds its own terms in its own order, so the bits are those of one dot at a time.
+   * Adds to each out[k] the terms j in [from, to) of v<sub>a</sub>&middot;v<sub>b</sub>, with
+   * (a, b) = (plan[2k], plan[2k+1]) and v<sub>l</sub>[j] = basis[l][j + offset[l]] (offset null: all
+   * 0; a tile buffer has offset &minus;from), in ascending j, one accumulator per dot. A dot's sum is
+   * a chain of dependent additions, so the dots run eight at a time where eight share their first
+   * vector and their second vectors have offset 0 (a vector-free plan's new s, y or g against the
+   * old basis: the shared entry is loaded once for the eight), then the rest four, two or one at a
+   * time. The grouping decides only which chains run side by side: every accumulator adds its own
+   * terms in its own order, so the bits are those of one dot at a time.
    */
-  private static void accumulateDots(double[][] basis, int[] plan, int from, int to,
+  private static void accumulateDots(double[][] basis, int[] offset, int[] plan, int from, int to,
       double[] out) {
     int dots = out.length;
     int[] rest = new int[dots];
     int restCount = 0;
+    int[] group = new int[dots];
     int k = 0;
     while (k < dots) {
       int a = plan[2 * k];
@@ -213,26 +216,44 @@ public final class BlockKernels {
       while (end < dots && plan[2 * end] == a) {
         end++;
       }
+      int grouped = 0;
+      for (int q = k; q < end; q++) {
+        if (offset == null || offset[plan[2 * q + 1]] == 0) {
+          group[grouped++] = q;
+        } else {
+          rest[restCount++] = q;
+        }
+      }
       double[] av = basis[a];
-      for (; k + 8 <= end; k += 8) {
-        double[] b0 = basis[plan[2 * k + 1]];
-        double[] b1 = basis[plan[2 * k + 3]];
-        double[] b2 = basis[plan[2 * k + 5]];
-        double[] b3 = basis[plan[2 * k + 7]];
-        double[] b4 = basis[plan[2 * k + 9]];
-        double[] b5 = basis[plan[2 * k + 11]];
-        double[] b6 = basis[plan[2 * k + 13]];
-        double[] b7 = basis[plan[2 * k + 15]];
-        double s0 = out[k];
-        double s1 = out[k + 1];
-        double s2 = out[k + 2];
-        double s3 = out[k + 3];
-        double s4 = out[k + 4];
-        double s5 = out[k + 5];
-        double s6 = out[k + 6];
-        double s7 = out[k + 7];
+      int oa = offset == null ? 0 : offset[a];
+      int g = 0;
+      for (; g + 8 <= grouped; g += 8) {
+        int k0 = group[g];
+        int k1 = group[g + 1];
+        int k2 = group[g + 2];
+        int k3 = group[g + 3];
+        int k4 = group[g + 4];
+        int k5 = group[g + 5];
+        int k6 = group[g + 6];
+        int k7 = group[g + 7];
+        double[] b0 = basis[plan[2 * k0 + 1]];
+        double[] b1 = basis[plan[2 * k1 + 1]];
+        double[] b2 = basis[plan[2 * k2 + 1]];
+        double[] b3 = basis[plan[2 * k3 + 1]];
+        double[] b4 = basis[plan[2 * k4 + 1]];
+        double[] b5 = basis[plan[2 * k5 + 1]];
+        double[] b6 = basis[plan[2 * k6 + 1]];
+        double[] b7 = basis[plan[2 * k7 + 1]];
+        double s0 = out[k0];
+        double s1 = out[k1];
+        double s2 = out[k2];
+        double s3 = out[k3];
+        double s4 = out[k4];
+        double s5 = out[k5];
+        double s6 = out[k6];
+        double s7 = out[k7];
         for (int j = from; j < to; j++) {
-          double v = av[j];
+          double v = av[j + oa];
           s0 += v * b0[j];
           s1 += v * b1[j];
           s2 += v * b2[j];
@@ -242,18 +263,19 @@ public final class BlockKernels {
           s6 += v * b6[j];
           s7 += v * b7[j];
         }
-        out[k] = s0;
-        out[k + 1] = s1;
-        out[k + 2] = s2;
-        out[k + 3] = s3;
-        out[k + 4] = s4;
-        out[k + 5] = s5;
-        out[k + 6] = s6;
-        out[k + 7] = s7;
+        out[k0] = s0;
+        out[k1] = s1;
+        out[k2] = s2;
+        out[k3] = s3;
+        out[k4] = s4;
+        out[k5] = s5;
+        out[k6] = s6;
+        out[k7] = s7;
       }
-      for (; k < end; k++) {
-        rest[restCount++] = k;
+      for (; g < grouped; g++) {
+        rest[restCount++] = group[g];
       }
+      k = end;
     }
     int r = 0;
     for (; r + 4 <= restCount; r += 4) {
@@ -269,44 +291,38 @@ public final class BlockKernels {
       double[] b2 = basis[plan[2 * k2 + 1]];
       double[] a3 = basis[plan[2 * k3]];
       double[] b3 = basis[plan[2 * k3 + 1]];
+      int oa0 = offset == null ? 0 : offset[plan[2 * k0]];
+      int ob0 = offset == null ? 0 : offset[plan[2 * k0 + 1]];
+      int oa1 = offset == null ? 0 : offset[plan[2 * k1]];
+      int ob1 = offset == null ? 0 : offset[plan[2 * k1 + 1]];
+      int oa2 = offset == null ? 0 : offset[plan[2 * k2]];
+      int ob2 = offset == null ? 0 : offset[plan[2 * k2 + 1]];
+      int oa3 = offset == null ? 0 : offset[plan[2 * k3]];
+      int ob3 = offset == null ? 0 : offset[plan[2 * k3 + 1]];
       double s0 = out[k0];
       double s1 = out[k1];
       double s2 = out[k2];
       double s3 = out[k3];
       for (int j = from; j < to; j++) {
-        s0 += a0[j] * b0[j];
-        s1 += a1[j] * b1[j];
-        s2 += a2[j] * b2[j];
-        s3 += a3[j] * b3[j];
+        s0 += a0[j + oa0] * b0[j + ob0];
+        s1 += a1[j + oa1] * b1[j + ob1];
+        s2 += a2[j + oa2] * b2[j + ob2];
+        s3 += a3[j + oa3] * b3[j + ob3];
       }
       out[k0] = s0;
       out[k1] = s1;
       out[k2] = s2;
       out[k3] = s3;
     }
-    for (; r + 2 <= restCount; r += 2) {
-      int k0 = rest[r];
-      int k1 = rest[r + 1];
-      double[] a0 = basis[plan[2 * k0]];
-      double[] b0 = basis[plan[2 * k0 + 1]];
-      double[] a1 = basis[plan[2 * k1]];
-      double[] b1 = basis[plan[2 * k1 + 1]];
-      double s0 = out[k0];
-      double s1 = out[k1];
-      for (int j = from; j < to; j++) {
-        s0 += a0[j] * b0[j];
-        s1 += a1[j] * b1[j];
-      }
-      out[k0] = s0;
-      out[k1] = s1;
-    }
     for (; r < restCount; r++) {
       int k0 = rest[r];
       double[] a0 = basis[plan[2 * k0]];
       double[] b0 = basis[plan[2 * k0 + 1]];
+      int oa0 = offset == null ? 0 : offset[plan[2 * k0]];
+      int ob0 = offset == null ? 0 : offset[plan[2 * k0 + 1]];
       double s0 = out[k0];
       for (int j = from; j < to; j++) {
-        s0 += a0[j] * b0[j];
+        s0 += a0[j + oa0] * b0[j + ob0];
       }
       out[k0] = s0;
     }
@@ -317,9 +333,8 @@ public final class BlockKernels {
    * y = g<sub>e</sub> &minus; g would make, computed before that commit: {@code basis[sIndex]} and
    * {@code basis[yIndex]} are null and stand for s and y, whose entries this forms tile by tile as
    * {@link #commitInPlace} forms them (t&middot;d<sub>j</sub> and g<sub>e,j</sub> &minus; g<sub>j</sub>,
-   * each rounded once), into tile buffers that also take a copy of each other vector's tile. Every
-   * dot adds the same products in the same order as {@link #gramPartials} after the commit: the same
-   * bits, with no vector of size n formed ((2m+1) tiles of scratch).
+   * each rounded once), into two tile buffers. Every dot adds the same products in the same order
+   * as {@link #gramPartials} after the commit: the same bits, with no vector of size n formed.
    *
    * <p>For a node that speculates on the commit before the line search has decided it (the Flink
    * job's speculative Gram entries: {@code org.lbfgsbeam.pipelines.flink.SpeculativeGram}).
@@ -330,24 +345,24 @@ public final class BlockKernels {
         "basis entries %s and %s stand for the pushed pair and must be null", sIndex, yIndex);
     double[] out = new double[plan.length / 2];
     int n = d.length;
-    // Each tile of every basis vector is copied into a tile buffer (s and y formed there), and the
-    // dots run over the buffers with the loop of gramPartials: the same products in the same order.
-    double[][] tiles = new double[basis.length][Math.min(TILE, n)];
+    // s and y are formed tile by tile into buffers (read with offset -from); the other vectors
+    // are read where they are.
+    double[] sTile = new double[Math.min(TILE, n)];
+    double[] yTile = new double[sTile.length];
+    double[][] vectors = basis.clone();
+    vectors[sIndex] = sTile;
+    vectors[yIndex] = yTile;
+    int[] offset = new int[basis.length];
     for (int from = 0; from < n; from += TILE) {
       int to = Math.min(n, from + TILE);
       int len = to - from;
-      double[] sTile = tiles[sIndex];
-      double[] yTile = tiles[yIndex];
       for (int j = 0; j < len; j++) {
         sTile[j] = t * d[from + j];
         yTile[j] = ge[from + j] - g[from + j];
       }
-      for (int l = 0; l < basis.length; l++) {
-        if (l != sIndex && l != yIndex) {
-          System.arraycopy(basis[l], from, tiles[l], 0, len);
-        }
-      }
-      accumulateDots(tiles, plan, 0, len, out);
+      offset[sIndex] = -from;
+      offset[yIndex] = -from;
+      accumulateDots(vectors, offset, plan, from, to, out);
     }
     return out;
   }
