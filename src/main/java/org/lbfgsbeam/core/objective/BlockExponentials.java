@@ -1,9 +1,9 @@
 package org.lbfgsbeam.core.objective;
 
 /**
- * The N&times;K<sub>b</sub> exponentials that one class block of {@link SoftmaxObjective} keeps from
- * one phase of an evaluation to the next, in one array that is reused across evaluations. By what
- * it was last given, the array holds
+ * The N&times;K<sub>b</sub> exponentials that one class block of {@link SoftmaxObjective} keeps
+ * from one phase of an evaluation to the next, in one array that is reused across evaluations. By
+ * what it was last given, the array holds
  * <ul>
  *   <li><b>shifted exponentials</b> e<sub>ic</sub> = exp(z<sub>ic</sub> &minus; m<sub>i</sub>) of
  *       margins z, written by {@code partialStatistics}, with the statistics array whose entries
@@ -13,11 +13,12 @@ package org.lbfgsbeam.core.objective;
  *       directionalDerivative}; or</li>
  *   <li>nothing that may be read.</li>
  * </ul>
- * Margins, statistics and normalisers are recognised by identity (the same array objects), never by
- * content: a caller that passes a copy misses and the objective forms the same values again with the
- * same arithmetic, so whether a look-up hits never changes a bit. Neither the margins nor the
- * statistics may be modified while they are held (no executor does: a block's margins are written
- * before its statistics are taken and read only after). One thread at a time per block.
+ * Margins, statistics and normalisers are recognised by identity (the same array objects), never
+ * by content: a caller that passes a copy misses and the objective forms the same values again
+ * with the same arithmetic, so whether a look-up hits never changes a bit. Neither the margins
+ * nor the statistics may be modified between the statistics and the slope or gradient that read
+ * them (no executor does: margins are rewritten only after those phases, statistics never); a
+ * gradient forgets what it read. One thread at a time per block.
  */
 final class BlockExponentials {
   private double[] values;
@@ -64,7 +65,7 @@ final class BlockExponentials {
     return z == margins && normalisers != null && logZ == normalisers;
   }
 
-  /** The held exponentials (e or p, as {@link #holdsShifted} or {@link #holdsProbabilities} says). */
+  /** The held exponentials: e or p, as {@link #holdsShifted} or {@link #holdsProbabilities} say. */
   double[] values() {
     return values;
   }

@@ -47,10 +47,10 @@ import org.lbfgsbeam.core.partition.Partitioning;
  * Z<sub>i</sub>)). Both also carry the rounding of their arguments, a relative error of about
  * |argument|&middot;2<sup>&minus;53</sup> (|z<sub>ic</sub> &minus; m<sub>i</sub>| + |m<sub>i</sub>
  * &minus; log Z<sub>i</sub>| here, |z<sub>ic</sub> &minus; log Z<sub>i</sub>| for the single
- * exponential: the same size), which dominates once margins are large. Measured on synth-small
- * (3 blocks, all 40,000 p) against the exponential of the exact z &minus; log Z: with weights of scale
- * 0.5, at most 5 ulp for both (mean 0.85 against 0.73); of scale 20 (margins of order 100), at most
- * 65 against 64 ulp (mean 7.0 against 8.8). Since log Z<sub>i</sub> &ge;
+ * exponential: the same size), which dominates once margins are large. Measured on
+ * synth-small (3 blocks, all 40,000 p) against the exponential of the exact z &minus; log Z: with
+ * weights of scale 0.5, at most 5 ulp for both (mean 0.85 against 0.73); of scale 20 (margins of
+ * order 100), at most 65 against 64 ulp (mean 7.0 against 8.8). Since log Z<sub>i</sub> &ge;
  * m<sub>i</sub><sup>b</sup> (s<sub>i</sub><sup>b</sup> &ge; 1), r &le; 1 to rounding and nothing
  * overflows; only an e or r below the normal range (under 2<sup>&minus;1022</sup>) loses relative
  * accuracy, on a p under 10<sup>&minus;307</sup> that counts for nothing next to the other terms.
@@ -170,7 +170,7 @@ public final class SoftmaxObjective implements PartitionedObjective {
     return out;
   }
 
-  /** m<sub>i</sub> = max<sub>c</sub> z<sub>ic</sub> over row i (entries [zi, zi + kb)), in class order. */
+  /** m<sub>i</sub> = max<sub>c</sub> z<sub>ic</sub> of row i (entries [zi, zi + kb)), in order. */
   private static double rowMax(double[] z, int zi, int kb) {
     double max = Double.NEGATIVE_INFINITY;
     for (int c = 0; c < kb; c++) {

@@ -122,8 +122,8 @@ class SoftmaxKeptExponentialsTest {
   }
 
   /**
-   * The trial forms (x + t&middot;d formed entry by entry, the executors' cached-margins path): kept
-   * against a copy, for the gradient, the slope and the value share.
+   * The trial forms (x + t&middot;d formed entry by entry, the executors' cached-margins path):
+   * kept against a copy, for the gradient, the slope and the value share.
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
