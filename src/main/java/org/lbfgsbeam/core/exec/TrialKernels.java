@@ -67,15 +67,7 @@ public final class TrialKernels {
   public static double[] slopePartialsAtTrial(PartitionedObjective objective, int block,
       double[] x, double t, double[] zt, double[] zd, double[] broadcast, double[] g,
       double[] d) {
-    double dMax = 0;
-    for (double v : d) {
-      dMax = Math.max(dMax, Math.abs(v));
-    }
-    return new double[] {
-        objective.valueShareAtTrial(block, x, t, d, zt, broadcast),
-        objective.directionalDerivativeAtTrial(block, x, t, d, zt, zd, broadcast),
-        BlockKernels.dot(g, d),
-        dMax};
+    return objective.slopePartialsAtTrial(block, x, t, d, zt, zd, broadcast, g);
   }
 
   /**

@@ -91,6 +91,26 @@ public interface PartitionedObjective {
   }
 
   /**
+   * A cached trial's slope partials at w = x + t&middot;d: [{@link #valueShareAtTrial}, {@link
+   * #directionalDerivativeAtTrial}, g&middot;d ({@code BlockKernels.dot(g, d)}), max|d|], as
+   * {@code TrialKernels.slopePartialsAtTrial} reduces them. The default takes them one after the
+   * other (four passes over d); an implementation may take them in one pass, each sum with its own
+   * accumulator in the same order (the same bits). Only for {@link #linearMargins()} objectives.
+   */
+  default double[] slopePartialsAtTrial(int block, double[] x, double t, double[] d,
+      double[] margins, double[] marginsOfDirection, double[] broadcast, double[] g) {
+    double dMax = 0;
+    for (double v : d) {
+      dMax = Math.max(dMax, Math.abs(v));
+    }
+    return new double[] {
+        valueShareAtTrial(block, x, t, d, margins, broadcast),
+        directionalDerivativeAtTrial(block, x, t, d, margins, marginsOfDirection, broadcast),
+        org.lbfgsbeam.core.partition.BlockKernels.dot(g, d),
+        dMax};
+  }
+
+  /**
    * The block's part of the directional derivative &nabla;f(w)&middot;d (the parts summed in block
    * order give the whole), from the margins of w and of d and the broadcast of w's combine, WITHOUT a
    * pass over the data: the data term (1/N)&Sigma;<sub>i</sub> &part;&ell;<sub>i</sub>/&part;z &middot;

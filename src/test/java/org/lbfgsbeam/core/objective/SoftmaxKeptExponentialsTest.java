@@ -170,4 +170,43 @@ class SoftmaxKeptExponentialsTest {
           where + ": trial value share is the gradient's");
     }
   }
+
+  /**
+   * The one-pass slope partials of a cached trial equal the default's four passes (share,
+   * directional derivative, g&middot;d, max|d|), bit for bit, with or without kept exponentials.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void onePassSlopePartialsGiveTheBitsOfFourPasses(Case c) {
+    SoftmaxObjective fused = c.objective();
+    SoftmaxObjective separate = c.objective();
+    int blocks = c.blocks();
+    double[][] x = DirectionalDerivativeTest.random(fused, c.scale(), 41);
+    double[][] d = DirectionalDerivativeTest.random(fused, c.scale(), 42);
+    double[][] g = DirectionalDerivativeTest.random(fused, c.scale(), 43);
+    double t = 0.731;
+    double[][] zt = new double[blocks][];
+    double[][] zd = new double[blocks][];
+    double[][] stats = new double[blocks][];
+    for (int b = 0; b < blocks; b++) {
+      double[] xt = org.lbfgsbeam.core.partition.BlockKernels.trialPoint(x[b], t, d[b]);
+      zt[b] = fused.margins(b, xt);
+      zd[b] = fused.margins(b, d[b]);
+      stats[b] = fused.partialStatistics(b, zt[b]);
+    }
+    double[] logZ = fused.combine(stats).broadcast();
+    for (int b = 0; b < blocks; b++) {
+      double dMax = 0;
+      for (double v : d[b]) {
+        dMax = Math.max(dMax, Math.abs(v));
+      }
+      double[] expected = {
+          separate.valueShareAtTrial(b, x[b], t, d[b], zt[b].clone(), logZ),
+          separate.directionalDerivativeAtTrial(b, x[b], t, d[b], zt[b].clone(), zd[b], logZ),
+          org.lbfgsbeam.core.partition.BlockKernels.dot(g[b], d[b]),
+          dMax};
+      assertArrayEquals(expected,
+          fused.slopePartialsAtTrial(b, x[b], t, d[b], zt[b], zd[b], logZ, g[b]), "block " + b);
+    }
+  }
 }
