@@ -367,13 +367,27 @@ public final class LocalExecutor implements SuperstepExecutor {
     }
     double[][] gt = vectors(); // every entry is overwritten (PartitionedObjective#gradient)
     double[] shares = new double[blocks];
-    run(b -> {
-      shares[b] = w != null
-          ? objective.gradient(b, w[b], margins[b], combined.broadcast(), gt[b])
-          : objective.gradientAtTrial(b, xNow[b], t, dNow[b], margins[b], combined.broadcast(),
-              gt[b]);
-      return null;
-    }); // a pass over the data
+    double[][] ls;
+    if (w == null && gNow != null) {
+      // At x + t*d, not formed: the line-search partials come with the gradient's last pass.
+      double[][] withLineSearch = map(b -> objective.gradientAtTrialWithLineSearch(b, xNow[b], t,
+          dNow[b], margins[b], combined.broadcast(), gt[b], gNow[b])); // a pass over the data
+      ls = new double[blocks][];
+      for (int b = 0; b < blocks; b++) {
+        shares[b] = withLineSearch[b][0];
+        ls[b] = java.util.Arrays.copyOfRange(withLineSearch[b], 1, withLineSearch[b].length);
+      }
+    } else {
+      run(b -> {
+        shares[b] = w != null
+            ? objective.gradient(b, w[b], margins[b], combined.broadcast(), gt[b])
+            : objective.gradientAtTrial(b, xNow[b], t, dNow[b], margins[b], combined.broadcast(),
+                gt[b]);
+        return null;
+      }); // a pass over the data
+      ls = map(b -> BlockKernels.lineSearchPartials(gNow == null ? null : gNow[b],
+          dNow == null ? null : dNow[b], t, gt[b]));
+    }
     gradients.put(step.trialId(), gt);
     if (xt != null) {
       release(xt);
@@ -381,8 +395,6 @@ public final class LocalExecutor implements SuperstepExecutor {
     if (cached) {
       release(margins);
     }
-    double[][] ls = map(b -> BlockKernels.lineSearchPartials(gNow == null ? null : gNow[b],
-        dNow == null ? null : dNow[b], t, gt[b]));
     double[] r = BlockKernels.combineLineSearchPartials(ls);
     if (cached) {
       return TrialKernels.cachedResult(step, slope, r, gramDots);

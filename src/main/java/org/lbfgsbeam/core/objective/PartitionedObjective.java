@@ -142,6 +142,26 @@ public interface PartitionedObjective {
         broadcast, gradient);
   }
 
+  /**
+   * {@link #gradientAtTrial} and then {@code BlockKernels.lineSearchPartials(gPrevious, d, t,
+   * gradient)}: [the block's share of f, then the line-search partials]. The default calls the two;
+   * an implementation may form the partials in the gradient's own last pass over the block, each
+   * sum with its own accumulator in the same order (the same bits), instead of reading the new
+   * gradient, the old one and d again.
+   *
+   * @param gPrevious the current gradient's block (g; the trial's y is gradient &minus; g)
+   */
+  default double[] gradientAtTrialWithLineSearch(int block, double[] x, double t, double[] d,
+      double[] margins, double[] broadcast, double[] gradient, double[] gPrevious) {
+    double share = gradientAtTrial(block, x, t, d, margins, broadcast, gradient);
+    double[] ls = org.lbfgsbeam.core.partition.BlockKernels.lineSearchPartials(gPrevious, d, t,
+        gradient);
+    double[] out = new double[ls.length + 1];
+    out[0] = share;
+    System.arraycopy(ls, 0, out, 1, ls.length);
+    return out;
+  }
+
   /** {@link #valueShare} at x + t&middot;d without forming it (see {@link #gradientAtTrial}). */
   default double valueShareAtTrial(int block, double[] x, double t, double[] d, double[] margins,
       double[] broadcast) {

@@ -209,4 +209,44 @@ class SoftmaxKeptExponentialsTest {
           fused.slopePartialsAtTrial(b, x[b], t, d[b], zt[b], zd[b], logZ, g[b]), "block " + b);
     }
   }
+
+  /**
+   * The gradient with its line-search partials in one last pass equals the gradient and then
+   * {@code BlockKernels.lineSearchPartials}, bit for bit: the share, every partial and every entry
+   * of the gradient.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void gradientWithLineSearchGivesTheBitsOfTwoPasses(Case c) {
+    SoftmaxObjective fused = c.objective();
+    SoftmaxObjective separate = c.objective();
+    int blocks = c.blocks();
+    double[][] x = DirectionalDerivativeTest.random(fused, c.scale(), 51);
+    double[][] d = DirectionalDerivativeTest.random(fused, c.scale(), 52);
+    double[][] g = DirectionalDerivativeTest.random(fused, c.scale(), 53);
+    double t = 0.377;
+    double[][] zt = new double[blocks][];
+    double[][] stats = new double[blocks][];
+    for (int b = 0; b < blocks; b++) {
+      zt[b] = fused.margins(b, org.lbfgsbeam.core.partition.BlockKernels.trialPoint(x[b], t, d[b]));
+      stats[b] = fused.partialStatistics(b, zt[b]);
+    }
+    double[] logZ = fused.combine(stats).broadcast();
+    for (int b = 0; b < blocks; b++) {
+      double[] expectedGradient = new double[x[b].length];
+      double share = separate.gradientAtTrial(b, x[b], t, d[b], zt[b].clone(), logZ,
+          expectedGradient);
+      double[] ls = org.lbfgsbeam.core.partition.BlockKernels.lineSearchPartials(g[b], d[b], t,
+          expectedGradient);
+      double[] expected = new double[ls.length + 1];
+      expected[0] = share;
+      System.arraycopy(ls, 0, expected, 1, ls.length);
+      double[] gradient = new double[x[b].length];
+      java.util.Arrays.fill(gradient, Double.NaN); // any contents
+      assertArrayEquals(expected,
+          fused.gradientAtTrialWithLineSearch(b, x[b], t, d[b], zt[b], logZ, gradient, g[b]),
+          "block " + b);
+      assertArrayEquals(expectedGradient, gradient, "gradient of block " + b);
+    }
+  }
 }

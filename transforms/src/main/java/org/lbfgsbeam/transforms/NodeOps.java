@@ -226,6 +226,12 @@ public final class NodeOps {
     double[] broadcast = combined.broadcast();
     double[] xt = b.getOrNull("xt");
     double[] gt = arrays.apply(b.get("x").length);
+    if (xt == null && withDirection) { // the line-search partials with the gradient's last pass
+      double[] scalars = objective.gradientAtTrialWithLineSearch(node, b.get("x"), t, b.get("d"),
+          b.get("z"), broadcast, gt, b.get("g"));
+      gradientOut[0] = gt;
+      return scalars;
+    }
     double share = xt != null ? objective.gradient(node, xt, b.get("z"), broadcast, gt)
         : objective.gradientAtTrial(node, b.get("x"), t, b.get("d"), b.get("z"), broadcast, gt);
     double[] ls = BlockKernels.lineSearchPartials(withDirection ? b.get("g") : null,
