@@ -314,6 +314,26 @@ public final class BlockKernels {
       out[k2] = s2;
       out[k3] = s3;
     }
+    for (; r + 2 <= restCount; r += 2) {
+      int k0 = rest[r];
+      int k1 = rest[r + 1];
+      double[] a0 = basis[plan[2 * k0]];
+      double[] b0 = basis[plan[2 * k0 + 1]];
+      double[] a1 = basis[plan[2 * k1]];
+      double[] b1 = basis[plan[2 * k1 + 1]];
+      int oa0 = offset == null ? 0 : offset[plan[2 * k0]];
+      int ob0 = offset == null ? 0 : offset[plan[2 * k0 + 1]];
+      int oa1 = offset == null ? 0 : offset[plan[2 * k1]];
+      int ob1 = offset == null ? 0 : offset[plan[2 * k1 + 1]];
+      double s0 = out[k0];
+      double s1 = out[k1];
+      for (int j = from; j < to; j++) {
+        s0 += a0[j + oa0] * b0[j + ob0];
+        s1 += a1[j + oa1] * b1[j + ob1];
+      }
+      out[k0] = s0;
+      out[k1] = s1;
+    }
     for (; r < restCount; r++) {
       int k0 = rest[r];
       double[] a0 = basis[plan[2 * k0]];
