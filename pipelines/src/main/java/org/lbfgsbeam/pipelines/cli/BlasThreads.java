@@ -83,6 +83,7 @@ public final class BlasThreads {
     List<String> command = new ArrayList<>();
     command.add(java);
     command.addAll(HeapPaging.jvmOptions()); // before the user's options, which win
+    command.addAll(GarbageCollector.jvmOptions()); // none when the user chose a collector
     command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
     if (archive != null) {
       command.addAll(archive.jvmOptions());
