@@ -1,6 +1,7 @@
 package org.lbfgsbeam.pipelines.flink;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -132,9 +133,17 @@ public final class FlinkLbfgsJob {
     return Paths.get(workDirectory, "flink-progress.csv");
   }
 
+  /**
+   * The state's JSON mapper, built once per JVM: every subtask parses the control token's state in
+   * every bulk superstep, and a new {@link StateJson#mapper()} introspects {@link LbfgsState} and
+   * builds its (de)serializers again each time (most of a superstep's time in the nodes and the
+   * coordinator when the compute is small). A configured mapper is safe to share between threads.
+   */
+  private static final ObjectMapper STATE_JSON = StateJson.mapper();
+
   static LbfgsState parse(String json) {
     try {
-      return StateJson.mapper().readValue(json, LbfgsState.class);
+      return STATE_JSON.readValue(json, LbfgsState.class);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -142,7 +151,7 @@ public final class FlinkLbfgsJob {
 
   static String json(LbfgsState state) {
     try {
-      return StateJson.mapper().writeValueAsString(state);
+      return STATE_JSON.writeValueAsString(state);
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
