@@ -29,12 +29,16 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
 
 /**
  * A whole L-BFGS run as ONE Flink job: a DataSet bulk iteration ({@link IterativeDataSet}) whose
- * partial solution is P node tokens and one control token ({@link LoopToken}), a few bytes each. The
- * vectors stay where their node runs:
+ * partial solution is one control token ({@link LoopToken}) with the coordinator's state. The node
+ * tokens (one per node, and per shard of a data-parallel objective), a few bytes each, are the same in
+ * every superstep: they are routed to their subtask once, before the loop, and the iteration replays
+ * them from its cache of that loop-invariant input every superstep. The vectors stay where their node
+ * runs:
  * <pre>
- *   tokens ─┬─ nodes ── partitionCustom(node) ── NodeWorker (holds the node's vectors) ─┐ partials
- *           └─ control ── broadcast ──────────────────┘                                    │
- *                          └── tick ───────────── ∪ ── PhaseCoordinator (parallelism 1) ──┘─ next control
+ *   node tokens ── partitionCustom(node) ── NodeWorker (holds the node's vectors) ──┐ partials
+ *   control (loop) ─┬── broadcast ─────────────┘                                      │
+ *                   ├── tick ───────────────────────── ∪ ── PhaseCoordinator (p = 1) ─┘── next control
+ *                   └── broadcast ─────────────────────────────────┘
  * </pre>
  * One bulk superstep is one {@link IterationPhase}: the workers run the phase on their nodes and send
  * one partial per node of the next global reduction (Gram entries, a two-loop dot, the objective's
@@ -44,6 +48,13 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * (a path every TaskManager can read), not shipped through the job. The loop closes when the
  * coordinator's control token reaches {@link IterationPhase#DONE}, after the workers have written the
  * final x blocks and the coordinator the final state into the work directory.
+ *
+ * <p>Every superstep is a barrier across all the iteration's tasks, and each task of the step function
+ * is a thread that Flink wakes, resets and ends again in every superstep; the shape keeps them few
+ * (at parallelism 2: the loop's head, the tick, the nodes, the coordinator, the tail that feeds the
+ * next control back and checks that it is not DONE, the sync: 10 subtasks, where routing the node
+ * tokens inside the loop with the control among them took 20, a filter each for the control and the
+ * node tokens and the key extraction of the routing included).
  *
  * <p>The per-node steps are {@link org.lbfgsbeam.transforms.NodeOps}, in the in-process executor's
  * order, and every reduction adds partials in node order, so the job gives the same bits as the other
@@ -69,26 +80,27 @@ public final class FlinkLbfgsJob {
 
   /** Builds the job's plan on {@code env}; run it with {@code env.execute}. */
   public static void plan(ExecutionEnvironment env, Spec spec) {
-    List<LoopToken> seeds = new ArrayList<>();
-    seeds.add(LoopToken.control(spec.initialStateJson(), IterationPhase.PREPARE));
+    List<LoopToken> work = new ArrayList<>();
     for (int b = 0; b < spec.objective().blocks(); b++) {
-      seeds.add(LoopToken.node(b));
+      work.add(LoopToken.node(b));
     }
     if (spec.objective().dataParallel()) {
       for (int shard = 0; shard < spec.objective().shards(); shard++) {
-        seeds.add(LoopToken.shard(shard));
+        work.add(LoopToken.shard(shard));
       }
     }
+    // The node and shard tokens are the same in every superstep: routed once, outside the loop, and
+    // cached by the iteration as a loop-invariant input of the nodes.
+    DataSet<LoopToken> routed = env.fromCollection(work).name("Node tokens")
+        .partitionCustom(new NodeOrShardPartitioner(), new NodeKey())
+        .name("Route to the node's subtask");
     // Bulk supersteps per L-BFGS superstep: at most the two-loop's 2m dots, statistics, the shards'
     // evaluation, slope, scalars.
     int phases = 2 * spec.options().history() + 5;
-    IterativeDataSet<LoopToken> loop = env.fromCollection(seeds).name("Tokens")
+    IterativeDataSet<LoopToken> control = env.fromElements(
+            LoopToken.control(spec.initialStateJson(), IterationPhase.PREPARE)).name("Control")
         .iterate(spec.maxSupersteps() * phases + 2);
-    DataSet<LoopToken> control = loop.filter(new IsControl(true)).name("Control");
-    DataSet<LoopToken> nodes = loop.filter(new IsControl(false)).name("Node tokens");
-    DataSet<Tuple2<Integer, double[]>> partials = nodes
-        .partitionCustom(new NodeOrShardPartitioner(), new NodeKey())
-        .name("Route to the node's subtask")
+    DataSet<Tuple2<Integer, double[]>> partials = routed
         .mapPartition(new NodeWorker(spec.objective(), spec.workDirectory(), spec.checkpoints(),
             parse(spec.initialStateJson()).pending().number()))
         .withBroadcastSet(control, NodeWorker.CONTROL).name("Nodes: run the phase");
@@ -98,8 +110,11 @@ public final class FlinkLbfgsJob {
             spec.checkpoints()))
         .withBroadcastSet(control, NodeWorker.CONTROL).setParallelism(1)
         .name("Coordinator: reduce in node order, advance");
-    DataSet<LoopToken> result = loop.closeWith(nodes.union(next),
-        next.filter(new Running()).name("Running?"));
+    // The step function's last operator must have the iteration's parallelism (the coordinator's is
+    // 1); the termination check is chained to it.
+    DataSet<LoopToken> fedBack = next.map(new FeedBack()).name("Next control");
+    DataSet<LoopToken> result = control.closeWith(fedBack,
+        fedBack.filter(new Running()).name("Running?"));
     result.output(new DiscardingOutputFormat<>()).name("End");
   }
 
@@ -172,19 +187,6 @@ public final class FlinkLbfgsJob {
     });
   }
 
-  private static final class IsControl implements FilterFunction<LoopToken> {
-    private final boolean control;
-
-    IsControl(boolean control) {
-      this.control = control;
-    }
-
-    @Override
-    public boolean filter(LoopToken t) {
-      return t.isControl() == control;
-    }
-  }
-
   private static final class NodeKey implements KeySelector<LoopToken, Integer> {
     @Override
     public Integer getKey(LoopToken t) {
@@ -196,6 +198,13 @@ public final class FlinkLbfgsJob {
     @Override
     public Tuple2<Integer, double[]> map(LoopToken t) {
       return Tuple2.of(LoopToken.CONTROL, new double[0]);
+    }
+  }
+
+  private static final class FeedBack implements MapFunction<LoopToken, LoopToken> {
+    @Override
+    public LoopToken map(LoopToken t) {
+      return t;
     }
   }
 
