@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.java.DataSet;
@@ -156,9 +157,27 @@ public final class FlinkLbfgsJob {
    */
   private static final ObjectMapper STATE_JSON = StateJson.mapper();
 
+  /** The state parsed last in this JVM, and its JSON. */
+  private record Parsed(String json, LbfgsState state) {}
+
+  private static final AtomicReference<Parsed> LAST_PARSED = new AtomicReference<>();
+
+  /**
+   * The state of a control token's JSON. The nodes' subtasks and the coordinator of a TaskManager
+   * parse the same JSON in a superstep, and again in the next phases of the same L-BFGS superstep
+   * (the state changes once per L-BFGS superstep): the state parsed last is kept and returned for an
+   * equal JSON text. Parsing is a function of the text and a state is an immutable value that nobody
+   * modifies, so every caller gets what parsing would give it.
+   */
   static LbfgsState parse(String json) {
+    Parsed last = LAST_PARSED.get();
+    if (last != null && last.json().equals(json)) {
+      return last.state();
+    }
     try {
-      return STATE_JSON.readValue(json, LbfgsState.class);
+      LbfgsState state = STATE_JSON.readValue(json, LbfgsState.class);
+      LAST_PARSED.set(new Parsed(json, state));
+      return state;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
