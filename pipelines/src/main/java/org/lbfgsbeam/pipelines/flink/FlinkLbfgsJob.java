@@ -183,9 +183,16 @@ public final class FlinkLbfgsJob {
     }
   }
 
+  /**
+   * The JSON of the coordinator's new state, which is also kept as the state parsed last: parsing this
+   * text gives this state (every field is written, doubles in a form that reads back to the same
+   * bits), so the nodes' subtasks in this JVM start the next superstep without parsing it.
+   */
   static String json(LbfgsState state) {
     try {
-      return STATE_JSON.writeValueAsString(state);
+      String json = STATE_JSON.writeValueAsString(state);
+      LAST_PARSED.set(new Parsed(json, state));
+      return json;
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
