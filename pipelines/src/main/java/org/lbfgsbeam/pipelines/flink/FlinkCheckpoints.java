@@ -81,10 +81,13 @@ public record FlinkCheckpoints(String directory, int every, double minutes, Stri
     return base().path("seconds").asDouble(0) + (millis - startedMillis) / 1e3;
   }
 
+  /** Built once per JVM: {@link #seconds} runs on the coordinator's path in every iteration. */
+  private static final ObjectMapper BASE_JSON = StateJson.mapper();
+
   private ObjectNode base() {
     try {
-      return baseJson == null ? StateJson.mapper().createObjectNode()
-          : (ObjectNode) StateJson.mapper().readTree(baseJson);
+      return baseJson == null ? BASE_JSON.createObjectNode()
+          : (ObjectNode) BASE_JSON.readTree(baseJson);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

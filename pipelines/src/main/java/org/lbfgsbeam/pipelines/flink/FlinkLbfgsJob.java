@@ -1,6 +1,7 @@
 package org.lbfgsbeam.pipelines.flink;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.java.DataSet;
@@ -28,12 +30,16 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
 
 /**
  * A whole L-BFGS run as ONE Flink job: a DataSet bulk iteration ({@link IterativeDataSet}) whose
- * partial solution is P node tokens and one control token ({@link LoopToken}), a few bytes each. The
- * vectors stay where their node runs:
+ * partial solution is one control token ({@link LoopToken}) with the coordinator's state. The node
+ * tokens (one per node, and per shard of a data-parallel objective), a few bytes each, are the same in
+ * every superstep: they are routed to their subtask once, before the loop, and the iteration replays
+ * them from its cache of that loop-invariant input every superstep. The vectors stay where their node
+ * runs:
  * <pre>
- *   tokens ─┬─ nodes ── partitionCustom(node) ── NodeWorker (holds the node's vectors) ─┐ partials
- *           └─ control ── broadcast ──────────────────┘                                    │
- *                          └── tick ───────────── ∪ ── PhaseCoordinator (parallelism 1) ──┘─ next control
+ *   node tokens ── partitionCustom(node) ── NodeWorker (holds the node's vectors) ──┐ partials
+ *   control (loop) ─┬── broadcast ─────────────┘                                      │
+ *                   ├── tick ───────────────────────── ∪ ── PhaseCoordinator (p = 1) ─┘── next control
+ *                   └── broadcast ─────────────────────────────────┘
  * </pre>
  * One bulk superstep is one {@link IterationPhase}: the workers run the phase on their nodes and send
  * one partial per node of the next global reduction (Gram entries, a two-loop dot, the objective's
@@ -46,6 +52,13 @@ import org.lbfgsbeam.transforms.ObjectiveSpec;
  * (a path every TaskManager can read), not shipped through the job. The loop closes when the
  * coordinator's control token reaches {@link IterationPhase#DONE}, after the workers have written the
  * final x blocks and the coordinator the final state into the work directory.
+ *
+ * <p>Every superstep is a barrier across all the iteration's tasks, and each task of the step function
+ * is a thread that Flink wakes, resets and ends again in every superstep; the shape keeps them few
+ * (at parallelism 2: the loop's head, the tick, the nodes, the coordinator, the tail that feeds the
+ * next control back and checks that it is not DONE, the sync: 10 subtasks, where routing the node
+ * tokens inside the loop with the control among them took 20, a filter each for the control and the
+ * node tokens and the key extraction of the routing included).
  *
  * <p>The per-node steps are {@link org.lbfgsbeam.transforms.NodeOps}, in the in-process executor's
  * order, and every reduction adds partials in node order, so the job gives the same bits as the other
@@ -71,26 +84,27 @@ public final class FlinkLbfgsJob {
 
   /** Builds the job's plan on {@code env}; run it with {@code env.execute}. */
   public static void plan(ExecutionEnvironment env, Spec spec) {
-    List<LoopToken> seeds = new ArrayList<>();
-    seeds.add(LoopToken.control(spec.initialStateJson(), IterationPhase.PREPARE));
+    List<LoopToken> work = new ArrayList<>();
     for (int b = 0; b < spec.objective().blocks(); b++) {
-      seeds.add(LoopToken.node(b));
+      work.add(LoopToken.node(b));
     }
     if (spec.objective().dataParallel()) {
       for (int shard = 0; shard < spec.objective().shards(); shard++) {
-        seeds.add(LoopToken.shard(shard));
+        work.add(LoopToken.shard(shard));
       }
     }
+    // The node and shard tokens are the same in every superstep: routed once, outside the loop, and
+    // cached by the iteration as a loop-invariant input of the nodes.
+    DataSet<LoopToken> routed = env.fromCollection(work).name("Node tokens")
+        .partitionCustom(new NodeOrShardPartitioner(), new NodeKey())
+        .name("Route to the node's subtask");
     // Bulk supersteps per L-BFGS superstep: at most the two-loop's 2m dots, statistics, the shards'
     // evaluation, slope, scalars.
     int phases = 2 * spec.options().history() + 5;
-    IterativeDataSet<LoopToken> loop = env.fromCollection(seeds).name("Tokens")
+    IterativeDataSet<LoopToken> control = env.fromElements(
+            LoopToken.control(spec.initialStateJson(), IterationPhase.PREPARE)).name("Control")
         .iterate(spec.maxSupersteps() * phases + 2);
-    DataSet<LoopToken> control = loop.filter(new IsControl(true)).name("Control");
-    DataSet<LoopToken> nodes = loop.filter(new IsControl(false)).name("Node tokens");
-    DataSet<Tuple2<Integer, double[]>> partials = nodes
-        .partitionCustom(new NodeOrShardPartitioner(), new NodeKey())
-        .name("Route to the node's subtask")
+    DataSet<Tuple2<Integer, double[]>> partials = routed
         .mapPartition(new NodeWorker(spec.objective(), spec.workDirectory(), spec.checkpoints(),
             parse(spec.initialStateJson()).pending().number()))
         .withBroadcastSet(control, NodeWorker.CONTROL).name("Nodes: run the phase");
@@ -100,8 +114,11 @@ public final class FlinkLbfgsJob {
             spec.checkpoints()))
         .withBroadcastSet(control, NodeWorker.CONTROL).setParallelism(1)
         .name("Coordinator: reduce in node order, advance");
-    DataSet<LoopToken> result = loop.closeWith(nodes.union(next),
-        next.filter(new Running()).name("Running?"));
+    // The step function's last operator must have the iteration's parallelism (the coordinator's is
+    // 1); the termination check is chained to it.
+    DataSet<LoopToken> fedBack = next.map(new FeedBack()).name("Next control");
+    DataSet<LoopToken> result = control.closeWith(fedBack,
+        fedBack.filter(new Running()).name("Running?"));
     result.output(new DiscardingOutputFormat<>()).name("End");
   }
 
@@ -135,17 +152,50 @@ public final class FlinkLbfgsJob {
     return Paths.get(workDirectory, "flink-progress.csv");
   }
 
+  /**
+   * The state's JSON mapper, built once per JVM: every subtask parses the control token's state in
+   * every bulk superstep, and a new {@link StateJson#mapper()} introspects {@link LbfgsState} and
+   * builds its (de)serializers again each time (most of a superstep's time in the nodes and the
+   * coordinator when the compute is small). A configured mapper is safe to share between threads.
+   */
+  private static final ObjectMapper STATE_JSON = StateJson.mapper();
+
+  /** The state parsed last in this JVM, and its JSON. */
+  private record Parsed(String json, LbfgsState state) {}
+
+  private static final AtomicReference<Parsed> LAST_PARSED = new AtomicReference<>();
+
+  /**
+   * The state of a control token's JSON. The nodes' subtasks and the coordinator of a TaskManager
+   * parse the same JSON in a superstep, and again in the next phases of the same L-BFGS superstep
+   * (the state changes once per L-BFGS superstep): the state parsed last is kept and returned for an
+   * equal JSON text. Parsing is a function of the text and a state is an immutable value that nobody
+   * modifies, so every caller gets what parsing would give it.
+   */
   static LbfgsState parse(String json) {
+    Parsed last = LAST_PARSED.get();
+    if (last != null && last.json().equals(json)) {
+      return last.state();
+    }
     try {
-      return StateJson.mapper().readValue(json, LbfgsState.class);
+      LbfgsState state = STATE_JSON.readValue(json, LbfgsState.class);
+      LAST_PARSED.set(new Parsed(json, state));
+      return state;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
+  /**
+   * The JSON of the coordinator's new state, which is also kept as the state parsed last: parsing this
+   * text gives this state (every field is written, doubles in a form that reads back to the same
+   * bits), so the nodes' subtasks in this JVM start the next superstep without parsing it.
+   */
   static String json(LbfgsState state) {
     try {
-      return StateJson.mapper().writeValueAsString(state);
+      String json = STATE_JSON.writeValueAsString(state);
+      LAST_PARSED.set(new Parsed(json, state));
+      return json;
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
@@ -166,19 +216,6 @@ public final class FlinkLbfgsJob {
     });
   }
 
-  private static final class IsControl implements FilterFunction<LoopToken> {
-    private final boolean control;
-
-    IsControl(boolean control) {
-      this.control = control;
-    }
-
-    @Override
-    public boolean filter(LoopToken t) {
-      return t.isControl() == control;
-    }
-  }
-
   private static final class NodeKey implements KeySelector<LoopToken, Integer> {
     @Override
     public Integer getKey(LoopToken t) {
@@ -190,6 +227,13 @@ public final class FlinkLbfgsJob {
     @Override
     public Tuple2<Integer, double[]> map(LoopToken t) {
       return Tuple2.of(LoopToken.CONTROL, new double[0]);
+    }
+  }
+
+  private static final class FeedBack implements MapFunction<LoopToken, LoopToken> {
+    @Override
+    public LoopToken map(LoopToken t) {
+      return t;
     }
   }
 

@@ -1,10 +1,11 @@
 package org.lbfgsbeam.pipelines.flink;
 
 /**
- * An element of the bulk iteration's partial solution, a few bytes each: one token per node (node
+ * A token of the bulk iteration ({@link FlinkLbfgsJob}), a few bytes each: one token per node (node
  * &ge; 0, every other field empty) that routes the superstep's work to the subtask holding that node's
- * vectors, and one control token (node &minus;1) with the coordinator's state and what the last
- * global reduction produced. The vectors themselves never travel; see {@link NodeWorker}.
+ * vectors (routed once, before the loop, and replayed to the nodes in every superstep), and the control
+ * token (node &minus;1), the iteration's partial solution, with the coordinator's state and what the
+ * last global reduction produced. The vectors themselves never travel; see {@link NodeWorker}.
  *
  * <p>A Flink POJO: public fields, a public no-argument constructor.
  */
