@@ -190,6 +190,60 @@ class LocalExecutorTest {
     }
   }
 
+  /**
+   * Issue 13: a commit of the trial just evaluated takes that trial's margins z_x + t z_d as the new
+   * point's instead of forming them again. Same kernel, same arrays: every iteration's value and the
+   * final weights and gradient must be the bits of a run whose executor forgets the kept margins
+   * before each superstep (and so forms them in the commit, as it did before).
+   */
+  @Test
+  void keptTrialMarginsGiveTheBitsOfMarginsFormedAtTheCommit() throws Exception {
+    SoftmaxObjective objective = new SoftmaxObjective(data("synth-small.libsvm"), 1e-4, 3);
+    LbfgsOptions options = LbfgsOptions.defaults().withGradientTolerance(1e-9)
+        .withProgressTolerance(0);
+    List<Double> keptValues = new ArrayList<>();
+    List<Double> formedValues = new ArrayList<>();
+    double[][] keptX;
+    double[][] formedX;
+    double[][] keptG;
+    double[][] formedG;
+    long reused;
+    LbfgsCoordinator coordinator = new LbfgsCoordinator(options);
+    try (LocalExecutor executor = new LocalExecutor(objective, zeroStart(objective), 2)) {
+      LbfgsState end = LbfgsDriver.run(coordinator, coordinator.start(), executor,
+          state -> keptValues.add(state.value()));
+      keptX = executor.point(end.xId());
+      keptG = executor.gradient(end.gId());
+      reused = executor.reusedTrialMargins();
+    }
+    try (LocalExecutor executor = new LocalExecutor(objective, zeroStart(objective), 2)) {
+      SuperstepExecutor forgetting = new SuperstepExecutor() {
+        @Override
+        public org.lbfgsbeam.core.optim.SuperstepResult execute(
+            org.lbfgsbeam.core.optim.Superstep step) throws Exception {
+          executor.forgetTrialMargins();
+          return executor.execute(step);
+        }
+
+        @Override
+        public void retain(LbfgsState state) throws Exception {
+          executor.retain(state);
+        }
+      };
+      LbfgsState end = LbfgsDriver.run(coordinator, coordinator.start(), forgetting,
+          state -> formedValues.add(state.value()));
+      formedX = executor.point(end.xId());
+      formedG = executor.gradient(end.gId());
+      assertEquals(0, executor.reusedTrialMargins());
+    }
+    assertTrue(reused >= 10, "commits that reused the trial's margins: " + reused);
+    assertEquals(formedValues, keptValues);
+    for (int b = 0; b < keptX.length; b++) {
+      assertTrue(Arrays.equals(formedX[b], keptX[b]), "x block " + b);
+      assertTrue(Arrays.equals(formedG[b], keptG[b]), "g block " + b);
+    }
+  }
+
   @Test
   void validatesItsArguments() {
     SoftmaxObjective objective = new SoftmaxObjective(data("heart_scale.libsvm"), 0.01, 2);
