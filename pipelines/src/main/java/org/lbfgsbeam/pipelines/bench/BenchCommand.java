@@ -25,6 +25,16 @@ import org.lbfgsbeam.pipelines.training.TrainCommand;
  * --reference}), and the peak resident memory of the process that ran it. Every number comes from
  * the runs' own summary.json and trace.csv.
  *
+ * <p>s / evaluation is the whole training's seconds / evaluations, cold start included. The column
+ * after it, steady s / evaluation, leaves the cold start out (JIT compilation, the first touch of
+ * fresh heap, the first iterations' line searches), so it is what compares with the kernel floor
+ * (a warm measurement): the median, over the trace.csv rows of iterations 7 to the last
+ * ({@code iteration} column), of (seconds[i] - seconds[i-1]) / (evaluations[i] -
+ * evaluations[i-1]), taking only the iterations with exactly one evaluation (whose previous
+ * iteration i-1 is in the trace); the mean of the two middle values when their number is even;
+ * empty when fewer than 3 iterations qualify, and for rows without a trace.csv (kernel floor,
+ * spark, sklearn). See {@link #steadySecondsPerEvaluation}.
+ *
  * <p>With {@code --fork} (the default) each train runs in a child JVM of this jar, so its peak RSS
  * (VmHWM, which train writes to summary.json) is its own; the child is started with {@code -jar}
  * when this class comes from a jar, because the jar's manifest carries the {@code Add-Opens} that
@@ -45,10 +55,17 @@ import org.lbfgsbeam.pipelines.training.TrainCommand;
  */
 public final class BenchCommand {
   private static final String[] HEADER = {"runner", "supersteps", "evaluations", "seconds",
-      "s / superstep", "s / evaluation", "s to f*(1+1e-6)", "evaluations to f*(1+1e-6)", "final f",
-      "peak RSS (GB)", "s / evaluation after the first", "data passes", "s whole process"};
+      "s / superstep", "s / evaluation", "steady s / evaluation", "s to f*(1+1e-6)",
+      "evaluations to f*(1+1e-6)", "final f", "peak RSS (GB)", "s / evaluation after the first",
+      "data passes", "s whole process"};
 
-  private static final int PEAK_RSS = 9;
+  private static final int PEAK_RSS = 10;
+
+  /** The first iteration that {@link #steadySecondsPerEvaluation} counts. */
+  static final int STEADY_FROM_ITERATION = 7;
+
+  /** The fewest qualifying iterations {@link #steadySecondsPerEvaluation} takes a median of. */
+  static final int STEADY_MIN_ITERATIONS = 3;
 
   private BenchCommand() {}
 
@@ -192,7 +209,7 @@ public final class BenchCommand {
         - (reached ? s.get("secondsToTarget").asDouble() : 0);
     return new String[] {label, "", Integer.toString(evaluations),
         String.format(Locale.ROOT, "%.2f", seconds), "",
-        String.format(Locale.ROOT, "%.3f", seconds / Math.max(1, evaluations)),
+        String.format(Locale.ROOT, "%.3f", seconds / Math.max(1, evaluations)), "",
         reached ? String.format(Locale.ROOT, "%.2f", s.get("secondsToTarget").asDouble())
             : "not reached",
         reached ? s.get("evaluationsToTarget").asText() : "",
@@ -221,7 +238,7 @@ public final class BenchCommand {
         : o.objective() <= o.target() ? "failed (see the log)" : "not reached";
     return new String[] {label, "", counted ? Integer.toString(evaluations) : "",
         String.format(Locale.ROOT, "%.2f", seconds), "",
-        counted ? String.format(Locale.ROOT, "%.3f", seconds / Math.max(1, evaluations)) : "",
+        counted ? String.format(Locale.ROOT, "%.3f", seconds / Math.max(1, evaluations)) : "", "",
         toTarget, t != null && t.path("evaluationsToTarget").canConvertToInt()
             ? t.get("evaluationsToTarget").asText() : "",
         Double.toString(o.objective()), gigabytes(s.path("peakRssBytes").asLong(-1), false), "",
@@ -325,8 +342,9 @@ public final class BenchCommand {
     return new String[] {label, Integer.toString(supersteps), s.get("evaluations").asText(),
         String.format(Locale.ROOT, "%.2f", seconds),
         String.format(Locale.ROOT, "%.3f", seconds / Math.max(1, supersteps)),
-        String.format(Locale.ROOT, "%.3f", seconds / s.get("evaluations").asInt()), toTarget,
-        evaluationsToTarget, s.get("objective").asText(),
+        String.format(Locale.ROOT, "%.3f", seconds / s.get("evaluations").asInt()),
+        steady(TraceCsv.parse(runDir.resolve("trace.csv"), trace)), toTarget, evaluationsToTarget,
+        s.get("objective").asText(),
         gigabytes(s.path("peakRssBytes").asLong(-1), inProcess), afterFirst(trace),
         s.path("dataPasses").asText(""), String.format(Locale.ROOT, "%.2f", wallSeconds)};
   }
@@ -351,6 +369,42 @@ public final class BenchCommand {
     int evaluations = Integer.parseInt(last[1]) - Integer.parseInt(first[1]);
     double seconds = Double.parseDouble(last[5]) - Double.parseDouble(first[5]);
     return evaluations <= 0 ? Double.NaN : seconds / evaluations;
+  }
+
+  /** {@link #steadySecondsPerEvaluation} as the table shows it: 3 decimals, empty for NaN. */
+  static String steady(TraceCsv trace) throws IOException {
+    double perEvaluation = steadySecondsPerEvaluation(trace);
+    return Double.isNaN(perEvaluation) ? "" : String.format(Locale.ROOT, "%.3f", perEvaluation);
+  }
+
+  /**
+   * Steady seconds per evaluation, without the cold start (JIT compilation, first touch of fresh
+   * heap, the first iterations' line searches): for each trace row with {@code iteration} i &gt;=
+   * {@value #STEADY_FROM_ITERATION} whose previous row is iteration i-1, (seconds[i] -
+   * seconds[i-1]) / (evaluations[i] - evaluations[i-1]), kept only when that iteration took exactly
+   * one evaluation (no line-search backtracking); the median of those (the mean of the two middle
+   * ones for an even number), or NaN when fewer than {@value #STEADY_MIN_ITERATIONS} qualify.
+   */
+  static double steadySecondsPerEvaluation(TraceCsv trace) throws IOException {
+    double[] iteration = trace.column("iteration");
+    double[] evaluations = trace.column("evaluations");
+    double[] seconds = trace.column("seconds");
+    List<Double> perEvaluation = new ArrayList<>();
+    for (int r = 1; r < iteration.length; r++) {
+      if (iteration[r] >= STEADY_FROM_ITERATION && iteration[r - 1] == iteration[r] - 1
+          && evaluations[r] - evaluations[r - 1] == 1) {
+        double dt = seconds[r] - seconds[r - 1];
+        if (!Double.isNaN(dt)) {
+          perEvaluation.add(dt / (evaluations[r] - evaluations[r - 1]));
+        }
+      }
+    }
+    if (perEvaluation.size() < STEADY_MIN_ITERATIONS) {
+      return Double.NaN;
+    }
+    double[] sorted = perEvaluation.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   /**
@@ -395,7 +449,7 @@ public final class BenchCommand {
       double[] timed = java.util.Arrays.copyOfRange(times, 3, times.length);
       java.util.Arrays.sort(timed);
       return new String[] {"kernel floor (" + threads + " threads)", "", "1", "", "",
-          String.format(Locale.ROOT, "%.3f", timed[timed.length / 2]), "", "", "", "",
+          String.format(Locale.ROOT, "%.3f", timed[timed.length / 2]), "", "", "", "", "",
           String.format(Locale.ROOT, "%.3f", timed[timed.length / 2]), "2", ""};
     } finally {
       pool.shutdownNow();

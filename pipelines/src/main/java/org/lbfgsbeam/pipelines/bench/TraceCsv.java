@@ -10,9 +10,9 @@ import java.util.List;
 
 /**
  * A run's {@code trace.csv} as columns of numbers, looked up by the header's names: what
- * {@code compare} and {@code autoencoder} read back from the runs they forked. An empty field or one
- * that is not a number reads as NaN; a row with another number of fields than the header is an error
- * naming the file and line.
+ * {@code compare}, {@code autoencoder} and {@code bench} read back from the runs they forked. An
+ * empty field or one that is not a number reads as NaN; a row with another number of fields than
+ * the header is an error naming the file and line.
  *
  * @param file where it was read from
  * @param header the column names, in order
@@ -21,7 +21,11 @@ import java.util.List;
 record TraceCsv(Path file, List<String> header, List<double[]> rows) {
 
   static TraceCsv read(Path file) throws IOException {
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    return parse(file, Files.readAllLines(file, StandardCharsets.UTF_8));
+  }
+
+  /** The trace in {@code lines} (the header first), as {@link #read} reads it from {@code file}. */
+  static TraceCsv parse(Path file, List<String> lines) throws IOException {
     if (lines.isEmpty()) {
       throw new IOException(file + ": empty, not a trace");
     }

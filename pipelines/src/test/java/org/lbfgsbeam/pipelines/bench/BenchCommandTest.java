@@ -61,7 +61,7 @@ class BenchCommandTest {
         "  \"dataPasses\": 81",
         "}"));
     // The whole process leaves out the warm-up and the to-target fit: 70.345 - 5 - 12.345.
-    assertArrayEquals(new String[] {"spark (local[2])", "", "80", "40.00", "", "0.500", "12.35",
+    assertArrayEquals(new String[] {"spark (local[2])", "", "80", "40.00", "", "0.500", "", "12.35",
         "21", "1.4037868597254124", "3.46", "0.400", "81", "53.00"},
         BenchCommand.sparkRow("spark (local[2])", tmp, 70.345));
   }
@@ -71,7 +71,8 @@ class BenchCommandTest {
     Files.writeString(tmp.resolve("summary.json"), "{\"evaluations\": 9, \"iterations\": 5,"
         + " \"seconds\": 3.0, \"secondsToTarget\": null, \"evaluationsToTarget\": null,"
         + " \"iterationsToTarget\": null, \"finalObjective\": 2.9, \"peakRssBytes\": -1}");
-    assertArrayEquals(new String[] {"spark", "", "9", "3.00", "", "0.333", "not reached", "", "2.9",
+    assertArrayEquals(new String[] {"spark", "", "9", "3.00", "", "0.333", "", "not reached", "",
+        "2.9",
         "", "", "", "3.50"}, BenchCommand.sparkRow("spark", tmp, 3.5));
   }
 
@@ -107,20 +108,25 @@ class BenchCommandTest {
     assertEquals(0, run.status(), run.err());
     List<String[]> rows = rows(run.out());
     assertEquals(2, rows.size(), run.out());
-    assertEquals(13, rows.get(0).length, run.out());
+    assertEquals(14, rows.get(0).length, run.out());
     assertTrue(rows.get(0)[0].startsWith("kernel floor"), run.out());
-    assertTrue(Double.parseDouble(rows.get(0)[9]) > 0, run.out());
+    assertEquals("", rows.get(0)[6], "no trace, no steady s / evaluation");
+    assertTrue(Double.parseDouble(rows.get(0)[10]) > 0, run.out());
     String[] local = rows.get(1);
     assertEquals("local", local[0]);
-    double f = Double.parseDouble(local[8]);
+    // heart_scale takes some 45 iterations, nearly all of one evaluation: the steady column is set.
+    assertEquals(BenchCommand.steady(TraceCsv.read(out.resolve("local/trace.csv"))), local[6],
+        run.out());
+    assertTrue(Double.parseDouble(local[6]) >= 0, run.out());
+    double f = Double.parseDouble(local[9]);
     assertEquals(Double.parseDouble(HEART_F_STAR), f, 1e-9, run.out());
     JsonNode summary = TrainCommandTest.summary(out.resolve("local"));
     long peak = summary.get("peakRssBytes").asLong();
     assertTrue(peak > 0, summary.toString());
-    assertEquals(BenchCommand.gigabytes(peak, false), local[9], run.out());
-    assertTrue(Double.parseDouble(local[10]) > 0, run.out());
-    assertEquals(summary.get("dataPasses").asText(), local[11], run.out());
-    assertTrue(Double.parseDouble(local[12]) > Double.parseDouble(local[3]), run.out());
+    assertEquals(BenchCommand.gigabytes(peak, false), local[10], run.out());
+    assertTrue(Double.parseDouble(local[11]) > 0, run.out());
+    assertEquals(summary.get("dataPasses").asText(), local[12], run.out());
+    assertTrue(Double.parseDouble(local[13]) > Double.parseDouble(local[3]), run.out());
   }
 
   /** Seconds per evaluation after the first trace row leave the start-up out. */
@@ -130,6 +136,75 @@ class BenchCommandTest {
         "0,1,4.6,0.1,0,5.0", "1,6,3.1,0.01,500,7.0", "2,7,1.9,0.001,1,8.0");
     assertEquals("0.500", BenchCommand.afterFirst(trace)); // (8 - 5) / (7 - 1)
     assertEquals("", BenchCommand.afterFirst(trace.subList(0, 2)));
+  }
+
+  private static final String TRACE_HEADER =
+      "iteration,evaluations,objective,gradientNorm,step,seconds";
+
+  /** A trace.csv of these rows (iteration,evaluations,seconds; the other columns filled in). */
+  private static TraceCsv trace(String header, String... rows) throws IOException {
+    List<String> lines = new java.util.ArrayList<>(List.of(header));
+    for (String row : rows) {
+      String[] f = row.split(",");
+      lines.add(f[0] + "," + f[1] + ",1.5,0.01,1," + f[2]
+          + (header.endsWith(",validationAccuracy") ? "," : ""));
+    }
+    return TraceCsv.parse(Path.of("trace.csv"), lines);
+  }
+
+  /**
+   * Steady s / evaluation: a slow, noisy start (iterations 1-6, single evaluations at 0.3-1.0 s,
+   * one line search of 3) is left out, and so is iteration 9, whose 2 evaluations took 5 s; the
+   * median of the 5 single-evaluation iterations 7, 8, 10, 11, 12 is 0.11 s.
+   */
+  @Test
+  void steadySecondsPerEvaluationIsTheMedianFromIterationSevenOfSingleEvaluations()
+      throws IOException {
+    TraceCsv trace = trace(TRACE_HEADER,
+        "0,1,5.000", // start point, after start-up
+        "1,2,6.000", // 1.0
+        "2,5,7.500", // 3 evaluations
+        "3,6,8.100", // 0.6
+        "4,7,8.600", // 0.5
+        "5,8,9.000", // 0.4
+        "6,9,9.300", // 0.3
+        "7,10,9.400", // 0.10
+        "8,11,9.520", // 0.12
+        "9,13,14.520", // 2 evaluations in 5.0 s: skipped
+        "10,14,14.630", // 0.11
+        "11,15,14.760", // 0.13
+        "12,16,14.850"); // 0.09
+    assertEquals(0.11, BenchCommand.steadySecondsPerEvaluation(trace), 1e-9);
+    assertEquals("0.110", BenchCommand.steady(trace));
+  }
+
+  /** An even number of qualifying iterations: the mean of the middle two; trace with validation. */
+  @Test
+  void steadySecondsPerEvaluationOfAnEvenNumberIsTheMeanOfTheMiddleTwo() throws IOException {
+    TraceCsv trace = trace(TRACE_HEADER + ",validationAccuracy",
+        "0,1,0.000", "1,2,3.000", "2,3,4.000", "3,4,5.000", "4,5,6.000", "5,6,7.000", "6,7,8.000",
+        "7,8,8.200", // 0.2
+        "8,9,8.600", // 0.4
+        "9,10,8.900", // 0.3
+        "10,11,9.900"); // 1.0
+    assertEquals(0.35, BenchCommand.steadySecondsPerEvaluation(trace), 1e-9);
+    assertEquals("0.350", BenchCommand.steady(trace));
+  }
+
+  /** Fewer than 3 single-evaluation iterations from iteration 7 on: empty. */
+  @Test
+  void steadySecondsPerEvaluationIsEmptyWithFewerThanThreeIterations() throws IOException {
+    String[] rows = {"0,1,0.000", "1,2,1.000", "2,3,2.000", "3,4,3.000", "4,5,4.000", "5,6,5.000",
+        "6,7,6.000", "7,8,6.100", "8,9,6.200", "9,11,6.400", "10,12,6.500"};
+    // Iterations 7, 8 and 10 qualify (9 took 2 evaluations).
+    assertEquals("0.100", BenchCommand.steady(trace(TRACE_HEADER, rows)));
+    // Without iteration 10, only two.
+    TraceCsv two = trace(TRACE_HEADER, java.util.Arrays.copyOf(rows, 10));
+    assertTrue(Double.isNaN(BenchCommand.steadySecondsPerEvaluation(two)));
+    assertEquals("", BenchCommand.steady(two));
+    // A run that stopped before iteration 7, however many single evaluations it had.
+    assertEquals("", BenchCommand.steady(trace(TRACE_HEADER, java.util.Arrays.copyOf(rows, 7))));
+    assertEquals("", BenchCommand.steady(trace(TRACE_HEADER)));
   }
 
   /** With --no-fork the bench JVM's high-water mark only bounds a run's peak: shown as "<= x". */
@@ -143,7 +218,7 @@ class BenchCommandTest {
     List<String[]> rows = rows(run.out());
     assertEquals(2, rows.size(), run.out());
     for (String[] row : rows) {
-      assertTrue(row[9].startsWith("<= "), run.out());
+      assertTrue(row[10].startsWith("<= "), run.out());
     }
   }
 
@@ -159,7 +234,7 @@ class BenchCommandTest {
         + " \"evaluationsToTarget\": 52}");
     SklearnPeer.Outcome o = new SklearnPeer.Outcome(fit, 1.2500000000000002, 6.789, 1.3, toTarget,
         1.2999, null);
-    assertArrayEquals(new String[] {"sklearn (lbfgs)", "", "80", "4.00", "", "0.050", "2.35", "52",
+    assertArrayEquals(new String[] {"sklearn (lbfgs)", "", "80", "4.00", "", "0.050", "", "2.35", "52",
         "1.2500000000000002", "1.23", "", "160", "6.79"},
         BenchCommand.sklearnRow("sklearn (lbfgs)", o));
   }
@@ -169,15 +244,15 @@ class BenchCommandTest {
     JsonNode fit = json("{\"fitSeconds\": 3.0, \"iterations\": 500, \"evaluations\": null,"
         + " \"peakRssBytes\": -1}");
     // f = 2.5 above the target 1.0; scipy's evaluation count not seen: no count, no passes.
-    assertArrayEquals(new String[] {"s", "", "", "3.00", "", "", "not reached", "", "2.5", "", "",
-        "", "4.00"}, BenchCommand.sklearnRow("s",
+    assertArrayEquals(new String[] {"s", "", "", "3.00", "", "", "", "not reached", "", "2.5", "",
+        "", "", "4.00"}, BenchCommand.sklearnRow("s",
         new SklearnPeer.Outcome(fit, 2.5, 4.0, 1.0, null, Double.NaN, null)));
     // Reached, but the bisection's run failed: said so, not "not reached".
     assertEquals("failed (see the log)", BenchCommand.sklearnRow("s",
-        new SklearnPeer.Outcome(fit, 0.5, 4.0, 1.0, null, Double.NaN, null))[6]);
+        new SklearnPeer.Outcome(fit, 0.5, 4.0, 1.0, null, Double.NaN, null))[7]);
     String[] failed = BenchCommand.sklearnRow("s", SklearnPeer.Outcome.failed(
         SklearnPeer.UNAVAILABLE + "sklearn peer: pip install failed | exit 1"));
-    assertEquals(13, failed.length);
+    assertEquals(14, failed.length);
     assertEquals("failed (scikit-learn unavailable: sklearn peer: pip install failed / exit 1)",
         failed[1]);
   }
@@ -281,9 +356,9 @@ class BenchCommandTest {
     String[] sklearn = rows.get(1);
     assertEquals(SklearnPeer.LABEL, sklearn[0]);
     assumeFalse(sklearn[1].startsWith("failed (" + SklearnPeer.UNAVAILABLE), sklearn[1]);
-    assertEquals(13, sklearn.length, run.out());
+    assertEquals(14, sklearn.length, run.out());
     double fStar = Double.parseDouble(HEART_F_STAR);
-    double f = Double.parseDouble(sklearn[8]);
+    double f = Double.parseDouble(sklearn[9]);
     assertEquals(fStar, f, 1e-6 * fStar, run.out());
 
     JsonNode fit = new ObjectMapper().readTree(out.resolve("sklearn/fit/summary.json").toFile());
@@ -292,12 +367,12 @@ class BenchCommandTest {
     assertEquals(fit.get("objective").asDouble(), f, 1e-12 * f, "NumPy's f and ours");
     assertEquals(fit.get("evaluations").asText(), sklearn[2], run.out());
     double seconds = Double.parseDouble(sklearn[3]);
-    assertTrue(seconds > 0 && Double.parseDouble(sklearn[12]) > seconds, run.out());
+    assertTrue(seconds > 0 && Double.parseDouble(sklearn[13]) > seconds, run.out());
     // The fit to the target is a fit of its own (fewer iterations): its time is measured, not
     // compared with the full fit's (two timings of a few ms each; on a busy machine either wins).
-    double toTarget = Double.parseDouble(sklearn[6]);
+    double toTarget = Double.parseDouble(sklearn[7]);
     assertTrue(toTarget >= 0, run.out());
-    assertTrue(Integer.parseInt(sklearn[7]) <= Integer.parseInt(sklearn[2]), run.out());
+    assertTrue(Integer.parseInt(sklearn[8]) <= Integer.parseInt(sklearn[2]), run.out());
     SparseDataset data = LibsvmReader.read(SharedData.file(HEART));
     assertTrue(SklearnPeer.objective(data, 0.01, out.resolve("sklearn/target/weights.bin"))
         <= fStar * (1 + 1e-6), run.out());
