@@ -11,7 +11,7 @@ import org.lbfgsbeam.core.testing.SharedData;
 /**
  * {@link SoftmaxObjective} gives the same bits whether or not it reads the exponentials that
  * {@link SoftmaxObjective#partialStatistics} (e) or {@link SoftmaxObjective#directionalDerivative}
- * (p) kept: each value formed with what is kept is compared with the one formed on a copy of the
+ * (r, and e when it formed e itself) kept: each value formed with what is kept is compared with the one formed on a copy of the
  * margins (a copy misses the identity look-up, as margins decoded by another Beam stage, another
  * Flink JVM or a resumed run do) and with the one of a fresh objective that never took the
  * statistics. JUnit's {@code assertArrayEquals(double[], double[])} and {@code assertEquals(double,
@@ -247,6 +247,143 @@ class SoftmaxKeptExponentialsTest {
           fused.gradientAtTrialWithLineSearch(b, x[b], t, d[b], zt[b], logZ, gradient, g[b]),
           "block " + b);
       assertArrayEquals(expectedGradient, gradient, "gradient of block " + b);
+    }
+  }
+
+  /**
+   * Every order of statistics, slopes and gradients that the executors (or a resumed or restarted
+   * node) may take gives, call by call, the bits of a fresh objective on a copy of the margins
+   * (nothing kept): slopes at two trials, a second slope of the same margins with other
+   * normalisers, a gradient of other margins or other normalisers than the slope's, a slope on
+   * margins whose e is not kept, and margins whose array is rewritten in place after the gradient
+   * used what was kept. Each sequence starts from a kept state that would give other bits if read
+   * wrongly (e of other margins, r of other normalisers).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void everyOrderOfCallsGivesTheBitsOfNothingKept(Case c) {
+    SoftmaxObjective scratch = c.objective();
+    int blocks = c.blocks();
+    double[][] x = DirectionalDerivativeTest.random(scratch, c.scale(), 61);
+    double[][] d = DirectionalDerivativeTest.random(scratch, c.scale(), 62);
+    double[][] g = DirectionalDerivativeTest.random(scratch, c.scale(), 63);
+    double[] t = {0.75, 0.3125};
+    double[][][] z = new double[2][blocks][];
+    double[][] zd = new double[blocks][];
+    double[][] logZ = new double[2][];
+    for (int b = 0; b < blocks; b++) {
+      zd[b] = scratch.margins(b, d[b]);
+    }
+    for (int k = 0; k < 2; k++) {
+      double[][] stats = new double[blocks][];
+      for (int b = 0; b < blocks; b++) {
+        z[k][b] = org.lbfgsbeam.core.partition.BlockKernels.trialPoint(
+            scratch.margins(b, x[b]), t[k], zd[b]);
+        stats[b] = scratch.partialStatistics(b, z[k][b]);
+      }
+      logZ[k] = scratch.combine(stats).broadcast();
+    }
+    for (int b = 0; b < blocks; b++) {
+      Calls calls = new Calls(b, x[b], d[b], g[b], zd[b], t);
+      double[][] zt = {z[0][b], z[1][b]};
+      String where = c + " block " + b + ": ";
+      // The references: nothing kept, margins copied; slope and gradient at (trial k, normalisers m).
+      double[][][] slope = new double[2][2][];
+      double[][][] gradient = new double[2][2][];
+      for (int k = 0; k < 2; k++) {
+        for (int m = 0; m < 2; m++) {
+          slope[k][m] = calls.slope(c.objective(), k, zt[k].clone(), logZ[m]);
+          gradient[k][m] = calls.gradient(c.objective(), k, zt[k].clone(), logZ[m]);
+        }
+      }
+
+      SoftmaxObjective o = c.objective();
+      o.partialStatistics(b, zt[0]);
+      assertArrayEquals(gradient[0][0], calls.gradient(o, 0, zt[0], logZ[0]),
+          where + "gradient from kept e without a slope");
+
+      o.partialStatistics(b, zt[0]);
+      assertArrayEquals(slope[0][0], calls.slope(o, 0, zt[0], logZ[0]), where + "slope at trial 0");
+      assertArrayEquals(slope[0][0], calls.slope(o, 0, zt[0], logZ[0]), where + "slope again");
+      o.partialStatistics(b, zt[1]);
+      assertArrayEquals(slope[1][1], calls.slope(o, 1, zt[1], logZ[1]), where + "slope at trial 1");
+      assertArrayEquals(gradient[1][1], calls.gradient(o, 1, zt[1], logZ[1]),
+          where + "gradient at trial 1 after slopes at trials 0 and 1");
+
+      o.partialStatistics(b, zt[0]);
+      calls.slope(o, 0, zt[0], logZ[0]);
+      o.partialStatistics(b, zt[1]);
+      calls.slope(o, 1, zt[1], logZ[1]);
+      assertArrayEquals(gradient[0][0], calls.gradient(o, 0, zt[0], logZ[0]),
+          where + "gradient at trial 0 after the statistics and slope of trial 1");
+
+      o.partialStatistics(b, zt[0]);
+      calls.slope(o, 0, zt[0], logZ[0]);
+      assertArrayEquals(slope[0][1], calls.slope(o, 0, zt[0], logZ[1]),
+          where + "slope of the same margins with other normalisers");
+      assertArrayEquals(gradient[0][0], calls.gradient(o, 0, zt[0], logZ[0]),
+          where + "gradient with the first normalisers after a slope with others");
+
+      o.partialStatistics(b, zt[0]);
+      calls.slope(o, 0, zt[0], logZ[0]);
+      assertArrayEquals(gradient[1][0], calls.gradient(o, 1, zt[1], logZ[0]),
+          where + "gradient of other margins with the slope's normalisers");
+      o.partialStatistics(b, zt[0]);
+      calls.slope(o, 0, zt[0], logZ[0]);
+      assertArrayEquals(gradient[1][1], calls.gradient(o, 1, zt[1], logZ[1]),
+          where + "gradient at another trial after a slope");
+
+      // A slope on margins whose e is not kept forms and keeps e itself.
+      double[] copy = zt[0].clone();
+      o.partialStatistics(b, zt[1]);
+      assertArrayEquals(slope[0][0], calls.slope(o, 0, copy, logZ[0]),
+          where + "slope on a copy");
+      assertArrayEquals(gradient[1][1], calls.gradient(o, 1, zt[1], logZ[1]),
+          where + "gradient of the statistics' margins after a slope on other margins");
+      calls.slope(o, 0, copy, logZ[0]);
+      assertArrayEquals(gradient[0][0], calls.gradient(o, 0, copy, logZ[0]),
+          where + "gradient on a copy after its slope");
+
+      // Margins rewritten in place once the gradient used what was kept (an executor's reused
+      // array): nothing of the old values is read, with or without new statistics.
+      double[] reused = zt[0].clone();
+      o.partialStatistics(b, reused);
+      calls.slope(o, 0, reused, logZ[0]);
+      calls.gradient(o, 0, reused, logZ[0]);
+      System.arraycopy(zt[1], 0, reused, 0, reused.length);
+      assertArrayEquals(slope[1][0], calls.slope(o, 1, reused, logZ[0]),
+          where + "slope on rewritten margins");
+      assertArrayEquals(gradient[1][0], calls.gradient(o, 1, reused, logZ[0]),
+          where + "gradient on rewritten margins after their slope");
+      System.arraycopy(zt[0], 0, reused, 0, reused.length);
+      assertArrayEquals(gradient[0][0], calls.gradient(o, 0, reused, logZ[0]),
+          where + "gradient on margins rewritten after a gradient");
+      o.partialStatistics(b, reused);
+      calls.slope(o, 0, reused, logZ[0]);
+      calls.gradient(o, 0, reused, logZ[0]);
+      System.arraycopy(zt[1], 0, reused, 0, reused.length);
+      o.partialStatistics(b, reused);
+      assertArrayEquals(slope[1][1], calls.slope(o, 1, reused, logZ[1]),
+          where + "slope on rewritten margins with their statistics");
+      assertArrayEquals(gradient[1][1], calls.gradient(o, 1, reused, logZ[1]),
+          where + "gradient on rewritten margins with their statistics");
+    }
+  }
+
+  /** The slope partials and gradient of one block at trial k (x + t[k]&middot;d). */
+  private record Calls(int block, double[] x, double[] d, double[] g, double[] zd,
+      double[] t) {
+    double[] slope(SoftmaxObjective o, int k, double[] z, double[] logZ) {
+      return o.slopePartialsAtTrial(block, x, t[k], d, z, zd, logZ, g);
+    }
+
+    /** [share, line-search partials..., the gradient]. */
+    double[] gradient(SoftmaxObjective o, int k, double[] z, double[] logZ) {
+      double[] gt = new double[x.length];
+      double[] scalars = o.gradientAtTrialWithLineSearch(block, x, t[k], d, z, logZ, gt, g);
+      double[] out = java.util.Arrays.copyOf(scalars, scalars.length + gt.length);
+      System.arraycopy(gt, 0, out, scalars.length, gt.length);
+      return out;
     }
   }
 }
