@@ -75,6 +75,8 @@ public final class LocalExecutor implements SuperstepExecutor {
    */
   private KeptTrialMargins keptTrial;
   private long reusedTrialMargins;
+  /** Where each phase's wall time goes ({@link #timePhases}), or null: not timed. */
+  private PhaseTimes phaseTimes;
   /** Released arrays by length, reused before anything new is allocated (calling thread only). */
   private final Map<Integer, ArrayDeque<double[]>> free = new HashMap<>();
   private long allocated;
@@ -259,7 +261,7 @@ public final class LocalExecutor implements SuperstepExecutor {
       double[][] gOld = g;
       if (push && step.formsDirection()) {
         // d is not needed after this commit: s over d, x + s, y over the old g, in one pass.
-        run(b -> {
+        run("commit", b -> {
           BlockKernels.commitInPlace(t, dOld[b], xNow[b], ge[b], gOld[b]);
           return null;
         });
@@ -268,7 +270,7 @@ public final class LocalExecutor implements SuperstepExecutor {
         gradientChanges.put(evaluation, gOld);
       } else {
         double[][] s = push ? vectors() : null;
-        run(b -> {
+        run("commit", b -> {
           if (s != null) {
             BlockKernels.step(t, dOld[b], s[b]);
             BlockKernels.difference(ge[b], gOld[b], gOld[b]);
@@ -291,7 +293,7 @@ public final class LocalExecutor implements SuperstepExecutor {
         } else {
           double[][] zxNow = zx;
           double[][] zdOld = zd;
-          run(b -> {
+          run("commit margins", b -> {
             BlockKernels.trialPoint(zxNow[b], t, zdOld[b], zxNow[b]);
             return null;
           });
@@ -312,18 +314,18 @@ public final class LocalExecutor implements SuperstepExecutor {
       case NONE, KEEP -> { }
       case STEEPEST -> {
         double[][] out = vectors();
-        d = map(b -> BlockKernels.steepest(gNow[b], step.gamma(), out[b]));
+        d = map("steepest", b -> BlockKernels.steepest(gNow[b], step.gamma(), out[b]));
       }
       case TWO_LOOP -> d = twoLoop(step, pairs, gNow);
       case VECTOR_FREE -> {
         boolean push = commit != null && commit.push();
         int[] plan = GramMatrix.newPairs(pairs.length, push);
-        double[][] partials = map(b -> BlockKernels.gramPartials(basis(pairs, gNow, b), plan));
+        double[][] partials = map("gram", b -> BlockKernels.gramPartials(basis(pairs, gNow, b), plan));
         gramDots = BlockKernels.sumInBlockOrder(partials);
         GramMatrix gram = step.gram().updated(step.history(), push, false, gramDots);
         double[] delta = VectorFreeDirection.coefficients(gram, step.gamma());
         double[][] out = vectors();
-        d = map(b -> BlockKernels.combination(delta, basis(pairs, gNow, b), out[b]));
+        d = map("direction", b -> BlockKernels.combination(delta, basis(pairs, gNow, b), out[b]));
       }
       default -> throw new IllegalStateException("unknown direction " + step.direction());
     }
@@ -332,7 +334,7 @@ public final class LocalExecutor implements SuperstepExecutor {
       if (linearMargins) {
         double[][] dNew = d;
         double[][] out = zx != null ? vectors(zx) : null; // as long as the point's margins
-        zd = map(b -> out == null ? objective.margins(b, dNew[b])
+        zd = map("direction margins", b -> out == null ? objective.margins(b, dNew[b])
             : objective.margins(b, dNew[b], out[b])); // a pass over the data
         if (out != null) {
           for (int b = 0; b < blocks; b++) {
@@ -357,7 +359,7 @@ public final class LocalExecutor implements SuperstepExecutor {
     double[][] xt = null;
     if (!cached && dNow != null) {
       double[][] trialOut = vectors();
-      xt = map(b -> BlockKernels.trialPoint(xNow[b], t, dNow[b], trialOut[b]));
+      xt = map("trial point", b -> BlockKernels.trialPoint(xNow[b], t, dNow[b], trialOut[b]));
     }
     double[][] w = xt != null ? xt : dNow == null ? xNow : null; // null: at x + t*d, not formed
     double[][] margins;
@@ -365,19 +367,19 @@ public final class LocalExecutor implements SuperstepExecutor {
       double[][] zxNow = zx;
       double[][] zdNow = zd;
       double[][] marginsOut = vectors(zx);
-      margins = map(b -> BlockKernels.trialPoint(zxNow[b], t, zdNow[b], marginsOut[b]));
+      margins = map("trial margins", b -> BlockKernels.trialPoint(zxNow[b], t, zdNow[b], marginsOut[b]));
     } else {
-      margins = map(b -> objective.margins(b, w[b])); // a pass over the data
+      margins = map("margins", b -> objective.margins(b, w[b])); // a pass over the data
       if (linearMargins) {
         pointMargins.put(step.xId(), margins); // the start point: z_x = margins(x_0)
       }
     }
-    double[][] stats = map(b -> objective.partialStatistics(b, margins[b]));
+    double[][] stats = map("statistics", b -> objective.partialStatistics(b, margins[b]));
     CombinedStatistics combined = objective.combine(stats);
     double[] slope = null;
     if (cached) {
       double[][] zdNow = zd;
-      double[][] partials = map(b -> TrialKernels.slopePartialsAtTrial(objective, b, xNow[b], t,
+      double[][] partials = map("slope", b -> TrialKernels.slopePartialsAtTrial(objective, b, xNow[b], t,
           margins[b], zdNow[b], combined.broadcast(), gNow[b], dNow[b]));
       slope = TrialKernels.reduceSlopePartials(combined.dataLoss(), partials);
       if (!step.needsGradient(slope[TrialKernels.VALUE], slope[TrialKernels.SLOPE],
@@ -391,7 +393,7 @@ public final class LocalExecutor implements SuperstepExecutor {
     double[][] ls;
     if (w == null && gNow != null) {
       // At x + t*d, not formed: the line-search partials come with the gradient's last pass.
-      double[][] withLineSearch = map(b -> objective.gradientAtTrialWithLineSearch(b, xNow[b], t,
+      double[][] withLineSearch = map("gradient", b -> objective.gradientAtTrialWithLineSearch(b, xNow[b], t,
           dNow[b], margins[b], combined.broadcast(), gt[b], gNow[b])); // a pass over the data
       ls = new double[blocks][];
       for (int b = 0; b < blocks; b++) {
@@ -399,14 +401,14 @@ public final class LocalExecutor implements SuperstepExecutor {
         ls[b] = java.util.Arrays.copyOfRange(withLineSearch[b], 1, withLineSearch[b].length);
       }
     } else {
-      run(b -> {
+      run("gradient", b -> {
         shares[b] = w != null
             ? objective.gradient(b, w[b], margins[b], combined.broadcast(), gt[b])
             : objective.gradientAtTrial(b, xNow[b], t, dNow[b], margins[b], combined.broadcast(),
                 gt[b]);
         return null;
       }); // a pass over the data
-      ls = map(b -> BlockKernels.lineSearchPartials(gNow == null ? null : gNow[b],
+      ls = map("line-search partials", b -> BlockKernels.lineSearchPartials(gNow == null ? null : gNow[b],
           dNow == null ? null : dNow[b], t, gt[b]));
     }
     gradients.put(step.trialId(), gt);
@@ -439,30 +441,30 @@ public final class LocalExecutor implements SuperstepExecutor {
     double[] curvatures = step.pairCurvaturesAfter();
     int h = pairs.length;
     double[][] out = vectors();
-    double[][] q = map(b -> BlockKernels.steepest(g[b], 1, out[b]));
+    double[][] q = map("two-loop", b -> BlockKernels.steepest(g[b], 1, out[b]));
     double[] alpha = new double[h];
     for (int i = h - 1; i >= 0; i--) {
       double[][] s = require(steps, pairs[i], "s");
       double[][] y = require(gradientChanges, pairs[i], "y");
-      double[][] partial = map(b -> new double[] {BlockKernels.dot(s[b], q[b])});
+      double[][] partial = map("two-loop", b -> new double[] {BlockKernels.dot(s[b], q[b])});
       alpha[i] = BlockKernels.sumInBlockOrder(partial)[0] / curvatures[i];
       double a = alpha[i];
-      run(b -> {
+      run("two-loop", b -> {
         BlockKernels.axpy(-a, y[b], q[b]);
         return null;
       });
     }
-    run(b -> {
+    run("two-loop", b -> {
       BlockKernels.scale(step.gamma(), q[b]);
       return null;
     });
     for (int i = 0; i < h; i++) {
       double[][] s = require(steps, pairs[i], "s");
       double[][] y = require(gradientChanges, pairs[i], "y");
-      double[][] partial = map(b -> new double[] {BlockKernels.dot(y[b], q[b])});
+      double[][] partial = map("two-loop", b -> new double[] {BlockKernels.dot(y[b], q[b])});
       double beta = BlockKernels.sumInBlockOrder(partial)[0] / curvatures[i];
       double a = alpha[i] - beta;
-      run(b -> {
+      run("two-loop", b -> {
         BlockKernels.axpy(a, s[b], q[b]);
         return null;
       });
@@ -582,6 +584,14 @@ public final class LocalExecutor implements SuperstepExecutor {
     return a;
   }
 
+  /**
+   * Times every phase from now on into {@code times} (null: stop timing). The results do not depend
+   * on it.
+   */
+  public void timePhases(PhaseTimes times) {
+    this.phaseTimes = times;
+  }
+
   /** Commits that took a kept trial's margins as the new point's; for tests. */
   long reusedTrialMargins() {
     return reusedTrialMargins;
@@ -632,16 +642,28 @@ public final class LocalExecutor implements SuperstepExecutor {
     }
   }
 
-  private double[][] map(IntFunction<double[]> f) throws Exception {
+  /** {@link #run} of a function whose result per block is kept: one array per block. */
+  private double[][] map(String phase, IntFunction<double[]> f) throws Exception {
     double[][] out = new double[blocks][];
-    run(b -> {
+    run(phase, b -> {
       out[b] = f.apply(b);
       return null;
     });
     return out;
   }
 
-  private void run(IntFunction<Void> f) throws Exception {
+  /** Runs {@code f} on every block (concurrently on the pool) as one {@code phase}. */
+  private void run(String phase, IntFunction<Void> f) throws Exception {
+    if (phaseTimes == null) {
+      runBlocks(f);
+      return;
+    }
+    long start = System.nanoTime();
+    runBlocks(f);
+    phaseTimes.record(phase, System.nanoTime() - start);
+  }
+
+  private void runBlocks(IntFunction<Void> f) throws Exception {
     if (pool == null || blocks == 1) {
       for (int b = 0; b < blocks; b++) {
         f.apply(b);

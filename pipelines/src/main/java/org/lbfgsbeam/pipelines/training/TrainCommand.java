@@ -22,6 +22,7 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.lbfgsbeam.core.data.DatasetFile;
 import org.lbfgsbeam.core.data.SparseDataset;
 import org.lbfgsbeam.core.exec.JitWarmUp;
+import org.lbfgsbeam.core.exec.PhaseTimes;
 import org.lbfgsbeam.core.exec.LocalExecutor;
 import org.lbfgsbeam.core.exec.SuperstepExecutor;
 import org.lbfgsbeam.core.nn.MultilayerPerceptron;
@@ -79,6 +80,12 @@ public final class TrainCommand {
 
   /** What a finished run reports (also written as summary.json). */
   public record Outcome(ObjectNode summary, LbfgsState state, double[][] weights) {}
+
+  /**
+   * The environment variable that makes a {@code local} run print where its phases' time went
+   * ({@link PhaseTimes}) on standard error at the end.
+   */
+  static final String LOCAL_TRACE = "LBFGS_LOCAL_TRACE";
 
   /**
    * Trains as {@code o} says. A run that replaces a non-empty {@code --output} ({@code
@@ -228,10 +235,15 @@ public final class TrainCommand {
       SuperstepExecutor executor;
       BeamSuperstepExecutor beam = null;
       LocalExecutor local = null;
+      PhaseTimes phaseTimes = null;
       if (o.runner() == Runner.LOCAL) {
         local = o.resume() ? LocalExecutor.restore(objective,
             Checkpoint.readVectors(stateDir, state, partitioning.blocks()), o.threads())
             : LocalExecutor.fromObjectiveStart(objective, o.threads());
+        if (System.getenv(LOCAL_TRACE) != null) {
+          phaseTimes = new PhaseTimes();
+          local.timePhases(phaseTimes);
+        }
         executor = local;
       } else {
         PipelineOptions options = o.runner() == Runner.DIRECT ? directOptions(o.threads())
@@ -286,6 +298,10 @@ public final class TrainCommand {
           }
         }
         weights = local != null ? local.point(state.xId()) : beam.read("x-" + state.xId());
+      }
+      if (phaseTimes != null) {
+        System.err.println("local phases, wall time over all blocks:");
+        System.err.println(phaseTimes.summary());
       }
     }
     {
