@@ -1,45 +1,37 @@
 package org.lbfgsbeam.core.objective;
 
 /**
- * What one class block of {@link SoftmaxObjective} keeps from one phase of an evaluation to the
- * next, in arrays that are reused across evaluations:
+ * The N&times;K<sub>b</sub> exponentials that one class block of {@link SoftmaxObjective} keeps
+ * from one phase of an evaluation to the next, in one array that is reused across evaluations. By
+ * what it was last given, the array holds
  * <ul>
- *   <li>the <b>shifted exponentials</b> e<sub>ic</sub> = exp(z<sub>ic</sub> &minus;
- *       m<sub>i</sub>) of margins z (N&times;K<sub>b</sub>), with an array whose entries [0, N) are
- *       the row maxima m<sub>i</sub> = max<sub>c</sub> z<sub>ic</sub>: written by {@code
- *       partialStatistics} (the maxima are its statistics' first N entries), or by a slope on
- *       margins whose e was not kept (the maxima then in an array of this block's own);</li>
- *   <li>with them, the <b>factors</b> r<sub>i</sub> = exp(m<sub>i</sub> &minus; log
- *       Z<sub>i</sub>) (N) of normalisers log Z, written by a slope ({@code
- *       directionalDerivative}, {@code slopePartialsAtTrial}). The probabilities p<sub>ic</sub> =
- *       e<sub>ic</sub>&middot;r<sub>i</sub> are never stored: whoever reads them multiplies.</li>
+ *   <li><b>shifted exponentials</b> e<sub>ic</sub> = exp(z<sub>ic</sub> &minus; m<sub>i</sub>) of
+ *       margins z, written by {@code partialStatistics}, with the statistics array whose entries
+ *       [0, N) are the row maxima m<sub>i</sub> = max<sub>c</sub> z<sub>ic</sub>; or</li>
+ *   <li><b>probabilities</b> p<sub>ic</sub> = e<sub>ic</sub>&middot;exp(m<sub>i</sub> &minus;
+ *       log Z<sub>i</sub>) of margins z and normalisers log Z, written over e by {@code
+ *       directionalDerivative}; or</li>
+ *   <li>nothing that may be read.</li>
  * </ul>
- * Either may be absent: nothing readable, e alone, or e with r.
- *
- * <p>Margins, statistics and normalisers are recognised by identity (the same array objects), never
+ * Margins, statistics and normalisers are recognised by identity (the same array objects), never
  * by content: a caller that passes a copy misses and the objective forms the same values again
- * with the same arithmetic, so whether a look-up hits never changes a bit. Neither the margins,
- * the statistics nor the normalisers may be modified between the statistics and the slope or
- * gradient that read them (no executor does: margins are rewritten only after those phases,
- * statistics and normalisers never); a gradient forgets what it read. One thread at a time per
- * block.
+ * with the same arithmetic, so whether a look-up hits never changes a bit. Neither the margins
+ * nor the statistics may be modified between the statistics and the slope or gradient that read
+ * them (no executor does: margins are rewritten only after those phases, statistics never); a
+ * gradient forgets what it read. One thread at a time per block.
  */
 final class BlockExponentials {
   private double[] values;
   /** The margins {@link #values} came from; null when they may not be read. */
   private double[] margins;
-  /** Non-null when {@link #values} holds e: an array whose [0, N) are m. */
+  /** Non-null when {@link #values} holds e: the statistics whose [0, N) are m. */
   private double[] statistics;
-  /** The maxima of e that a slope formed itself (reused across evaluations). */
-  private double[] maxima;
-  /** r of {@link #normalisers} over the held e. */
-  private double[] factors;
-  /** Non-null when {@link #factors} holds r: the normalisers log Z they were formed with. */
+  /** Non-null when {@link #values} holds p: the normalisers log Z they were formed with. */
   private double[] normalisers;
 
   /**
-   * The array to write {@code length} exponentials e into (allocated only when there is none of
-   * that length); nothing held may be read any more.
+   * The array to write {@code length} exponentials into (allocated only when there is none of that
+   * length); what it held may no longer be read.
    */
   double[] buffer(int length) {
     forget();
@@ -49,41 +41,17 @@ final class BlockExponentials {
     return values;
   }
 
-  /**
-   * The array to write {@code n} maxima into beside {@link #buffer} (allocated only when there is
-   * none of that length), for {@link #holdShifted}.
-   */
-  double[] maximaBuffer(int n) {
-    if (maxima == null || maxima.length != n) {
-      maxima = new double[n];
-    }
-    return maxima;
-  }
-
-  /**
-   * The array to write {@code n} factors r into (allocated only when there is none of that
-   * length); the factors held may no longer be read (e still may).
-   */
-  double[] factorsBuffer(int n) {
-    normalisers = null;
-    if (factors == null || factors.length != n) {
-      factors = new double[n];
-    }
-    return factors;
-  }
-
-  /**
-   * {@link #buffer} now holds e of {@code z}, whose maxima are [0, N) of {@code statistics}; no
-   * factors.
-   */
+  /** {@link #buffer} now holds e of {@code z}, whose maxima are [0, N) of {@code statistics}. */
   void holdShifted(double[] z, double[] statistics) {
     this.margins = z;
     this.statistics = statistics;
     this.normalisers = null;
   }
 
-  /** {@link #factorsBuffer} now holds r of {@code logZ} over the held e. */
-  void holdFactors(double[] logZ) {
+  /** {@link #buffer} now holds p of {@code z} and {@code logZ}. */
+  void holdProbabilities(double[] z, double[] logZ) {
+    this.margins = z;
+    this.statistics = null;
     this.normalisers = logZ;
   }
 
@@ -92,27 +60,22 @@ final class BlockExponentials {
     return z == margins && statistics != null;
   }
 
-  /** Whether e of this very margins array and r of these very normalisers are held. */
-  boolean holdsFactors(double[] z, double[] logZ) {
-    return holdsShifted(z) && normalisers != null && logZ == normalisers;
+  /** Whether p of this very margins array and these very normalisers is held. */
+  boolean holdsProbabilities(double[] z, double[] logZ) {
+    return z == margins && normalisers != null && logZ == normalisers;
   }
 
-  /** The held e, as {@link #holdsShifted} says. */
+  /** The held exponentials: e or p, as {@link #holdsShifted} or {@link #holdsProbabilities} say. */
   double[] values() {
     return values;
   }
 
-  /** The array whose [0, N) are the maxima of the held e. */
+  /** The statistics whose [0, N) are the maxima of the held e. */
   double[] statistics() {
     return statistics;
   }
 
-  /** The held r, as {@link #holdsFactors} says. */
-  double[] factors() {
-    return factors;
-  }
-
-  /** Nothing held may be read any more (the arrays are kept for reuse). */
+  /** Nothing held may be read any more (the array is kept for reuse). */
   void forget() {
     margins = null;
     statistics = null;

@@ -55,45 +55,21 @@ import org.lbfgsbeam.core.partition.Partitioning;
  * overflows; only an e or r below the normal range (under 2<sup>&minus;1022</sup>) loses relative
  * accuracy, on a p under 10<sup>&minus;307</sup> that counts for nothing next to the other terms.
  *
- * <p><b>What is kept, and what is streamed.</b> p is never kept: it is the single product
- * e<sub>ic</sub>&middot;r<sub>i</sub>, formed wherever it is read (in registers in the slope, a
- * row of K<sub>b</sub> at a time in the gradient). Per block:
- * <ul>
- *   <li>{@link #partialStatistics} reads z and writes e (N&middot;K<sub>b</sub>), which it keeps
- *       with its result (whose [0, N) are m);</li>
- *   <li>the slope ({@link #directionalDerivative}, {@link #directionalDerivativeAtTrial}, {@link
- *       #slopePartialsAtTrial}) forms r<sub>i</sub> once per row from the normalisers log Z it is
- *       given and keeps r (N doubles, with the identity of log Z), and sums (e<sub>ic</sub>&middot;
- *       r<sub>i</sub> &minus; [y<sub>i</sub> = c]) z<sup>d</sup><sub>ic</sub>: it reads e and
- *       z<sup>d</sup> (N&middot;K<sub>b</sub> each) and writes only r; a second slope with the
- *       same margins and normalisers reads r instead of forming it;</li>
- *   <li>the gradient ({@link #gradient}, {@link #gradientAtTrial}, {@link
- *       #gradientAtTrialWithLineSearch}) reads e and r (r afresh, N exponentials, when the slope's
- *       normalisers were other ones or there was no slope) and forms each row's p where it
- *       scatters it; it then forgets what was kept, since the margins' array may be reused.</li>
- * </ul>
- * What is kept belongs to the margins, statistics and normalisers by identity ({@link
- * BlockExponentials}): the slope or gradient of other margins forms its own. A slope on margins
- * whose e is not kept (a copy, or margins decoded in another stage) forms m and e as {@link
- * #partialStatistics} does and keeps them, so a gradient of the same margins after it reads them.
- *
  * <p><b>The same bits with or without what is kept.</b> A gradient or directional derivative on
  * margins whose statistics were taken elsewhere (another executor, another JVM, a resumed run, or
  * just a copy of the array) forms m<sub>i</sub><sup>b</sup> by the same max loop, e<sub>ic</sub> by
- * the same exponential, r<sub>i</sub> by the same exponential of m<sub>i</sub><sup>b</sup> &minus;
- * log Z<sub>i</sub> and p<sub>ic</sub> by the same product, so the values are those a kept e (and
- * a kept r) gives, bit for bit, in whatever order slopes and gradients are taken.
+ * the same exponential and p<sub>ic</sub> by the same product, so the values are those a kept e
+ * gives, bit for bit.
  */
 public final class SoftmaxObjective implements PartitionedObjective {
   private final SparseDataset data;
   private final double lambda;
   private final Partitioning partitioning;
   /**
-   * Per block, what is kept between the phases of an evaluation: the N&times;K<sub>b</sub>
-   * exponentials e from {@link #partialStatistics} (or from a slope that missed them) and the N
-   * factors r from {@link #directionalDerivative}, read by the slope and by {@link #gradient} of the
-   * same margins (and, for r, normalisers). Each block's slot is used by one thread at a time
-   * (executors run a block on one thread per phase).
+   * Per block, the N&times;K<sub>b</sub> exponentials kept between the phases of an evaluation: e
+   * from {@link #partialStatistics}, turned into p in place by {@link #directionalDerivative}, read
+   * by {@link #gradient} of the same margins (and normalisers). Each block's slot is used by one
+   * thread at a time (executors run a block on one thread per phase).
    */
   private final BlockExponentials[] exponentials;
 
@@ -208,31 +184,26 @@ public final class SoftmaxObjective implements PartitionedObjective {
     return Math.exp(zic - max);
   }
 
-  /** r<sub>i</sub> = exp(m<sub>i</sub> &minus; log Z<sub>i</sub>), the factor of row i's p over e. */
-  private static double factor(double max, double logZi) {
-    return Math.exp(max - logZi);
-  }
-
   /**
-   * Row i of the probabilities, p<sub>ic</sub> = e<sub>ic</sub>&middot;r<sub>i</sub>, into {@code
-   * p} from 0: from the kept e when {@code shifted} is not null, with the kept r<sub>i</sub> when
-   * {@code factors} is not null and else r<sub>i</sub> formed from the statistics' m<sub>i</sub>;
-   * else from m, e and r formed from z exactly as {@link #partialStatistics} and {@link #dataSlope}
-   * form them, so that all give the same bits.
+   * Row i of the probabilities, p<sub>ic</sub> = e<sub>ic</sub>&middot;exp(m<sub>i</sub> &minus;
+   * log Z<sub>i</sub>), into {@code p} from {@code pOffset}: from the kept e and its statistics'
+   * m<sub>i</sub> when {@code shifted} is not null ({@code p} may be {@code shifted} itself, row i
+   * in place), else from e and m formed from z exactly as {@link #partialStatistics} forms them, so
+   * that both give the same bits.
    */
-  private static void probabilityRow(double[] z, double[] shifted, double[] statistics,
-      double[] factors, int i, int kb, double logZi, double[] p) {
+  private static void probabilityRow(double[] z, double[] shifted, double[] statistics, int i,
+      int kb, double logZi, double[] p, int pOffset) {
     int zi = i * kb;
     if (shifted != null) {
-      double r = factors != null ? factors[i] : factor(statistics[i], logZi);
+      double r = Math.exp(statistics[i] - logZi);
       for (int c = 0; c < kb; c++) {
-        p[c] = shifted[zi + c] * r;
+        p[pOffset + c] = shifted[zi + c] * r;
       }
     } else {
       double max = rowMax(z, zi, kb);
-      double r = factor(max, logZi);
+      double r = Math.exp(max - logZi);
       for (int c = 0; c < kb; c++) {
-        p[c] = shiftedExponential(z[zi + c], max) * r;
+        p[pOffset + c] = shiftedExponential(z[zi + c], max) * r;
       }
     }
   }
@@ -341,20 +312,22 @@ public final class SoftmaxObjective implements PartitionedObjective {
     double[] vals = data.values();
     int[] labels = data.labels();
     java.util.Arrays.fill(g, 0);
-    BlockExponentials kept = exponentials[block];
-    double[] shifted = kept.holdsShifted(z) ? kept.values() : null;
-    double[] statistics = shifted == null ? null : kept.statistics();
-    double[] factors = shifted != null && kept.holdsFactors(z, logZ) ? kept.factors() : null;
-    kept.forget(); // used once: the margins' array may be reused for other values
-    // Row i + 1's coefficients are formed before row i is scattered (two buffers), so that the
-    // scatter's vector loads do not wait on the stores that just wrote the row (a failed store
-    // forwarding: about 1.5 ms of 13 per block of text-63k when each row was scattered as formed).
     double[] coef = new double[kb];
-    double[] next = new double[kb];
-    coefficientRow(z, shifted, statistics, factors, 0, kb, k0, labels, logZ, coef);
+    BlockExponentials kept = exponentials[block];
+    double[] probabilities = kept.holdsProbabilities(z, logZ) ? kept.values() : null;
+    double[] shifted = probabilities == null && kept.holdsShifted(z) ? kept.values() : null;
+    double[] statistics = shifted == null ? null : kept.statistics();
+    kept.forget(); // used once: the margins' array may be reused for other values
     for (int i = 0; i < n; i++) {
-      if (i + 1 < n) {
-        coefficientRow(z, shifted, statistics, factors, i + 1, kb, k0, labels, logZ, next);
+      int zi = i * kb;
+      if (probabilities != null) {
+        System.arraycopy(probabilities, zi, coef, 0, kb);
+      } else {
+        probabilityRow(z, shifted, statistics, i, kb, logZ[i], coef, 0);
+      }
+      int y = labels[i] - k0;
+      if (y >= 0 && y < kb) {
+        coef[y] -= 1;
       }
       for (int p = rows[i]; p < rows[i + 1]; p++) {
         int gj = cols[p] * kb;
@@ -363,19 +336,6 @@ public final class SoftmaxObjective implements PartitionedObjective {
           g[gj + c] += v * coef[c];
         }
       }
-      double[] scattered = coef;
-      coef = next;
-      next = scattered;
-    }
-  }
-
-  /** Row i of p &minus; e<sub>y<sub>i</sub></sub> (the gradient's coefficients) into {@code coef}. */
-  private static void coefficientRow(double[] z, double[] shifted, double[] statistics,
-      double[] factors, int i, int kb, int k0, int[] labels, double[] logZ, double[] coef) {
-    probabilityRow(z, shifted, statistics, factors, i, kb, logZ[i], coef);
-    int y = labels[i] - k0;
-    if (y >= 0 && y < kb) {
-      coef[y] -= 1;
     }
   }
 
@@ -412,9 +372,8 @@ public final class SoftmaxObjective implements PartitionedObjective {
    * z<sup>d</sup><sub>ic</sub> + &lambda; W<sub>b</sub>&middot;D<sub>b</sub>, with
    * p<sub>ic</sub> = e<sub>ic</sub>&middot;exp(m<sub>i</sub> &minus; log Z<sub>i</sub>) from the
    * broadcast normalisers. No pass over the data: N exponentials when {@link #partialStatistics}
-   * of these margins kept e (N&middot;K<sub>b</sub> more otherwise, and then e is kept) and a dot
-   * product of the block. Keeps r for {@link #gradient} of the same margins and normalisers; p is
-   * not stored.
+   * of these margins kept e (N&middot;K<sub>b</sub> more otherwise) and a dot product of the block.
+   * Keeps p (over e) for {@link #gradient} of the same margins and normalisers.
    */
   @Override
   public double directionalDerivative(int block, double[] w, double[] z, double[] zd,
@@ -470,10 +429,7 @@ public final class SoftmaxObjective implements PartitionedObjective {
 
   /**
    * &Sigma;<sub>i</sub> &Sigma;<sub>c in b</sub> (p<sub>ic</sub> &minus; [y<sub>i</sub> = c])
-   * z<sup>d</sup><sub>ic</sub>, the data term of the directional derivative before its 1/N, with
-   * p<sub>ic</sub> = e<sub>ic</sub>&middot;r<sub>i</sub> formed where it is read (never stored).
-   * Reads the kept e (or forms m and e as {@link #partialStatistics} does and keeps them, when e of
-   * these margins is not kept) and keeps r of these normalisers (or reads it, on a second call).
+   * z<sup>d</sup><sub>ic</sub>, the data term of the directional derivative before its 1/N; keeps p.
    */
   private double dataSlope(int block, double[] z, double[] zd, double[] logZ) {
     int kb = partitioning.unitCount(block);
@@ -481,41 +437,26 @@ public final class SoftmaxObjective implements PartitionedObjective {
     int n = data.numExamples();
     int[] labels = data.labels();
     BlockExponentials kept = exponentials[block];
-    boolean formE = !kept.holdsShifted(z);
-    double[] e = formE ? kept.buffer(n * kb) : kept.values();
-    double[] maxima = formE ? kept.maximaBuffer(n) : kept.statistics();
-    boolean formR = !kept.holdsFactors(z, logZ); // r of these normalisers already: a second call
-    double[] r = formR ? kept.factorsBuffer(n) : kept.factors();
+    boolean formed = kept.holdsProbabilities(z, logZ); // p of this trial already (a second call)
+    double[] shifted = !formed && kept.holdsShifted(z) ? kept.values() : null;
+    double[] statistics = shifted == null ? null : kept.statistics();
+    double[] p = formed || shifted != null ? kept.values() : kept.buffer(n * kb);
     double sum = 0;
     for (int i = 0; i < n; i++) {
       int zi = i * kb;
-      if (formE) {
-        double max = rowMax(z, zi, kb);
-        maxima[i] = max;
-        for (int c = 0; c < kb; c++) {
-          e[zi + c] = shiftedExponential(z[zi + c], max);
-        }
-      }
-      double ri;
-      if (formR) {
-        ri = factor(maxima[i], logZ[i]);
-        r[i] = ri;
-      } else {
-        ri = r[i];
+      if (!formed) {
+        probabilityRow(z, shifted, statistics, i, kb, logZ[i], p, zi); // over e when kept
       }
       int y = labels[i] - k0;
       for (int c = 0; c < kb; c++) {
-        double coef = e[zi + c] * ri; // p, as the gradient forms it
+        double coef = p[zi + c];
         if (c == y) {
           coef -= 1;
         }
         sum += coef * zd[zi + c];
       }
     }
-    if (formE) {
-      kept.holdShifted(z, maxima);
-    }
-    kept.holdFactors(logZ);
+    kept.holdProbabilities(z, logZ);
     return sum;
   }
 

@@ -48,9 +48,8 @@ import org.lbfgsbeam.core.Checks;
  *   <li><b>Margins</b> (models with margins linear in w): 5 margin vectors, z<sub>x</sub>,
  *       z<sub>x</sub><sup>+</sup>, z<sub>d</sub>, z<sub>d</sub><sup>+</sup> and the trial's
  *       z<sub>t</sub>, and for softmax a sixth, the exponentials {@code SoftmaxObjective} keeps
- *       from the statistics for the slope and the gradient (which form the probabilities from them
- *       where they read them; the slope's N factors per block are left to the margin); each
- *       N&times;K doubles for softmax (N&times;K<sub>b</sub>
+ *       from the statistics for the slope and the gradient (the probabilities, over them, from the
+ *       slope); each N&times;K doubles for softmax (N&times;K<sub>b</sub>
  *       per class block) and N&times;P for a linear model (every feature block has its own partial margins), plus
  *       the partial statistics and the broadcast: softmax 3N per block and log Z (N); a linear
  *       model a copy of the partial margins (N per block) and the residuals (N).</li>

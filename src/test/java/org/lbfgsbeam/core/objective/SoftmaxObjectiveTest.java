@@ -64,7 +64,7 @@ class SoftmaxObjectiveTest {
    */
   /**
    * The gradient after a directional derivative of the same margins and normalisers reads the
-   * factors r the derivative kept: the same bits as a gradient that takes its own
+   * probabilities the derivative kept: the same bits as a gradient that takes its own
    * exponentials; with other normalisers (another trial) it takes its own again.
    */
   @Test

@@ -211,9 +211,8 @@ public final class NodeOps {
    * {@link #gradient(NamedBlocks, PartitionedObjective, int, double[], double, boolean, double[][])}
    * from statistics {@link #unpack}ed once: a node that runs the slope and the gradient of the same
    * trial in one phase passes both the same broadcast array, so that the objective reuses what the
-   * slope formed for it (the softmax's factors r<sub>i</sub> = exp(m<sub>i</sub> &minus; log
-   * Z<sub>i</sub>), kept by the identity of the margins and the normalisers; the same bits either
-   * way).
+   * slope formed for it (the softmax's probabilities, cached by the identity of the margins and the
+   * normalisers; the same bits either way).
    */
   public static double[] gradient(NamedBlocks b, PartitionedObjective objective, int node,
       CombinedStatistics combined, double t, boolean withDirection, double[][] gradientOut) {

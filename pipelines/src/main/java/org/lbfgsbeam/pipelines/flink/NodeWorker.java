@@ -213,7 +213,7 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
         // The slope's partials and, speculatively, the gradient's in the same superstep: the
         // coordinator uses the gradient when the line search can keep the trial and drops it
         // otherwise (one barrier per trial instead of two; IterationPhase).
-        // One unpacked broadcast for both: the gradient reuses the factors r the slope formed.
+        // One unpacked broadcast for both: the gradient reuses the probabilities the slope formed.
         CombinedStatistics combined = NodeOps.unpack(c.combined);
         double[] slope = NodeOps.slopePartials(b, objective, node, combined);
         double[][] gt = new double[1][];
