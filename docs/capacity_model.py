@@ -76,42 +76,44 @@ def barriers_after_first(barrier_supersteps, evaluations):
 #   rss_gb        the local run's peak RSS, GB of 1e9 bytes (for the memory check; None to leave
 #                 the set out of it)
 #
-# The rows below: AMD EPYC, 2 cores, OpenJDK 17, `bench --runners kernel,local` at the commit of
-# docs/benchmarks.md, "Issue 13, first slice", table "Measured side by side" (rows "new"; the
-# commands are there). steady: the seconds column (cumulative) of the run's DIR/local/trace.csv
-# from iteration 6 to the last: the history fills during iterations 1-6 and from iteration 7 on no
-# vector is allocated (LocalExecutorTest.allocatesNoVectorsOnceTheHistoryIsFull); each of these
-# iterations took one evaluation (step 1, accepted).
+# The rows below: AMD EPYC, 2 cores, OpenJDK 17, 2026-11-30, commit of docs/benchmarks.md's
+# section "Issue 13, fourth slice", table "The bench, 13:13-13:18" (its commands are there; bench
+# --output kept the runs). steady: the `seconds` column of the run's local/trace.csv from iteration
+# 6 to the last (each of these iterations took one evaluation, step 1, accepted).
 LOCAL_RUNS = [
     # name, code, N, D, K, nnz, P, steady, run_s, iterations, evaluations, floor_s, rss_gb
-    ('text-63k', 'first-slice', 63550, 20000, 53, 498718, 2,
-     [2.195, 2.274, 2.353, 2.431, 2.506, 2.582, 2.674, 2.778, 2.867, 2.954, 3.039],
-     3.046, 16, 21, 0.115, 0.49),
-    ('synth-medium', 'first-slice', 20000, 50000, 100, 1194761, 16,
-     [4.331, 4.637, 4.953, 5.287, 5.592, 5.891, 6.193, 6.524, 6.850, 7.164, 7.669],
-     7.679, 16, 21, 0.200, 1.07),
-    ('lshtc-small', 'first-slice', 4463, 51033, 1139, 194973, 8,
-     [35.097, 36.125, 37.104, 38.124, 39.136, 40.148, 41.158, 42.188, 43.278, 44.326, 45.317,
-      46.341, 47.421, 48.432, 49.503, 50.531],
-     50.561, 21, 26, 0.313, 7.24),
+    ('text-63k', 'current', 63550, 20000, 53, 498718, 2,
+     [0.720, 0.781, 0.842, 0.896, 0.949, 1.001, 1.058, 1.120, 1.173, 1.229, 1.287],
+     1.29, 16, 21, 0.036, 0.46),
+    ('synth-medium', 'current', 20000, 50000, 100, 1194761, 16,
+     [3.508, 3.807, 4.095, 4.388, 4.674, 4.956, 5.249, 5.522, 5.807, 6.092, 6.388],
+     6.39, 16, 21, 0.225, 0.99),
+    ('lshtc-small', 'current', 4463, 51033, 1139, 194973, 8,
+     [23.939, 24.876, 25.803, 26.737, 27.684, 28.596, 29.491, 30.425, 31.330, 32.274, 33.207,
+      34.118, 35.032, 36.005, 36.967, 37.938],
+     37.96, 21, 26, 0.407, 7.44),
 ]
+# The first slice's rows (docs/benchmarks.md, "Issue 13, first slice"), which the fit used before,
+# with code 'first-slice' (its counts are in COUNTS): text-63k steady 0.0790 s (floor 0.115),
+# synth-medium 0.3065 (floor 0.200), lshtc-small 1.0165 (floor 0.313); see git history.
 
 # FLINK_PAIRS: flink embedded against local in the same bench command. Columns:
 #   name, P       the set and --partitions
-#   local_s       local, seconds per evaluation after the first (bench's column of that name)
+#   local_s       local, bench's "steady s / evaluation"
 #   flink_s       flink (embedded), the same column of the same bench command
-#   barriers      the flink run's barriers per evaluation over the same evaluations:
-#                 barriers_after_first(barrierSupersteps, evaluations) from its summary.json
-#                 (2 for an evaluation whose trial is accepted and pushed; more for rejected trials
-#                 and dropped speculative Gram entries). The rows below ran the four-barrier code.
+#   barriers      barriers per steady evaluation: 2 (COMMIT_TRIAL and SLOPE) for an iteration whose
+#                 one trial is accepted and whose speculative Gram entries apply, as every iteration
+#                 from 7 on of these runs (summary.json: 44 barrier supersteps over 21 evaluations,
+#                 5 dropped Gram passes and 4 speculative gradients, all in iterations 1-2)
 #   source        where the numbers come from
-# c = (flink_s - local_s) / barriers per pair.
+# c = (flink_s - local_s) / barriers per pair: what a barrier costs the flink job (embedded, every
+# node in one JVM, no network) above the same work on local, with everything else the job adds.
 FLINK_PAIRS = [
     # name, P, local_s, flink_s, barriers, source
-    ('text-63k', 2, (3.869 - 0.317) / 20, (12.909 - 4.890) / 20, 4,
-     'benchmarks.md "scikit-learn and Flink on text-63k" (trace.csv, iterations 0 -> 16)'),
-    ('synth-medium', 16, 0.349, 0.515, 4,
-     'benchmarks.md synth-medium table of 2026-11-22 ("after the first" column)'),
+    ('text-63k', 2, 0.057, 0.084, 2,
+     'benchmarks.md "Issue 13, fourth slice", the bench of 13:13 ("steady s / evaluation")'),
+    ('synth-medium', 16, 0.287, 0.363, 2,
+     'benchmarks.md "Issue 13, fourth slice", the bench of 13:16 ("steady s / evaluation")'),
 ]
 # ==================================================================================================
 # End of the measured inputs.
@@ -127,7 +129,7 @@ VECTOR_STREAMS = {
     'gradient and line-search partials (fill; last pass reads g_t, x, d, g, writes g_t)': 6,
 }
 MARGIN_STREAMS = {
-    'commit z_x += t z_d (2 reads, 1 write)': 3,
+    'commit: local takes the accepted trial\'s margins as z_x (flink: z_x += t z_d, 3)': 0,
     'margins of d into a reused array (fill, row read, row write)': 3,
     'trial margins z_x + t z_d (2 reads, 1 write)': 3,
     'partial statistics of the trial (reads z_t, writes the kept e)': 2,
@@ -135,7 +137,8 @@ MARGIN_STREAMS = {
     'gradient reads the kept p': 1,
 }
 assert sum(VECTOR_STREAMS.values()) == 4 * M + 19
-assert sum(MARGIN_STREAMS.values()) == 15
+assert sum(MARGIN_STREAMS.values()) == 12
+MARGIN_STREAMS_FLINK = 15  # NodeWorker's commit still forms z_x += t z_d
 
 # Per block of kb classes (n_block = kb*D entries): (U, B), and flink's barriers per accepted
 # iteration, for each version of the code that measured runs may come from.
@@ -149,12 +152,13 @@ COUNTS = {
             8.0 * ((4 * m + 26) * n_block + 14 * N * kb)),
         'barriers': 4,
     },
-    # This commit's code: one exponential per (i, c) kept from the statistics (e), N more for the
-    # slope's r; fused slope, gradient + line-search and direction passes; two barriers.
+    # This commit's code (local): one exponential per (i, c) kept from the statistics (e), N more
+    # for the slope's r; fused slope, gradient + line-search and direction passes; the commit takes
+    # the trial's margins; two barriers (flink, whose commit forms the margins again: 15 streams).
     'current': {
         'work': lambda N, nnz, kb, n_block, m: (
             2.0 * nnz * kb + N * kb + N,
-            8.0 * ((4 * m + 19) * n_block + 15 * N * kb)),
+            8.0 * ((4 * m + 19) * n_block + 12 * N * kb)),
         'barriers': 2,
     },
 }
@@ -212,56 +216,67 @@ def memory(N, D, K, nnz, P, m=M, runner='local', blocks_here=None):
     return parts
 
 
+# What an iteration streams beyond the kernel floor's own evaluation (bench's "kernel floor": the
+# margins of w, the statistics and the gradient at a fixed point, nothing else), per block:
+#   vectors  commit 7, Gram partials 2m+1, direction 2m+2, slope 3, and the 2 the trial gradient's
+#            last pass reads beyond the floor's (x and d, g for the line search: 6 against 4)
+#   margins  the trial margins z_x + t z_d (3) and the slope's probabilities (reads e and z_d,
+#            writes p: 3); the margins of d, the statistics and the gradient's read of p are the
+#            floor's own passes
+OPT_VECTOR_STREAMS = 4 * M + 15
+OPT_MARGIN_STREAMS = 6
+assert OPT_VECTOR_STREAMS == sum(VECTOR_STREAMS.values()) - 4
+assert OPT_MARGIN_STREAMS == sum(MARGIN_STREAMS.values()) - 6
+
+
+def optimiser_bytes(N, D, K, P, m=M):
+    """Bytes the optimiser streams per steady iteration beyond the floor, summed over the P blocks."""
+    return sum(8.0 * ((4 * m + 15) * kb * D + OPT_MARGIN_STREAMS * N * kb)
+               for kb in block_sizes(K, P))
+
+
 def fit():
-    print('== Work per steady iteration (whole machine: all P blocks), and the time measured')
-    print(f'{"set":13s} {"code":11s} {"P":>3s} {"K_b":>4s} {"U (1e6)":>9s} {"B (GB)":>7s} '
-          f'{"steady s/iter":>13s} {"run s/iter":>10s} {"run s/eval":>10s} {"floor s":>7s}')
-    print('(steady: the median of the iterations after the history is full; U and B with the '
-          'counts of the code each run measured)')
-    rows, y, whole = [], [], []
+    print('== Per steady iteration (whole machine: all P blocks): the data work U, the kernel floor,')
+    print('   the bytes the optimiser streams beyond the floor, and the time measured')
+    print(f'{"set":13s} {"P":>3s} {"K_b":>4s} {"U (1e6)":>9s} {"floor s":>7s} {"a ns/unit":>9s} '
+          f'{"B_opt GB":>8s} {"steady s":>8s} {"steady-floor":>12s} {"run s/eval":>10s}')
+    rows = []
     for name, code, N, D, K, nnz, P, steady, secs, iters, evals, floor, _ in LOCAL_RUNS:
-        u, bb = machine_work(N, D, K, nnz, P, code=code)
+        u, _ = machine_work(N, D, K, nnz, P, code=code)
         t, spread = steady_seconds(steady)
-        rows.append((u, bb))
-        y.append(t)
-        if secs is not None:
-            whole.append((len(rows) - 1, secs / iters))
-        run_iter = f'{secs / iters:10.3f}' if secs is not None else f'{"-":>10s}'
+        bopt = optimiser_bytes(N, D, K, P)
+        rows.append((name, u, floor, bopt, t))
         run_eval = f'{secs / evals:10.3f}' if secs is not None else f'{"-":>10s}'
-        floor_s = f'{floor:7.3f}' if floor is not None else f'{"-":>7s}'
         detail = (f'   (iterations 7-{iters}: {spread[0]:.3f}-{spread[1]:.3f} s)'
                   if spread is not None and iters is not None else '')
-        print(f'{name:13s} {code:11s} {P:3d} {math.ceil(K / P):4d} {u / 1e6:9.1f} {bb / 1e9:7.2f} '
-              f'{t:13.4f} {run_iter} {run_eval} {floor_s}{detail}')
-    A = np.array(rows)
-    y = np.array(y)
-    (a, b), *_ = np.linalg.lstsq(A, y, rcond=None)
-    pred = A @ np.array([a, b])
+        print(f'{name:13s} {P:3d} {math.ceil(K / P):4d} {u / 1e6:9.1f} {floor:7.3f} '
+              f'{floor / u * 1e9:9.3f} {bopt / 1e9:8.2f} {t:8.4f} {t - floor:12.4f} {run_eval}{detail}')
+    a_values = [floor / u for _, u, floor, _, _ in rows]
+    a_range = (min(a_values), max(a_values))
     print()
-    print(f'== Fit t = a*U + b*B, least squares over the {len(y)} steady-state medians')
-    print(f'a = {a * 1e9:.3f} ns per unit of data work (2 threads; {2 * a * 1e9:.2f} ns per core)')
-    print(f'b = {b * 1e12:.2f} ps per byte streamed (2 threads: {1 / b / 1e9:.1f} GB/s effective; '
-          f'{1 / (2 * b) / 1e9:.1f} GB/s per core)')
-    for (name, *_), yi, pi, (u, bb) in zip(LOCAL_RUNS, y, pred, rows):
-        print(f'  {name:13s} measured {yi:.4f}  model {pi:.4f}  residual {100 * (pi - yi) / yi:+5.1f}%'
-              f'   (data {a * u:.3f} s, streams {b * bb:.3f} s)')
-    if len(y) >= 3:
-        print('Leave one out (fit the others, predict this one):')
-        for i, (name, *_) in enumerate(LOCAL_RUNS):
-            keep = [j for j in range(len(y)) if j != i]
-            coef, *_ = np.linalg.lstsq(A[keep], y[keep], rcond=None)
-            p = A[i] @ coef
-            print(f'  {name:13s} predicted {p:.4f} against {y[i]:.4f} ({100 * (p - y[i]) / y[i]:+.0f}%)'
-                  f'  a = {coef[0] * 1e9:.2f} ns, b = {coef[1] * 1e12:.1f} ps')
-    if len(whole) >= 2:
-        idx = [i for i, _ in whole]
-        y_run = np.array([t for _, t in whole])
-        (a2, b2), *_ = np.linalg.lstsq(A[idx], y_run, rcond=None)
-        res2 = (A[idx] @ np.array([a2, b2]) - y_run) / y_run
-        print('The same fit to whole-run averages (seconds / iterations, start and history fill-up '
-              'included):')
-        print(f'  a = {a2 * 1e9:.3f} ns, b = {b2 * 1e12:.1f} ps/B; residuals '
-              + ', '.join(f'{100 * r:+.0f}%' for r in res2))
+    print(f'a = floor / U: {a_range[0] * 1e9:.2f}-{a_range[1] * 1e9:.2f} ns per unit of data work '
+          '(2 threads). One a does not fit the three: the data pass of a small block (K_b = 27, W')
+    print('    of 4.3 MB in the caches) runs faster per unit than one of 7 classes a nonzero (loop')
+    print('    overhead) or of a 58 MB block (its rows come from memory).')
+    bs = np.array([bopt for *_, bopt, _ in rows])
+    extra = np.array([t - floor for _, _, floor, _, t in rows])
+    b = float(bs @ extra / (bs @ bs))
+    print(f'== Fit steady - floor = b * B_opt, least squares over the {len(rows)} runs')
+    print(f'b = {b * 1e12:.1f} ps per byte ({1 / b / 1e9:.1f} GB/s for the machine, '
+          f'{1 / (2 * b) / 1e9:.1f} per core)')
+    for (name, u, floor, bopt, t) in rows:
+        model = floor + b * bopt
+        print(f'  {name:13s} measured {t:.4f}  floor + b*B_opt = {floor:.4f} + {b * bopt:.4f} = '
+              f'{model:.4f}  residual {100 * (model - t) / t:+5.1f}%   (alone: b = '
+              f'{(t - floor) / bopt * 1e12:.1f} ps)')
+    if len(rows) >= 3:
+        print('Leave one out (b from the others, predict this one):')
+        for i, (name, u, floor, bopt, t) in enumerate(rows):
+            keep = [j for j in range(len(rows)) if j != i]
+            bi = float(bs[keep] @ extra[keep] / (bs[keep] @ bs[keep]))
+            pred = floor + bi * bopt
+            print(f'  {name:13s} predicted {pred:.4f} against {t:.4f} ({100 * (pred - t) / t:+.0f}%)'
+                  f'  b = {bi * 1e12:.1f} ps')
     print()
     print('== c: flink (embedded) per barrier above local, (flink - local) / barriers per evaluation')
     cs = []
@@ -272,11 +287,7 @@ def fit():
               f'c = {1e3 * c:.1f} ms  [{src}]')
     c = float(np.mean(cs))
     print(f'c = {1e3 * c:.1f} ms per barrier (mean; range {1e3 * min(cs):.1f}-{1e3 * max(cs):.1f})')
-    codes = sorted({row[1] for row in LOCAL_RUNS})
-    if codes != [CURRENT]:
-        print(f'Note: the fitted runs are of the {" and ".join(codes)} code; the projection applies '
-              f'the {CURRENT} counts and {COUNTS[CURRENT]["barriers"]} barriers to these constants.')
-    return a, b, c, (min(cs), max(cs))
+    return a_range, b, c, (min(cs), max(cs))
 
 
 def check_memory():
@@ -310,35 +321,43 @@ EXP_NS = (5.0, 20.0)  # a Math.exp on one core, assumed (not measured here)
 NETWORK_GBPS = 1.25  # 10 Gb/s at the coordinator, assumed (the paper's network was not found)
 
 
-def project(a, b, c, c_range):
+def project(a_range, b, c, c_range):
     barriers = COUNTS[CURRENT]['barriers']
     print()
     print(f'== Projection: P = 400, one block per node, node = this machine (2 cores); m = {M}; '
-          f'the {CURRENT} counts, {barriers} barriers per iteration')
+          f'{barriers} barriers per iteration; data work at a = {a_range[0] * 1e9:.2f}-'
+          f'{a_range[1] * 1e9:.2f} ns per unit')
     print(f'   placeholders: nonzeros = {NNZ_PER_DOC:.1f} per document; wikipedia-medium N = {WIKI_N:,}')
     print('   a node with T cores: the data and stream terms divide by at most T/2 (bandwidth permitting)')
     for name, N, D, K, nnz, P, paper in PAPER:
-        u, bb, kb, n_block = work(N, D, K, nnz, P)
-        t_data, t_vec, t_bar = a * u, b * bb, c * barriers
+        u, _, kb, n_block = work(N, D, K, nnz, P)
+        bopt = 8.0 * ((4 * M + 15) * n_block + OPT_MARGIN_STREAMS * N * kb)
+        t_data_range = (a_range[0] * u, a_range[1] * u)
+        t_data = t_data_range[1]
+        t_vec, t_bar = b * bopt, c * barriers
         # The coordinator (parallelism 1) combines P partial statistics of N examples (one exp
         # each) and receives 3N doubles from, and broadcasts N doubles to, every node.
         comb = [P * N * e * 1e-9 for e in EXP_NS]
         net = P * N * 8 * 4 / (NETWORK_GBPS * 1e9)
         t_iter = t_data + t_vec + t_bar
+        t_iter_low = t_data_range[0] + t_vec + t_bar
         print(f'-- {name}: N = {N:,}, D = {D:,}, K = {K:,} (n = {K * D / 1e9:.2f}e9), '
               f'nnz = {nnz:,} (placeholder), K_b = {kb}, n/P = {n_block / 1e6:.2f}e6')
-        print(f'   per worker: data {u / 1e9:.2f}e9 units -> {t_data:.3f} s; streams '
-              f'{bb / 1e9:.2f} GB -> {t_vec:.3f} s; barriers {barriers} x {1e3 * c:.0f} ms -> '
-              f'{t_bar:.3f} s ({barriers * c_range[0]:.3f}-{barriers * c_range[1]:.3f})')
-        print(f'   t_iter = {t_iter:.2f} s (data / streams = {t_data / t_vec:.1f}); '
-              f'{ITERATIONS} iterations: {ITERATIONS * t_iter / 60:.1f} min + start-up 3.5-6 s')
+        print(f'   per worker: data {u / 1e9:.2f}e9 units -> {t_data_range[0]:.3f}-{t_data:.3f} s; '
+              f'optimiser streams {bopt / 1e9:.2f} GB -> {t_vec:.3f} s; barriers {barriers} x '
+              f'{1e3 * c:.0f} ms -> {t_bar:.3f} s ({barriers * c_range[0]:.3f}-'
+              f'{barriers * c_range[1]:.3f})')
+        print(f'   t_iter = {t_iter_low:.2f}-{t_iter:.2f} s (data / streams = {t_data / t_vec:.1f}); '
+              f'{ITERATIONS} iterations: {ITERATIONS * t_iter_low / 60:.1f}-'
+              f'{ITERATIONS * t_iter / 60:.1f} min + start-up 3.5-6 s')
         print(f'   not in it, per iteration: the coordinator combine {comb[0]:.2f}-{comb[1]:.2f} s '
               f'(P*N = {P * N / 1e6:.0f}e6 exps on one core), its traffic {P * N * 32 / 1e9:.2f} GB '
               f'-> {net:.2f} s at {NETWORK_GBPS} GB/s; with both: '
               f'{ITERATIONS * (t_iter + comb[0] + net) / 60:.1f}-{ITERATIONS * (t_iter + comb[1] + net) / 60:.1f} min')
         # Sensitivities: the derivatives of a*U + b*B in nnz and in N (the current counts).
+        a = a_range[1]
         per_mnnz = a * 2.0 * 1e6 * kb
-        per_100k_n = a * 1e5 * (kb + 1) + b * 8.0 * 15 * 1e5 * kb
+        per_100k_n = a * 1e5 * (kb + 1) + b * 8.0 * OPT_MARGIN_STREAMS * 1e5 * kb
         print(f'   sensitivity: each 1e6 nonzeros adds {per_mnnz:.3f} s per iteration; each 100,000 '
               f'examples {per_100k_n:.3f} s (+ {P * 1e5 * EXP_NS[0] * 1e-9:.2f}-'
               f'{P * 1e5 * EXP_NS[1] * 1e-9:.2f} s combine, {P * 1e5 * 32 / (NETWORK_GBPS * 1e9):.2f} s traffic)')
@@ -365,11 +384,11 @@ def main():
     print('Margin streams (N*K_b doubles each):')
     for k, v in MARGIN_STREAMS.items():
         print(f'  {v:2d}  {k}')
-    print(f'  {sum(MARGIN_STREAMS.values()):2d}  in all (first slice 14)')
+    print(f'  {sum(MARGIN_STREAMS.values()):2d}  in all (flink {MARGIN_STREAMS_FLINK}; first slice 14)')
     print()
-    a, b, c, c_range = fit()
+    a_range, b, c, c_range = fit()
     check_memory()
-    project(a, b, c, c_range)
+    project(a_range, b, c, c_range)
 
 
 if __name__ == '__main__':
