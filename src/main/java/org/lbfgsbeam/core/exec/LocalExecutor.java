@@ -320,7 +320,8 @@ public final class LocalExecutor implements SuperstepExecutor {
       case VECTOR_FREE -> {
         boolean push = commit != null && commit.push();
         int[] plan = GramMatrix.newPairs(pairs.length, push);
-        double[][] partials = map("gram", b -> BlockKernels.gramPartials(basis(pairs, gNow, b), plan));
+        double[][] partials = map("gram",
+            b -> BlockKernels.gramPartials(basis(pairs, gNow, b), plan));
         gramDots = BlockKernels.sumInBlockOrder(partials);
         GramMatrix gram = step.gram().updated(step.history(), push, false, gramDots);
         double[] delta = VectorFreeDirection.coefficients(gram, step.gamma());
@@ -367,7 +368,8 @@ public final class LocalExecutor implements SuperstepExecutor {
       double[][] zxNow = zx;
       double[][] zdNow = zd;
       double[][] marginsOut = vectors(zx);
-      margins = map("trial margins", b -> BlockKernels.trialPoint(zxNow[b], t, zdNow[b], marginsOut[b]));
+      margins = map("trial margins",
+          b -> BlockKernels.trialPoint(zxNow[b], t, zdNow[b], marginsOut[b]));
     } else {
       margins = map("margins", b -> objective.margins(b, w[b])); // a pass over the data
       if (linearMargins) {
@@ -379,8 +381,8 @@ public final class LocalExecutor implements SuperstepExecutor {
     double[] slope = null;
     if (cached) {
       double[][] zdNow = zd;
-      double[][] partials = map("slope", b -> TrialKernels.slopePartialsAtTrial(objective, b, xNow[b], t,
-          margins[b], zdNow[b], combined.broadcast(), gNow[b], dNow[b]));
+      double[][] partials = map("slope", b -> TrialKernels.slopePartialsAtTrial(objective, b,
+          xNow[b], t, margins[b], zdNow[b], combined.broadcast(), gNow[b], dNow[b]));
       slope = TrialKernels.reduceSlopePartials(combined.dataLoss(), partials);
       if (!step.needsGradient(slope[TrialKernels.VALUE], slope[TrialKernels.SLOPE],
           slope[TrialKernels.INITIAL_SLOPE])) {
@@ -393,8 +395,8 @@ public final class LocalExecutor implements SuperstepExecutor {
     double[][] ls;
     if (w == null && gNow != null) {
       // At x + t*d, not formed: the line-search partials come with the gradient's last pass.
-      double[][] withLineSearch = map("gradient", b -> objective.gradientAtTrialWithLineSearch(b, xNow[b], t,
-          dNow[b], margins[b], combined.broadcast(), gt[b], gNow[b])); // a pass over the data
+      double[][] withLineSearch = map("gradient", b -> objective.gradientAtTrialWithLineSearch(b,
+          xNow[b], t, dNow[b], margins[b], combined.broadcast(), gt[b], gNow[b])); // a data pass
       ls = new double[blocks][];
       for (int b = 0; b < blocks; b++) {
         shares[b] = withLineSearch[b][0];
@@ -408,8 +410,8 @@ public final class LocalExecutor implements SuperstepExecutor {
                 gt[b]);
         return null;
       }); // a pass over the data
-      ls = map("line-search partials", b -> BlockKernels.lineSearchPartials(gNow == null ? null : gNow[b],
-          dNow == null ? null : dNow[b], t, gt[b]));
+      ls = map("line-search partials", b -> BlockKernels.lineSearchPartials(
+          gNow == null ? null : gNow[b], dNow == null ? null : dNow[b], t, gt[b]));
     }
     gradients.put(step.trialId(), gt);
     if (xt != null) {

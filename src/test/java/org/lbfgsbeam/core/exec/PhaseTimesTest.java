@@ -13,7 +13,9 @@ import org.lbfgsbeam.core.optim.LbfgsOptions;
 import org.lbfgsbeam.core.optim.LbfgsState;
 import org.lbfgsbeam.core.testing.SharedData;
 
-/** {@link PhaseTimes}: the steady median leaves out the first calls; the executor names its phases. */
+/**
+ * {@link PhaseTimes}: the steady median leaves out the first calls; the executor names its phases.
+ */
 class PhaseTimesTest {
 
   @Test
