@@ -364,19 +364,23 @@ public final class LocalExecutor implements SuperstepExecutor {
     }
     double[][] w = xt != null ? xt : dNow == null ? xNow : null; // null: at x + t*d, not formed
     double[][] margins;
+    double[][] stats;
     if (cached) {
       double[][] zxNow = zx;
       double[][] zdNow = zd;
-      double[][] marginsOut = vectors(zx);
-      margins = map("trial margins",
-          b -> BlockKernels.trialPoint(zxNow[b], t, zdNow[b], marginsOut[b]));
+      margins = vectors(zx);
+      double[][] marginsOut = margins;
+      // z_t = z_x + t*z_d, each row formed where its statistics read it (the same bits).
+      stats = map("statistics", b -> objective.partialStatisticsAtTrial(b, zxNow[b], t, zdNow[b],
+          marginsOut[b]));
     } else {
       margins = map("margins", b -> objective.margins(b, w[b])); // a pass over the data
       if (linearMargins) {
         pointMargins.put(step.xId(), margins); // the start point: z_x = margins(x_0)
       }
+      double[][] marginsNow = margins;
+      stats = map("statistics", b -> objective.partialStatistics(b, marginsNow[b]));
     }
-    double[][] stats = map("statistics", b -> objective.partialStatistics(b, margins[b]));
     CombinedStatistics combined = objective.combine(stats);
     double[] slope = null;
     if (cached) {

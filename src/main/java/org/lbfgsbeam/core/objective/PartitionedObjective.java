@@ -64,6 +64,20 @@ public interface PartitionedObjective {
   /** Phase 1: what the block contributes to the global combine. */
   double[] partialStatistics(int block, double[] margins);
 
+  /**
+   * Phase 1 at a cached trial: the trial's margins z<sub>t</sub> = z<sub>x</sub> +
+   * t&middot;z<sub>d</sub> written into {@code zt} (each entry as {@code
+   * BlockKernels.trialPoint} forms it; {@code zt} may be {@code zx} itself), and {@link
+   * #partialStatistics} of them. The default takes the two one after the other; an implementation
+   * may form each row where its statistics read it (one pass, the same bits). Only for {@link
+   * #linearMargins()} objectives.
+   */
+  default double[] partialStatisticsAtTrial(int block, double[] zx, double t, double[] zd,
+      double[] zt) {
+    return partialStatistics(block,
+        org.lbfgsbeam.core.partition.BlockKernels.trialPoint(zx, t, zd, zt));
+  }
+
   /** Phase 2: combine the blocks' partial statistics, given in block order. */
   CombinedStatistics combine(double[][] partials);
 

@@ -145,6 +145,24 @@ public final class SoftmaxObjective implements PartitionedObjective {
    */
   @Override
   public double[] partialStatistics(int block, double[] z) {
+    return statistics(block, null, 0, null, z);
+  }
+
+  /**
+   * {@link #partialStatistics} of z<sub>t</sub> = z<sub>x</sub> + t&middot;z<sub>d</sub>, each row
+   * formed into {@code zt} just before its statistics read it: one pass over z<sub>x</sub> and
+   * z<sub>d</sub> instead of a pass forming z<sub>t</sub> and another reading it. Each entry is
+   * {@code zx[q] + t * zd[q]}, as {@code BlockKernels.trialPoint} forms it, and the statistics are
+   * taken over the whole row once it is formed, so the bits are those of the two passes.
+   */
+  @Override
+  public double[] partialStatisticsAtTrial(int block, double[] zx, double t, double[] zd,
+      double[] zt) {
+    return statistics(block, zx, t, zd, zt);
+  }
+
+  /** The statistics of z, first forming each row of z as zx + t&middot;zd when zx is not null. */
+  private double[] statistics(int block, double[] zx, double t, double[] zd, double[] z) {
     int kb = partitioning.unitCount(block);
     int k0 = partitioning.firstUnit(block);
     int n = data.numExamples();
@@ -154,6 +172,11 @@ public final class SoftmaxObjective implements PartitionedObjective {
     double[] e = kept.buffer(n * kb);
     for (int i = 0; i < n; i++) {
       int zi = i * kb;
+      if (zx != null) {
+        for (int q = zi; q < zi + kb; q++) {
+          z[q] = zx[q] + t * zd[q];
+        }
+      }
       double max = rowMax(z, zi, kb);
       double sum = 0;
       for (int c = 0; c < kb; c++) {

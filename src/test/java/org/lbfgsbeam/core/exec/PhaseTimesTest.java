@@ -63,7 +63,7 @@ class PhaseTimesTest {
     }
     assertTrue(java.util.Arrays.equals(plain, timed));
     for (String phase : List.of("margins", "statistics", "gradient", "commit", "gram",
-        "direction", "direction margins", "trial margins", "slope")) {
+        "direction", "direction margins", "slope")) {
       assertTrue(!times.calls(phase).isEmpty(), phase + " not timed: " + times.summary());
     }
     assertTrue(times.calls("gram").size() >= 20, times.summary());

@@ -521,8 +521,10 @@ public final class LbfgsSuperstep extends PTransform<PBegin, PDone> {
     public void process(ProcessContext c) {
       int node = c.element().getKey();
       NamedBlocks b = c.element().getValue();
-      NamedBlocks evaluated = NodeOps.trial(b, objective, node, step);
-      c.output(statsTag, KV.of(node, objective.partialStatistics(node, evaluated.get("z"))));
+      double[][] statistics = new double[1][];
+      NamedBlocks evaluated = NodeOps.trialWithStatistics(b, objective, node, step,
+          double[]::new, statistics);
+      c.output(statsTag, KV.of(node, statistics[0]));
       c.output(KV.of(node, evaluated));
     }
   }

@@ -178,6 +178,26 @@ public final class NodeOps {
     return objective.linearMargins() ? out.with("zx", out.get("z")) : out;
   }
 
+  /**
+   * {@link #trial(NamedBlocks, PartitionedObjective, int, Superstep, IntFunction)} and the partial
+   * statistics of its margins z, written to {@code statistics[0]}. A cached trial forms each row of
+   * z = zx + t&middot;zd where its statistics read it ({@link
+   * PartitionedObjective#partialStatisticsAtTrial}: one pass, the same bits as forming z first).
+   */
+  public static NamedBlocks trialWithStatistics(NamedBlocks b, PartitionedObjective objective,
+      int node, Superstep step, IntFunction<double[]> arrays, double[][] statistics) {
+    if (TrialKernels.cached(step, objective.linearMargins())) {
+      double t = step.trialStep();
+      double[] zx = b.get("zx");
+      double[] z = arrays.apply(zx.length);
+      statistics[0] = objective.partialStatisticsAtTrial(node, zx, t, b.get("zd"), z);
+      return b.with("z", z).with("t", new double[] {t});
+    }
+    NamedBlocks out = trial(b, objective, node, step, arrays);
+    statistics[0] = objective.partialStatistics(node, out.get("z"));
+    return out;
+  }
+
   /** x<sub>t</sub> = x + t&middot;d and the margins; returns the blocks with xt and z added. */
   public static NamedBlocks trialMargins(NamedBlocks b, PartitionedObjective objective, int node,
       double t, boolean withDirection) {

@@ -286,8 +286,7 @@ final class NodeWorker extends RichMapPartitionFunction<LoopToken, Tuple2<Intege
       b = NodeOps.directionMargins(b, objective, node, this::take);
     }
     if (step.hasTrial()) {
-      b = NodeOps.trial(b, objective, node, step, this::take);
-      partial[0] = objective.partialStatistics(node, b.get("z"));
+      b = NodeOps.trialWithStatistics(b, objective, node, step, this::take, partial);
     }
     return b;
   }
