@@ -128,6 +128,9 @@ VECTOR_STREAMS = {
     'slope (one pass: reads x, d, g)': 3,
     'gradient and line-search partials (fill; last pass reads g_t, x, d, g, writes g_t)': 6,
 }
+# The counts of the code the runs below measured. Since then a cached trial's statistics form z_t
+# row by row where they read it (partialStatisticsAtTrial): trial margins + statistics stream 4
+# arrays (read z_x, z_d; write z_t, e), not 3 + 2, so 11 in all and 5 beyond the floor.
 MARGIN_STREAMS = {
     'commit: local takes the accepted trial\'s margins as z_x (flink: z_x += t z_d, 3)': 0,
     'margins of d into a reused array (fill, row read, row write)': 3,
