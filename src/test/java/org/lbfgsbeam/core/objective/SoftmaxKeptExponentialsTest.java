@@ -40,6 +40,25 @@ class SoftmaxKeptExponentialsTest {
         new Case("synth-small P=7", "synth-small.libsvm", 1e-4, 7, 0.5));
   }
 
+  /**
+   * The margins of w and of d, w's partial statistics (which {@code objective} keeps the
+   * exponentials of) and the normalisers log Z, block by block.
+   */
+  record Evaluated(double[][] z, double[][] zd, double[][] statistics, double[] logZ) {
+    static Evaluated of(SoftmaxObjective objective, double[][] w, double[][] d) {
+      int blocks = w.length;
+      double[][] z = new double[blocks][];
+      double[][] zd = new double[blocks][];
+      double[][] statistics = new double[blocks][];
+      for (int b = 0; b < blocks; b++) {
+        z[b] = objective.margins(b, w[b]);
+        zd[b] = objective.margins(b, d[b]);
+        statistics[b] = objective.partialStatistics(b, z[b]);
+      }
+      return new Evaluated(z, zd, statistics, objective.combine(statistics).broadcast());
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void keptAndFormedAgainGiveTheSameBits(Case c) {
@@ -48,15 +67,11 @@ class SoftmaxKeptExponentialsTest {
     int blocks = c.blocks();
     double[][] w = DirectionalDerivativeTest.random(kept, c.scale(), 31);
     double[][] d = DirectionalDerivativeTest.random(kept, c.scale(), 32);
-    double[][] z = new double[blocks][];
-    double[][] zd = new double[blocks][];
-    double[][] stats = new double[blocks][];
-    for (int b = 0; b < blocks; b++) {
-      z[b] = kept.margins(b, w[b]);
-      zd[b] = kept.margins(b, d[b]);
-      stats[b] = kept.partialStatistics(b, z[b]);
-    }
-    double[] logZ = kept.combine(stats).broadcast();
+    Evaluated at = Evaluated.of(kept, w, d);
+    double[][] z = at.z();
+    double[][] zd = at.zd();
+    double[][] stats = at.statistics();
+    double[] logZ = at.logZ();
     for (int b = 0; b < blocks; b++) {
       String where = c + " block " + b;
       int length = w[b].length;
@@ -185,16 +200,14 @@ class SoftmaxKeptExponentialsTest {
     double[][] d = DirectionalDerivativeTest.random(fused, c.scale(), 42);
     double[][] g = DirectionalDerivativeTest.random(fused, c.scale(), 43);
     double t = 0.731;
-    double[][] zt = new double[blocks][];
-    double[][] zd = new double[blocks][];
-    double[][] stats = new double[blocks][];
+    double[][] xt = new double[blocks][];
     for (int b = 0; b < blocks; b++) {
-      double[] xt = org.lbfgsbeam.core.partition.BlockKernels.trialPoint(x[b], t, d[b]);
-      zt[b] = fused.margins(b, xt);
-      zd[b] = fused.margins(b, d[b]);
-      stats[b] = fused.partialStatistics(b, zt[b]);
+      xt[b] = org.lbfgsbeam.core.partition.BlockKernels.trialPoint(x[b], t, d[b]);
     }
-    double[] logZ = fused.combine(stats).broadcast();
+    Evaluated at = Evaluated.of(fused, xt, d);
+    double[][] zt = at.z();
+    double[][] zd = at.zd();
+    double[] logZ = at.logZ();
     for (int b = 0; b < blocks; b++) {
       double dMax = 0;
       for (double v : d[b]) {

@@ -74,15 +74,10 @@ class SoftmaxObjectiveTest {
     SoftmaxObjective fresh = new SoftmaxObjective(small, 1e-4, blocks);
     double[][] w = toBlocks(randomMatrix(20, 4999, 0.5, 21), kept.partitioning());
     double[][] d = toBlocks(randomMatrix(20, 4999, 0.5, 22), kept.partitioning());
-    double[][] z = new double[blocks][];
-    double[][] zd = new double[blocks][];
-    double[][] stats = new double[blocks][];
-    for (int b = 0; b < blocks; b++) {
-      z[b] = kept.margins(b, w[b]);
-      zd[b] = kept.margins(b, d[b]);
-      stats[b] = kept.partialStatistics(b, z[b]);
-    }
-    double[] logZ = kept.combine(stats).broadcast();
+    SoftmaxKeptExponentialsTest.Evaluated at = SoftmaxKeptExponentialsTest.Evaluated.of(kept, w, d);
+    double[][] z = at.z();
+    double[][] zd = at.zd();
+    double[] logZ = at.logZ();
     for (int b = 0; b < blocks; b++) {
       kept.directionalDerivative(b, w[b], z[b], zd[b], logZ, d[b]);
       double[] g1 = new double[w[b].length];
