@@ -25,8 +25,8 @@ import org.lbfgsbeam.core.partition.BlockKernels;
  *   <li>the direction ({@link #steepest}, {@link #vectorFreeDirection} after the reduce of
  *       {@link #gramPartials}, or the two-loop recursion); when linear and a direction was formed,
  *       {@link #directionMargins} (zd = margins(d), a data pass);</li>
- *   <li>{@link #trial} (xt and z; a margins pass only when not cached; zx = z at the start point when
- *       linear); {@code objective.partialStatistics(node, z)}, reduce with {@link #combine},
+ *   <li>{@link #trialWithStatistics} (z and its partial statistics; xt and a margins pass only
+ *       when not cached; zx = z at the start point when linear), reduce with {@link #combine},
  *       broadcast;</li>
  *   <li>not cached: {@link #gradient} per node, reduce its scalars with {@link #fullResult};</li>
  *   <li>cached: {@link #slopePartials} per node, reduce with {@link #reduceSlope}, broadcast; then on
@@ -151,51 +151,27 @@ public final class NodeOps {
   }
 
   /**
-   * The trial point xt and its margins z of {@code step}: from the cached zx and zd when
-   * {@link TrialKernels#cached} (no data pass), else by {@link #trialMargins} (a margins pass), and then
-   * for an objective with linear margins (the start point) also zx = z.
-   */
-  public static NamedBlocks trial(NamedBlocks b, PartitionedObjective objective, int node,
-      Superstep step) {
-    return trial(b, objective, node, step, double[]::new);
-  }
-
-  /**
-   * {@link #trial(NamedBlocks, PartitionedObjective, int, Superstep)} with a cached trial's margins
-   * in an array from {@code arrays}.
-   */
-  public static NamedBlocks trial(NamedBlocks b, PartitionedObjective objective, int node,
-      Superstep step, IntFunction<double[]> arrays) {
-    double t = step.trialStep();
-    if (TrialKernels.cached(step, objective.linearMargins())) {
-      // No trial point: the slope and the gradient form x + t*d entry by entry (the same bits).
-      double[] zx = b.get("zx");
-      return b.with("z", BlockKernels.trialPoint(zx, t, b.get("zd"), arrays.apply(zx.length)))
-          .with("t", new double[] {t});
-    }
-    NamedBlocks out = trialMargins(b, objective, node, t,
-        step.direction() != Superstep.Direction.NONE);
-    return objective.linearMargins() ? out.with("zx", out.get("z")) : out;
-  }
-
-  /**
-   * {@link #trial(NamedBlocks, PartitionedObjective, int, Superstep, IntFunction)} and the partial
-   * statistics of its margins z, written to {@code statistics[0]}. A cached trial forms each row of
-   * z = zx + t&middot;zd where its statistics read it ({@link
-   * PartitionedObjective#partialStatisticsAtTrial}: one pass, the same bits as forming z first).
+   * The trial of {@code step}: its margins z and their partial statistics, written to {@code
+   * statistics[0]}. A cached trial ({@link TrialKernels#cached}) forms no trial point (the slope and
+   * the gradient form x + t&middot;d entry by entry, the same bits) and forms each row of z = zx +
+   * t&middot;zd, in an array from {@code arrays}, where its statistics read it ({@link
+   * PartitionedObjective#partialStatisticsAtTrial}: one pass, the bits of forming z first). Any
+   * other trial forms xt and its margins by {@link #trialMargins} (a pass over the data), and for an
+   * objective with linear margins (the start point) also zx = z.
    */
   public static NamedBlocks trialWithStatistics(NamedBlocks b, PartitionedObjective objective,
       int node, Superstep step, IntFunction<double[]> arrays, double[][] statistics) {
+    double t = step.trialStep();
     if (TrialKernels.cached(step, objective.linearMargins())) {
-      double t = step.trialStep();
       double[] zx = b.get("zx");
       double[] z = arrays.apply(zx.length);
       statistics[0] = objective.partialStatisticsAtTrial(node, zx, t, b.get("zd"), z);
       return b.with("z", z).with("t", new double[] {t});
     }
-    NamedBlocks out = trial(b, objective, node, step, arrays);
+    NamedBlocks out = trialMargins(b, objective, node, t,
+        step.direction() != Superstep.Direction.NONE);
     statistics[0] = objective.partialStatistics(node, out.get("z"));
-    return out;
+    return objective.linearMargins() ? out.with("zx", out.get("z")) : out;
   }
 
   /** x<sub>t</sub> = x + t&middot;d and the margins; returns the blocks with xt and z added. */
